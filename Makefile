@@ -1,0 +1,43 @@
+# Every target installs what it needs: uv (from PyPI, into .tools/) if it is not on
+# PATH, then the locked environment (uv.lock) into .venv/.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+RUN := $(UV) run --locked
+PYTEST_UNIT := $(RUN) pytest tests/unit_tests --disable-socket --allow-unix-socket
+PYTEST_INTEGRATION := $(RUN) pytest tests/integration_tests
+
+.PHONY: help install test unit_tests integration_tests lint format type
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+install: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv) ## Create .venv from uv.lock
+	$(UV) sync --locked --quiet
+
+test: install ## Run every offline test: unit tests, then integration tests on the local server
+	$(PYTEST_UNIT)
+	$(PYTEST_INTEGRATION)
+
+unit_tests: install ## Unit tests only (no sockets)
+	$(PYTEST_UNIT)
+
+integration_tests: install ## Integration tests only (starts the local Replicate server itself)
+	$(PYTEST_INTEGRATION)
+
+lint: install ## ruff check, ruff format --diff, mypy --strict
+	$(RUN) ruff check .
+	$(RUN) ruff format --diff .
+	$(RUN) mypy
+
+type: install ## mypy --strict only
+	$(RUN) mypy
+
+format: install ## Apply ruff's fixes and formatting
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+help: ## Show this help
+	@grep -hE '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
