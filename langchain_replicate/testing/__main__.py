@@ -1,0 +1,113 @@
+"""`python -m langchain_replicate.testing`: run the local Replicate server.
+
+    python -m langchain_replicate.testing --port 8787
+
+prints the two `export` lines to point clients at it, then serves until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from langchain_replicate.testing._app import build_app, make_state
+from langchain_replicate.testing._model import ModelPace
+from langchain_replicate.testing._state import (
+    DEFAULT_CREATE_RATE_LIMIT,
+    DEFAULT_RATE_LIMIT,
+    DEFAULT_SYNC_DATA_URI_MAX_BYTES,
+)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line."""
+    defaults = ModelPace()
+    parser = argparse.ArgumentParser(
+        prog="python -m langchain_replicate.testing",
+        description="A local server speaking the Replicate HTTP API, with reference models.",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="interface (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8787, help="port (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--token", default=None, help="API token to accept (default: random r8_...)"
+    )
+    parser.add_argument(
+        "--ttft",
+        type=float,
+        default=defaults.time_to_first_token,
+        help="seconds before a language model's first token (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--token-interval",
+        type=float,
+        default=defaults.token_interval,
+        help="seconds between tokens (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--image-step-time",
+        type=float,
+        default=defaults.image_step_time,
+        help="seconds per image denoising step (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--cold-start",
+        type=float,
+        default=defaults.cold_start,
+        help="seconds the cold-start test model stays starting (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--create-rate-limit",
+        default=DEFAULT_CREATE_RATE_LIMIT,
+        help="prediction creates per token (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        default=DEFAULT_RATE_LIMIT,
+        help="other API requests per token (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--sync-data-uri-max-bytes",
+        type=int,
+        default=DEFAULT_SYNC_DATA_URI_MAX_BYTES,
+        help="largest output file inlined as data: in sync mode (default: %(default)s)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the server in the foreground."""
+    args = parse_args(argv)
+    state = make_state(
+        api_token=args.token,
+        pace=ModelPace(
+            time_to_first_token=args.ttft,
+            token_interval=args.token_interval,
+            image_step_time=args.image_step_time,
+            cold_start=args.cold_start,
+        ),
+        models=None,
+        deployments=None,
+        create_rate_limit=args.create_rate_limit,
+        rate_limit=args.rate_limit,
+        sync_data_uri_max_bytes=args.sync_data_uri_max_bytes,
+        page_size=100,
+    )
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    sys.stdout.write(
+        "Local Replicate server. Point clients at it with:\n"
+        f"export REPLICATE_BASE_URL=http://{host}:{args.port}\n"
+        f"export REPLICATE_API_TOKEN={state.api_token}\n"
+    )
+    sys.stdout.flush()
+    uvicorn.run(build_app(state), host=args.host, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

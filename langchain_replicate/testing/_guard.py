@@ -1,0 +1,115 @@
+"""ASGI middleware in front of every route: request log, delay, auth, rate limits."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import MutableMapping
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from langchain_replicate.testing import _errors
+from langchain_replicate.testing._responses import problem_response
+from langchain_replicate.testing._state import ServerState
+
+ADMIN_PREFIX = "/_admin"
+API_PREFIX = "/v1/"
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token from `Authorization: Bearer <t>` or `Token <t>`, else None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() not in {"bearer", "token"}:
+        return None
+    return token.strip() or None
+
+
+def is_create(method: str, path: str) -> bool:
+    """Whether a request creates a prediction (the 600/min bucket)."""
+    if method != "POST":
+        return False
+    parts = [p for p in path.split("/") if p]
+    if parts == ["v1", "predictions"]:
+        return True
+    return (
+        len(parts) == 5  # noqa: PLR2004 - /v1/{models|deployments}/{o}/{n}/predictions
+        and parts[1] in {"models", "deployments"}
+        and parts[4] == "predictions"
+    )
+
+
+class Guard:
+    """Logs, delays, authenticates and rate-limits requests to `/v1/` and admin."""
+
+    def __init__(self, app: ASGIApp, state: ServerState) -> None:
+        """Wrap `app`."""
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method: str = scope["method"]
+        path: str = scope["path"]
+        query = scope.get("query_string", b"").decode("latin-1")
+        is_admin = path.startswith(ADMIN_PREFIX)
+        is_api = path.startswith(API_PREFIX)
+        if not is_admin:
+            self.state.request_log.append(
+                (method, f"{path}?{query}" if query else path)
+            )
+        if not (is_admin or is_api):
+            await self.app(scope, receive, send)
+            return
+        if is_api and self.state.faults.delay > 0:
+            await asyncio.sleep(self.state.faults.delay)
+        headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1")
+            for k, v in scope["headers"]
+        }
+        token = bearer_token(headers.get("authorization"))
+        if token != self.state.api_token:
+            await problem_response(_errors.unauthenticated())(scope, receive, send)
+            return
+        if is_admin:
+            await self.app(scope, receive, send)
+            return
+        decision = self.state.limiter.hit(token, create=is_create(method, path))
+        if not decision.allowed:
+            error = _errors.throttled(decision.reset_after)
+            error.headers.update(
+                _rate_headers(decision.remaining, decision.reset_after)
+            )
+            await problem_response(error)(scope, receive, send)
+            return
+        extra = [
+            (k.encode(), v.encode())
+            for k, v in _rate_headers(decision.remaining, decision.reset_after).items()
+        ]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = _with_headers(message, extra)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _rate_headers(remaining: int, reset_after: float) -> dict[str, str]:
+    return {
+        "ratelimit-remaining": str(remaining),
+        "ratelimit-reset": str(max(1, math.ceil(reset_after))),
+    }
+
+
+def _with_headers(
+    message: MutableMapping[str, Any], extra: list[tuple[bytes, bytes]]
+) -> Message:
+    updated = dict(message)
+    updated["headers"] = [*message.get("headers", []), *extra]
+    return updated

@@ -1,0 +1,225 @@
+"""`LocalReplicateServer`: the app on uvicorn, in a background thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+from langchain_replicate.testing._app import build_app, make_state
+from langchain_replicate.testing._model import (
+    ModelPace,
+    ReferenceDeployment,
+    ReferenceModel,
+)
+from langchain_replicate.testing._state import (
+    DEFAULT_CREATE_RATE_LIMIT,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_RATE_LIMIT,
+    DEFAULT_SYNC_DATA_URI_MAX_BYTES,
+    Faults,
+    ServerState,
+)
+
+STARTUP_TIMEOUT = 15.0
+SHUTDOWN_TIMEOUT = 10.0
+
+
+class ServerStartError(RuntimeError):
+    """The server did not come up."""
+
+
+class LocalReplicateServer:
+    """A local Replicate-compatible server, started in a background thread.
+
+    Use it as a context manager (or call `start()` / `stop()`):
+
+        with LocalReplicateServer(pace=ModelPace(time_to_first_token=0.005)) as server:
+            client = replicate.Client(api_token=server.api_token, base_url=server.base_url)
+            print("".join(client.run("meta/meta-llama-3-8b-instruct", input={"prompt": "Hi"})))
+    """
+
+    def __init__(
+        self,
+        *,
+        pace: ModelPace | None = None,
+        api_token: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        models: Sequence[ReferenceModel] | None = None,
+        deployments: Sequence[ReferenceDeployment] | None = None,
+        create_rate_limit: str = DEFAULT_CREATE_RATE_LIMIT,
+        rate_limit: str = DEFAULT_RATE_LIMIT,
+        sync_data_uri_max_bytes: int = DEFAULT_SYNC_DATA_URI_MAX_BYTES,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> None:
+        """Configure the server (it starts on `start()` or `with`).
+
+        Args:
+            pace: How fast the reference models work (default `ModelPace()`).
+            api_token: The token clients must send; a random `r8_...` when None.
+            host: Interface to bind (loopback by default).
+            port: Port to bind; 0 picks a free one.
+            models: Models to serve (default: the built-in reference models).
+            deployments: Deployments (default: the built-in ones).
+            create_rate_limit: Prediction creates allowed per token, e.g. `600/minute`.
+            rate_limit: Other API requests allowed per token, e.g. `3000/minute`.
+            sync_data_uri_max_bytes: Largest output file returned as a `data:` URI
+                in sync mode; larger ones get URLs.
+            page_size: Results per page of the list endpoints.
+        """
+        self._state: ServerState = make_state(
+            api_token=api_token,
+            pace=pace,
+            models=models,
+            deployments=deployments,
+            create_rate_limit=create_rate_limit,
+            rate_limit=rate_limit,
+            sync_data_uri_max_bytes=sync_data_uri_max_bytes,
+            page_size=page_size,
+        )
+        self.app = build_app(self._state)
+        self._host = host
+        self._port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._bound_port: int | None = None
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def start(self) -> LocalReplicateServer:
+        """Start serving; return once the server accepts connections.
+
+        Raises:
+            ServerStartError: if it is not up within 15 seconds.
+        """
+        if self._server is not None:
+            return self
+        config = uvicorn.Config(
+            self.app,
+            host=self._host,
+            port=self._port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=1,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, name="local-replicate", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                msg = f"The local Replicate server did not start on {self._host}:{self._port}"
+                raise ServerStartError(msg)
+            time.sleep(0.01)
+        self._server, self._thread = server, thread
+        self._bound_port = server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread to end."""
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(SHUTDOWN_TIMEOUT)
+        self._server = self._thread = None
+
+    def __enter__(self) -> LocalReplicateServer:
+        """Start the server."""
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the server."""
+        self.stop()
+
+    # -- what clients need -----------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The origin to give clients, e.g. `http://127.0.0.1:8787` (no `/v1`).
+
+        Raises:
+            ServerStartError: if the server is not running.
+        """
+        if self._bound_port is None:
+            msg = "The local Replicate server is not running; call start() first"
+            raise ServerStartError(msg)
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self._bound_port}"
+
+    @property
+    def api_token(self) -> str:
+        """The token clients must send."""
+        return self._state.api_token
+
+    # -- configuration and observation ---------------------------------------------
+
+    def request_log(self) -> list[tuple[str, str]]:
+        """(method, path with query) of every request received, oldest first."""
+        return list(self._state.request_log)
+
+    def clear_request_log(self) -> None:
+        """Forget the requests received so far."""
+        self._state.request_log.clear()
+
+    def inject_faults(
+        self,
+        *,
+        fail_creates: int = 0,
+        status: int = 503,
+        body: Mapping[str, Any] | None = None,
+        cut_stream_after: int | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        """Replace the injected faults.
+
+        Args:
+            fail_creates: Fail the next N prediction creates.
+            status: Their HTTP status.
+            body: Their problem+json body (default `{"detail": "Injected failure",
+                "status": status}`).
+            cut_stream_after: Close each SSE connection after N events, without
+                `done` (None: never).
+            delay: Seconds to wait before answering each API request.
+        """
+        self._state.faults = Faults(
+            fail_creates=fail_creates,
+            status=status,
+            body=body,
+            cut_stream_after=cut_stream_after,
+            delay=delay,
+        )
+
+    def set_pace(self, pace: ModelPace) -> None:
+        """Change how fast the models work (running predictions follow at once)."""
+        self._state.pace = pace
+
+    def configure(
+        self,
+        *,
+        create_rate_limit: str | None = None,
+        rate_limit: str | None = None,
+        sync_data_uri_max_bytes: int | None = None,
+    ) -> None:
+        """Change the rate limits or the sync data-URI limit (None: unchanged)."""
+        self._state.configure(
+            create_rate_limit=create_rate_limit,
+            rate_limit=rate_limit,
+            sync_data_uri_max_bytes=sync_data_uri_max_bytes,
+        )
+
+    def reset(self) -> None:
+        """Clear injected faults, the request log and the rate-limit counters."""
+        self._state.reset()

@@ -1,0 +1,221 @@
+"""Everything the server remembers: models, predictions, files, configuration."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from langchain_replicate.testing import _errors
+from langchain_replicate.testing._files import FileStore, OutputFile
+from langchain_replicate.testing._model import (
+    ModelPace,
+    ReferenceDeployment,
+    ReferenceModel,
+)
+from langchain_replicate.testing._predictions import Prediction, cancel, run_prediction
+from langchain_replicate.testing._ratelimit import RateLimiter
+from langchain_replicate.testing._validation import (
+    input_validator,
+    validate,
+    with_defaults,
+)
+from langchain_replicate.testing._wire import (
+    new_api_token,
+    new_prediction_id,
+    official_version_label,
+)
+
+DEFAULT_CREATE_RATE_LIMIT = "600/minute"
+DEFAULT_RATE_LIMIT = "3000/minute"
+DEFAULT_SYNC_DATA_URI_MAX_BYTES = 10_000_000
+DEFAULT_PAGE_SIZE = 100
+MAX_UPLOAD_BYTES = 100_000_000
+
+
+@dataclass
+class Faults:
+    """Failures to inject, for testing clients' error handling."""
+
+    fail_creates: int = 0
+    """How many of the next prediction creates fail."""
+    status: int = 503
+    """HTTP status of those failures."""
+    body: Mapping[str, Any] | None = None
+    """Their problem+json body (default: a generic one with `status`)."""
+    cut_stream_after: int | None = None
+    """Close every SSE connection after this many events (no `done`)."""
+    delay: float = 0.0
+    """Seconds to wait before answering each API request."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form, for the admin endpoint."""
+        return {
+            "fail_creates": self.fail_creates,
+            "status": self.status,
+            "body": dict(self.body) if self.body is not None else None,
+            "cut_stream_after": self.cut_stream_after,
+            "delay": self.delay,
+        }
+
+    def take_create_failure(self) -> _errors.ProblemError | None:
+        """The error for this create, if one is due (counts it down)."""
+        if self.fail_creates <= 0:
+            return None
+        self.fail_creates -= 1
+        body = dict(self.body or {"detail": "Injected failure", "status": self.status})
+        detail = str(body.pop("detail", "Injected failure"))
+        title = body.pop("title", None)
+        include_status = "status" in body
+        body.pop("status", None)
+        return _errors.ProblemError(
+            self.status,
+            detail,
+            title=None if title is None else str(title),
+            extra=body,
+            include_status=include_status,
+        )
+
+
+class Registry:
+    """The models, versions and deployments the server knows."""
+
+    def __init__(
+        self,
+        models: Sequence[ReferenceModel],
+        deployments: Sequence[ReferenceDeployment],
+    ) -> None:
+        """Index `models` and `deployments`."""
+        self.versions: dict[str, ReferenceModel] = {m.version: m for m in models}
+        by_ref: dict[str, list[ReferenceModel]] = {}
+        for model in models:
+            by_ref.setdefault(model.ref, []).append(model)
+        self.by_ref = {
+            ref: sorted(versions, key=lambda m: m.created_at)
+            for ref, versions in by_ref.items()
+        }
+        self.deployments = {f"{d.owner}/{d.name}": d for d in deployments}
+
+    def latest(self, ref: str) -> ReferenceModel | None:
+        """The newest version of `owner/name`, or None."""
+        versions = self.by_ref.get(ref)
+        return versions[-1] if versions else None
+
+    def version(self, ref: str, version: str) -> ReferenceModel | None:
+        """A version of `owner/name`, or None."""
+        model = self.versions.get(version)
+        return model if model is not None and model.ref == ref else None
+
+    def resolve(self, version: str) -> ReferenceModel | None:
+        """What a create body's `version` names: `<id>`, `o/n:<id>` or `o/n`."""
+        ref, sep, version_id = version.partition(":")
+        if sep:
+            return self.version(ref, version_id)
+        if "/" in version:
+            return self.latest(version)
+        return self.versions.get(version)
+
+
+@dataclass
+class ServerState:
+    """The mutable state behind one app."""
+
+    api_token: str = field(default_factory=new_api_token)
+    pace: ModelPace = field(default_factory=ModelPace)
+    models: Sequence[ReferenceModel] = ()
+    deployments: Sequence[ReferenceDeployment] = ()
+    create_rate_limit: str = DEFAULT_CREATE_RATE_LIMIT
+    rate_limit: str = DEFAULT_RATE_LIMIT
+    sync_data_uri_max_bytes: int = DEFAULT_SYNC_DATA_URI_MAX_BYTES
+    page_size: int = DEFAULT_PAGE_SIZE
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+    faults: Faults = field(default_factory=Faults)
+    request_log: list[tuple[str, str]] = field(default_factory=list)
+    files: FileStore = field(default_factory=FileStore)
+    predictions: dict[str, Prediction] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Build the indexes and the rate limiter."""
+        self.registry = Registry(self.models, self.deployments)
+        self.limiter = RateLimiter(self.create_rate_limit, self.rate_limit)
+        self._validators: dict[str, Draft202012Validator] = {}
+        self._seq = 0
+
+    def current_pace(self) -> ModelPace:
+        """The pace now (it can change while predictions run)."""
+        return self.pace
+
+    def validate_input(self, model: ReferenceModel, values: Any) -> dict[str, Any]:
+        """The input with defaults filled in.
+
+        Raises:
+            ProblemError: 422 with `invalid_fields` if it does not match the schema.
+        """
+        validator = self._validators.get(model.version)
+        if validator is None:
+            validator = input_validator(model.input_schema, model.extra_schemas)
+            self._validators[model.version] = validator
+        fields = validate(validator, values, prefix="input")
+        if fields:
+            raise _errors.validation_failed(fields)
+        return with_defaults(model.input_schema, values)
+
+    def create_prediction(
+        self,
+        model: ReferenceModel,
+        values: dict[str, Any],
+        *,
+        official: bool,
+        deployment: str | None,
+        output_url: Callable[[OutputFile], str],
+    ) -> Prediction:
+        """Record a prediction and start running it (call on the server's loop)."""
+        self._seq += 1
+        prediction = Prediction(
+            id=new_prediction_id(),
+            seq=self._seq,
+            model=model,
+            version_label=official_version_label(model.version)
+            if official
+            else model.version,
+            input=values,
+            created_at=time.time(),
+            deployment=deployment,
+        )
+        self.predictions[prediction.id] = prediction
+        prediction.task = asyncio.get_running_loop().create_task(
+            run_prediction(prediction, self.files, self.current_pace, output_url),
+            name=f"prediction-{prediction.id}",
+        )
+        return prediction
+
+    def configure(
+        self,
+        *,
+        create_rate_limit: str | None = None,
+        rate_limit: str | None = None,
+        sync_data_uri_max_bytes: int | None = None,
+    ) -> None:
+        """Change rate limits or the sync data-URI size limit (None: unchanged)."""
+        self.limiter.configure(create_limit=create_rate_limit, other_limit=rate_limit)
+        if create_rate_limit is not None:
+            self.create_rate_limit = create_rate_limit
+        if rate_limit is not None:
+            self.rate_limit = rate_limit
+        if sync_data_uri_max_bytes is not None:
+            self.sync_data_uri_max_bytes = sync_data_uri_max_bytes
+
+    def reset(self) -> None:
+        """Clear faults, the request log and the rate-limit counters."""
+        self.faults = Faults()
+        self.request_log.clear()
+        self.limiter.reset()
+
+    def shutdown(self) -> None:
+        """Cancel every running prediction."""
+        for prediction in self.predictions.values():
+            cancel(prediction)
