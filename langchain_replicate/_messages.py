@@ -200,8 +200,8 @@ def message_text(
             raise ValueError(msg)
         else:
             msg = (
-                f"{_describe(message, index)} contains a {kind!r} content block; "
-                "ChatReplicate sends text and images only."
+                f"{_describe(message, index)} contains an unsupported {kind!r} content "
+                "block; ChatReplicate sends text and images only."
             )
             raise ValueError(msg)
     return "\n".join(texts)
