@@ -100,6 +100,7 @@ class Turn:
 
     role: Role
     text: str
+    """The message's text blocks joined with newlines."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,10 @@ class ImageUpload:
 
 @dataclass(frozen=True)
 class ImageFile:
-    """An image already in Replicate's files API, by id (from a v1 `file_id`)."""
+    """An image already in Replicate's files API, by id (from a v1 `file_id`).
+
+    The I/O layer passes the file's `urls.get`, `{base_url}/v1/files/{file_id}`.
+    """
 
     file_id: str
 
