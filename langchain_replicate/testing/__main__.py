@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -21,13 +21,16 @@ from langchain_replicate.testing._state import (
     DEFAULT_SYNC_DATA_URI_MAX_BYTES,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line."""
     defaults = ModelPace()
     parser = argparse.ArgumentParser(
         prog="python -m langchain_replicate.testing",
-        description="A local server speaking the Replicate HTTP API, with reference models.",
+        description="A local Replicate-compatible server with reference models.",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="interface (default: %(default)s)"

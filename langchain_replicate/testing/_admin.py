@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from langchain_replicate.testing import _errors
 from langchain_replicate.testing._responses import json_response
 from langchain_replicate.testing._state import Faults, ServerState
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
 
 
 def _state(request: Request) -> ServerState:
@@ -36,9 +38,11 @@ async def _object(request: Request) -> dict[str, Any]:
     try:
         body = json.loads(await request.body() or b"{}")
     except json.JSONDecodeError as e:
-        raise _errors.bad_request("Body must be a JSON object") from e
+        msg = "Body must be a JSON object"
+        raise _errors.bad_request(msg) from e
     if not isinstance(body, dict):
-        raise _errors.bad_request("Body must be a JSON object")
+        msg = "Body must be a JSON object"
+        raise _errors.bad_request(msg)
     return body
 
 
@@ -76,7 +80,8 @@ async def set_config(request: Request) -> Response:
     body = await _object(request)
     unknown = set(body) - {"create_rate_limit", "rate_limit", "sync_data_uri_max_bytes"}
     if unknown:
-        raise _errors.bad_request(f"Unknown settings: {sorted(unknown)}")
+        msg = f"Unknown settings: {sorted(unknown)}"
+        raise _errors.bad_request(msg)
     state.configure(
         create_rate_limit=body.get("create_rate_limit"),
         rate_limit=body.get("rate_limit"),

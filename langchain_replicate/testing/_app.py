@@ -9,16 +9,14 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
-from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from jsonschema import Draft202012Validator
 from sse_starlette import EventSourceResponse
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
@@ -30,7 +28,11 @@ from langchain_replicate.testing._model import (
     ReferenceDeployment,
     ReferenceModel,
 )
-from langchain_replicate.testing._pagination import InvalidCursorError, paginate
+from langchain_replicate.testing._pagination import (
+    InvalidCursorError,
+    Page,
+    paginate,
+)
 from langchain_replicate.testing._predictions import Prediction, cancel
 from langchain_replicate.testing._responses import json_response, problem_response
 from langchain_replicate.testing._sse import keepalive, prediction_events
@@ -43,9 +45,20 @@ from langchain_replicate.testing._state import (
 )
 from langchain_replicate.testing._validation import request_body_schema, validate
 
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable, Sequence
+
+    from starlette.requests import Request
+
+    from langchain_replicate.testing._files import UploadedFile
+
 PREFER_WAIT = re.compile(r"^wait(=([1-9]|[1-9][0-9]|60))?$")
 DEFAULT_WAIT = 60.0
 KEEPALIVE_SECONDS = 15.0
+MULTIPART_OVERHEAD = 65536
+"""Bytes a multipart body may exceed the upload limit by (boundaries, headers)."""
+
+T = TypeVar("T")
 
 _BODY_WITH_VERSION = Draft202012Validator(request_body_schema(version=True))
 _BODY_WITHOUT_VERSION = Draft202012Validator(request_body_schema(version=False))
@@ -69,9 +82,10 @@ def parse_prefer(header: str | None) -> float | None:
             continue
         match = PREFER_WAIT.match(preference)
         if match is None:
-            msg = f"Invalid Prefer header {preference!r}: expected wait or wait=1..60"
+            msg = f"Invalid Prefer header {preference!r}: use wait or wait=1..60"
             raise _errors.bad_request(msg)
-        return float(match.group(2)) if match.group(2) else DEFAULT_WAIT
+        seconds = float(match.group(2)) if match.group(2) else DEFAULT_WAIT
+        return min(seconds, DEFAULT_WAIT)
     return None
 
 
@@ -80,7 +94,7 @@ def _state(request: Request) -> ServerState:
     return state
 
 
-async def _json_body(request: Request) -> Any:
+async def _json_body(request: Request) -> object:
     raw = await request.body()
     try:
         return json.loads(raw or b"null")
@@ -113,7 +127,7 @@ async def _create(
     body = await _json_body(request)
     validator = _BODY_WITH_VERSION if model is None else _BODY_WITHOUT_VERSION
     fields = validate(validator, body, prefix="")
-    if fields:
+    if fields or not isinstance(body, dict):
         raise _errors.validation_failed(fields)
     if model is None:
         model = state.registry.resolve(body["version"])
@@ -284,7 +298,8 @@ async def get_version(request: Request) -> Response:
         model.ref, request.path_params["version"]
     )
     if version is None:
-        raise _errors.not_found("Not found.")
+        msg = "Not found."
+        raise _errors.not_found(msg)
     return json_response(_resources.version_json(version))
 
 
@@ -323,7 +338,7 @@ async def create_file(request: Request) -> Response:
     if (
         length is not None
         and length.isdigit()
-        and int(length) > state.max_upload_bytes + 65536
+        and int(length) > state.max_upload_bytes + MULTIPART_OVERHEAD
     ):
         raise _errors.too_large(state.max_upload_bytes)
     async with request.form(max_files=1, max_fields=16) as form:
@@ -365,7 +380,7 @@ def _metadata(value: str | UploadFile | None) -> dict[str, Any]:
     return metadata
 
 
-def _upload(request: Request) -> Any:
+def _upload(request: Request) -> UploadedFile:
     upload = _state(request).files.get_upload(request.path_params["id"])
     if upload is None:
         raise _errors.file_not_found()
@@ -443,11 +458,14 @@ async def hardware(request: Request) -> Response:  # noqa: ARG001 - Starlette si
 # -- plumbing ------------------------------------------------------------------------
 
 
-def _page(items: Sequence[Any], key: Any, cursor: str | None, size: int) -> Any:
+def _page(
+    items: Sequence[T], key: Callable[[T], int], cursor: str | None, size: int
+) -> Page[T]:
     try:
         return paginate(items, key, cursor, size)
     except InvalidCursorError as e:
-        raise _errors.not_found("Invalid cursor") from e
+        msg = "Invalid cursor"
+        raise _errors.not_found(msg) from e
 
 
 async def _on_problem(request: Request, exc: Exception) -> Response:  # noqa: ARG001 - handler signature

@@ -7,9 +7,11 @@ The constructors below are pure and hold the exact texts the real API sends.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 PROBLEM_JSON = "application/problem+json"
 

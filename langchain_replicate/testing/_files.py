@@ -6,13 +6,16 @@ import base64
 import binascii
 import hashlib
 import time
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from langchain_replicate.testing._model import GeneratedFile
 from langchain_replicate.testing._wire import new_file_id
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    from langchain_replicate.testing._model import GeneratedFile
 
 FILE_LIFETIME = 24 * 3600.0
 """Seconds until an upload's `expires_at` (24 h, as recorded)."""
@@ -46,7 +49,7 @@ class UploadedFile:
 
 @dataclass(frozen=True)
 class OutputFile:
-    """A file a prediction produced, served at `/delivery/{prediction_id}/{filename}`."""
+    """An output file, served at `/delivery/{prediction_id}/{filename}`."""
 
     prediction_id: str
     file: GeneratedFile

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import MutableMapping
-from typing import Any
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from typing import TYPE_CHECKING, Any
 
 from langchain_replicate.testing import _errors
 from langchain_replicate.testing._responses import problem_response
-from langchain_replicate.testing._state import ServerState
+
+if TYPE_CHECKING:
+    from collections.abc import MutableMapping
+
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from langchain_replicate.testing._state import ServerState
 
 ADMIN_PREFIX = "/_admin"
 API_PREFIX = "/v1/"

@@ -10,16 +10,19 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from langchain_replicate.testing._files import FileStore, OutputFile
 from langchain_replicate.testing._model import (
     GeneratedFile,
     ModelPace,
     ReferenceModel,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from langchain_replicate.testing._files import FileStore, OutputFile
 
 Status = Literal["starting", "processing", "succeeded", "failed", "canceled"]
 TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "canceled"})
@@ -211,13 +214,12 @@ async def run_prediction(
         if prediction.model.cold_start:
             await asyncio.sleep(pace().cold_start)
         prediction.start()
-        async with contextlib.aclosing(prediction.model.predict(context)) as outputs:
-            async for item in outputs:
-                if isinstance(item, GeneratedFile):
-                    stored = files.add_output(prediction.id, item)
-                    prediction.add_file(stored, output_url(stored))
-                else:
-                    prediction.add_token(item)
+        async for item in prediction.model.predict(context):
+            if isinstance(item, GeneratedFile):
+                stored = files.add_output(prediction.id, item)
+                prediction.add_file(stored, output_url(stored))
+            else:
+                prediction.add_token(item)
     except asyncio.CancelledError:
         prediction.finish("canceled")
     except Exception as e:  # noqa: BLE001 - any model error fails the prediction, as cog does

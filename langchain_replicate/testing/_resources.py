@@ -6,13 +6,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from langchain_replicate.testing._files import FILE_LIFETIME, OutputFile, UploadedFile
-from langchain_replicate.testing._model import ReferenceDeployment, ReferenceModel
-from langchain_replicate.testing._predictions import Prediction
 from langchain_replicate.testing._wire import data_uri, rfc3339, shape_output
+
+if TYPE_CHECKING:
+    from langchain_replicate.testing._model import ReferenceDeployment, ReferenceModel
+    from langchain_replicate.testing._predictions import Prediction
 
 ACCOUNT: dict[str, Any] = {
     "type": "user",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import JSONResponse
 
 from langchain_replicate.testing._errors import PROBLEM_JSON, ProblemError
@@ -20,7 +18,7 @@ def problem_response(error: ProblemError) -> JSONResponse:
 
 
 def json_response(
-    body: Any, status_code: int = 200, headers: dict[str, str] | None = None
+    body: object, status_code: int = 200, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     """A JSON response."""
     return JSONResponse(body, status_code=status_code, headers=headers)

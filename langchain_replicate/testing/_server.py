@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
+from typing_extensions import Self
 
 from langchain_replicate.testing._app import build_app, make_state
-from langchain_replicate.testing._model import (
-    ModelPace,
-    ReferenceDeployment,
-    ReferenceModel,
-)
 from langchain_replicate.testing._state import (
     DEFAULT_CREATE_RATE_LIMIT,
     DEFAULT_PAGE_SIZE,
@@ -24,6 +18,16 @@ from langchain_replicate.testing._state import (
     Faults,
     ServerState,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from types import TracebackType
+
+    from langchain_replicate.testing._model import (
+        ModelPace,
+        ReferenceDeployment,
+        ReferenceModel,
+    )
 
 STARTUP_TIMEOUT = 15.0
 SHUTDOWN_TIMEOUT = 10.0
@@ -38,9 +42,12 @@ class LocalReplicateServer:
 
     Use it as a context manager (or call `start()` / `stop()`):
 
-        with LocalReplicateServer(pace=ModelPace(time_to_first_token=0.005)) as server:
-            client = replicate.Client(api_token=server.api_token, base_url=server.base_url)
-            print("".join(client.run("meta/meta-llama-3-8b-instruct", input={"prompt": "Hi"})))
+        with LocalReplicateServer(pace=ModelPace(token_interval=0.001)) as server:
+            client = replicate.Client(
+                api_token=server.api_token, base_url=server.base_url
+            )
+            output = client.run("meta/meta-llama-3-8b-instruct", input={"prompt": "Hi"})
+            print("".join(output))
     """
 
     def __init__(
@@ -91,7 +98,7 @@ class LocalReplicateServer:
 
     # -- lifecycle -----------------------------------------------------------------
 
-    def start(self) -> LocalReplicateServer:
+    def start(self) -> Self:
         """Start serving; return once the server accepts connections.
 
         Raises:
@@ -116,7 +123,8 @@ class LocalReplicateServer:
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
                 server.should_exit = True
-                msg = f"The local Replicate server did not start on {self._host}:{self._port}"
+                where = f"{self._host}:{self._port}"
+                msg = f"The local Replicate server did not start on {where}"
                 raise ServerStartError(msg)
             time.sleep(0.01)
         self._server, self._thread = server, thread
@@ -131,7 +139,7 @@ class LocalReplicateServer:
         self._thread.join(SHUTDOWN_TIMEOUT)
         self._server = self._thread = None
 
-    def __enter__(self) -> LocalReplicateServer:
+    def __enter__(self) -> Self:
         """Start the server."""
         return self.start()
 

@@ -5,20 +5,23 @@ A client that connects late gets the full replay, then the live events.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from sse_starlette import ServerSentEvent
 
-from langchain_replicate.testing._predictions import Prediction
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from langchain_replicate.testing._predictions import Prediction
 
 SEPARATOR = "\n"
 
 
 def encode_event(kind: str, data: str, event_id: str) -> bytes:
-    """One event on the wire; data with newlines becomes several `data:` lines.
+    r"""One event on the wire; data with newlines becomes several `data:` lines.
 
-    >>> encode_event("output", "\\n\\n", "1:0")
-    b'id: 1:0\\nevent: output\\ndata: \\ndata: \\ndata: \\n\\n'
+    >>> encode_event("output", "\n\n", "1:0")
+    b'id: 1:0\nevent: output\ndata: \ndata: \ndata: \n\n'
     """
     return ServerSentEvent(data, event=kind, id=event_id, sep=SEPARATOR).encode()
 

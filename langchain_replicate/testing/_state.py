@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from langchain_replicate.testing import _errors
 from langchain_replicate.testing._files import FileStore, OutputFile
@@ -29,6 +26,11 @@ from langchain_replicate.testing._wire import (
     new_prediction_id,
     official_version_label,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from jsonschema import Draft202012Validator
 
 DEFAULT_CREATE_RATE_LIMIT = "600/minute"
 DEFAULT_RATE_LIMIT = "3000/minute"
@@ -149,7 +151,7 @@ class ServerState:
         """The pace now (it can change while predictions run)."""
         return self.pace
 
-    def validate_input(self, model: ReferenceModel, values: Any) -> dict[str, Any]:
+    def validate_input(self, model: ReferenceModel, values: object) -> dict[str, Any]:
         """The input with defaults filled in.
 
         Raises:
@@ -160,7 +162,7 @@ class ServerState:
             validator = input_validator(model.input_schema, model.extra_schemas)
             self._validators[model.version] = validator
         fields = validate(validator, values, prefix="input")
-        if fields:
+        if fields or not isinstance(values, dict):
             raise _errors.validation_failed(fields)
         return with_defaults(model.input_schema, values)
 

@@ -8,13 +8,15 @@ validator is gojsonschema, whose messages we copy): `required`, `enum`,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from langchain_replicate.testing._errors import InvalidField
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 _JSON_TYPES = {
     bool: "boolean",
@@ -63,7 +65,7 @@ def input_validator(
 
 
 def validate(
-    validator: Draft202012Validator, instance: Any, *, prefix: str
+    validator: Draft202012Validator, instance: object, *, prefix: str
 ) -> list[InvalidField]:
     """Validate `instance`; return its errors as `invalid_fields` entries.
 
@@ -89,67 +91,74 @@ def _name(prefix: str, path: list[Any]) -> str:
     return str(path[-1]) if path else (prefix or "(root)")
 
 
-def _json_type(value: Any) -> str:
+def _json_type(value: object) -> str:
     return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _enum(error: ValidationError, name: str) -> InvalidField:
+    allowed = ", ".join(json.dumps(v) for v in _values(error.validator_value))
+    return InvalidField("enum", "", f"{name} must be one of the following: {allowed}")
+
+
+def _type(error: ValidationError, name: str) -> InvalidField:  # noqa: ARG001 - table signature
+    expected = error.validator_value
+    if isinstance(expected, list):
+        expected = "/".join(expected)
+    given = _json_type(error.instance)
+    return InvalidField(
+        "invalid_type", "", f"Invalid type. Expected: {expected}, given: {given}"
+    )
+
+
+def _minimum(error: ValidationError, name: str) -> InvalidField:  # noqa: ARG001 - table signature
+    return InvalidField(
+        "number_gte", "", f"Must be greater than or equal to {error.validator_value}"
+    )
+
+
+def _maximum(error: ValidationError, name: str) -> InvalidField:  # noqa: ARG001 - table signature
+    return InvalidField(
+        "number_lte", "", f"Must be less than or equal to {error.validator_value}"
+    )
+
+
+_SINGLE: dict[str, Callable[[ValidationError, str], InvalidField]] = {
+    "enum": _enum,
+    "type": _type,
+    "minimum": _minimum,
+    "maximum": _maximum,
+}
+
+
+def _values(value: object) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple, set, dict)) else []
 
 
 def _to_fields(error: ValidationError, prefix: str) -> list[InvalidField]:
     path = list(error.absolute_path)
     field = _field(prefix, path)
-    name = _name(prefix, path)
-    kind = error.validator
+    kind = str(error.validator)
+    present = error.instance if isinstance(error.instance, dict) else {}
     if kind == "required":
-        present = error.instance if isinstance(error.instance, dict) else {}
-        missing = [p for p in error.validator_value if p not in present]
+        missing = [p for p in _values(error.validator_value) if p not in present]
         return [InvalidField("required", field, f"{p} is required") for p in missing]
     if kind == "additionalProperties":
-        present = error.instance if isinstance(error.instance, dict) else {}
-        known = error.schema.get("properties", {})
-        extra = [p for p in present if p not in known]
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        known = schema.get("properties", {})
         return [
             InvalidField(
                 "additional_property_not_allowed",
                 field,
                 f"Additional property {p} is not allowed",
             )
-            for p in extra
+            for p in present
+            if p not in known
         ]
-    if kind == "enum":
-        allowed = ", ".join(json.dumps(v) for v in error.validator_value)
-        return [
-            InvalidField(
-                "enum", field, f"{name} must be one of the following: {allowed}"
-            )
-        ]
-    if kind == "type":
-        expected = error.validator_value
-        if isinstance(expected, list):
-            expected = "/".join(expected)
-        given = _json_type(error.instance)
-        return [
-            InvalidField(
-                "invalid_type",
-                field,
-                f"Invalid type. Expected: {expected}, given: {given}",
-            )
-        ]
-    if kind == "minimum":
-        return [
-            InvalidField(
-                "number_gte",
-                field,
-                f"Must be greater than or equal to {error.validator_value}",
-            )
-        ]
-    if kind == "maximum":
-        return [
-            InvalidField(
-                "number_lte",
-                field,
-                f"Must be less than or equal to {error.validator_value}",
-            )
-        ]
-    return [InvalidField(str(kind), field, error.message)]
+    single = _SINGLE.get(kind)
+    if single is None:
+        return [InvalidField(kind, field, error.message)]
+    made = single(error, _name(prefix, path))
+    return [InvalidField(made.type, field, made.description)]
 
 
 def with_defaults(

@@ -6,9 +6,11 @@ import base64
 import hashlib
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 CROCKFORD_BASE32 = "0123456789abcdefghjkmnpqrstvwxyz"
 """Lowercase Crockford base32, the alphabet of 2024 prediction ids."""
@@ -50,7 +52,7 @@ def output_is_list(output_schema: Mapping[str, Any]) -> bool:
 
 def shape_output(
     items: Sequence[str], output_schema: Mapping[str, Any], *, finished: bool
-) -> Any:
+) -> str | list[str] | None:
     """The prediction's `output` value from the items produced so far.
 
     Args:

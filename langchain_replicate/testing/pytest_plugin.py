@@ -15,12 +15,15 @@ Override `replicate_server_pace` (session scope) to change how fast the models w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from langchain_replicate.testing._model import ModelPace
 from langchain_replicate.testing._server import LocalReplicateServer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +41,6 @@ def replicate_server_pace() -> ModelPace:
 def replicate_server(
     replicate_server_pace: ModelPace,
 ) -> Iterator[LocalReplicateServer]:
-    """A started `LocalReplicateServer` on a free loopback port, shared by the session."""
+    """A started `LocalReplicateServer` on a free loopback port, for the session."""
     with LocalReplicateServer(pace=replicate_server_pace) as server:
         yield server
