@@ -2,9 +2,42 @@
 
 from importlib import metadata
 
+from langchain_replicate.errors import (
+    ReplicateAPIError,
+    ReplicateAuthenticationError,
+    ReplicateConnectionError,
+    ReplicateInputError,
+    ReplicateInvalidRequestError,
+    ReplicateNotFoundError,
+    ReplicatePaymentRequiredError,
+    ReplicatePermissionDeniedError,
+    ReplicatePredictionCanceledError,
+    ReplicatePredictionError,
+    ReplicateRateLimitError,
+    ReplicateServerError,
+    ReplicateTimeoutError,
+)
+from langchain_replicate.llms import Replicate
+
 try:
     __version__ = metadata.version(__package__ or __name__)
 except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = ""
 
-__all__ = ["__version__"]
+__all__ = [
+    "Replicate",
+    "ReplicateAPIError",
+    "ReplicateAuthenticationError",
+    "ReplicateConnectionError",
+    "ReplicateInputError",
+    "ReplicateInvalidRequestError",
+    "ReplicateNotFoundError",
+    "ReplicatePaymentRequiredError",
+    "ReplicatePermissionDeniedError",
+    "ReplicatePredictionCanceledError",
+    "ReplicatePredictionError",
+    "ReplicateRateLimitError",
+    "ReplicateServerError",
+    "ReplicateTimeoutError",
+    "__version__",
+]

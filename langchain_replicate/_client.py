@@ -1,0 +1,849 @@
+"""All I/O with Replicate: create, wait, stream, poll, cancel, schema lookup.
+
+This is the only module that talks to Replicate. It is built on a
+`replicate.Client` made from *our* token, base URL and client kwargs (never the
+module-level client) and uses its httpx clients directly, so we control headers,
+timeouts and output decoding. Every decision (is a prediction done, how long to
+back off, what an SSE event means, which error to raise) is a pure function
+shared by the sync and async methods; the method pairs differ only in I/O.
+
+Flows:
+
+* `run` / `arun` (no stop sequences): one `POST` with `Prefer: wait`. A sync
+  response may come back `processing` with the complete output and no metrics;
+  that counts as done. `starting` means the wait ran out: then follow the SSE
+  stream (if `urls.stream`) and fetch the final prediction, or poll with backoff.
+* `stream_text` / `astream_text`: `POST` with `"stream": true`, then read
+  `urls.stream` (SSE, decoded by replicate's own `EventSource.Decoder`; tokens
+  stay text, no `FileOutput`). Stop sequences are found across tokens; on a hit
+  the prediction is canceled at once. Without a stream URL, or if the stream
+  breaks, poll instead.
+* Anything abandoned (consumer stops, an exception or `KeyboardInterrupt`,
+  asyncio cancellation, the deadline) cancels the prediction on the server.
+
+Retry policy: a create answered `429` is retried up to `max_retries` times,
+honouring `Retry-After` (nothing was created), as is a create whose connection
+could not be opened. A create that may have reached the server (read timeout,
+broken connection, 5xx) is never retried: it could run, and bill, twice.
+`GET`s are retried by replicate's own transport (429/503/504).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from replicate.client import Client as ReplicateClient
+from replicate.stream import EventSource, ServerSentEvent
+
+from langchain_replicate._inputs import InputSchema
+from langchain_replicate._outputs import output_delta
+from langchain_replicate._stop import StopSequenceFinder
+from langchain_replicate.errors import (
+    ReplicateAPIError,
+    ReplicateRateLimitError,
+    ReplicateTimeoutError,
+    error_from_response,
+    error_from_transport,
+    prediction_error,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import (
+        AsyncGenerator,
+        AsyncIterator,
+        Generator,
+        Iterator,
+        Mapping,
+        Sequence,
+    )
+
+    from langchain_replicate._models import ModelRef
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.replicate.com"
+MAX_WAIT = 60
+"""Replicate's longest `Prefer: wait`, in seconds."""
+_TERMINAL = frozenset({"succeeded", "failed", "canceled", "aborted"})
+_SSE_EVENTS = frozenset(e.value for e in ServerSentEvent.EventType)
+_IDLE_READ_TIMEOUT = 300.0
+"""Longest silence on a stream or wait without a deadline, in seconds."""
+_POLL_FIRST, _POLL_FACTOR, _POLL_MAX = 0.2, 1.5, 2.0
+_RETRY_FIRST, _RETRY_MAX = 0.5, 30.0
+_CANCEL_TIMEOUT = 10.0
+_GET_TIMEOUT = httpx.Timeout(10.0, read=30.0)
+
+Prediction = dict[str, Any]
+"""A prediction as the API returns it (JSON)."""
+
+
+# --------------------------------------------------------------------------- pure
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A point in time (monotonic) after which a prediction is canceled."""
+
+    at: float | None = None
+
+    @classmethod
+    def after(cls, seconds: float | None) -> Deadline:
+        """A deadline `seconds` from now; none when `seconds` is `None`."""
+        return cls(None if seconds is None else time.monotonic() + seconds)
+
+    def remaining(self) -> float | None:
+        """Seconds left (never negative), or `None` without a deadline."""
+        return None if self.at is None else max(self.at - time.monotonic(), 0.0)
+
+    def expired(self) -> bool:
+        """Whether the deadline has passed."""
+        return self.at is not None and time.monotonic() >= self.at
+
+    def read_timeout(self, wanted: float = _IDLE_READ_TIMEOUT) -> float:
+        """A read timeout that ends by the deadline."""
+        remaining = self.remaining()
+        return wanted if remaining is None else max(min(wanted, remaining), 0.001)
+
+
+@dataclass(frozen=True)
+class StreamPiece:
+    """One step of a streamed prediction.
+
+    Every piece but the last carries text; the last carries the final prediction
+    (as known: after a stop sequence, the canceled prediction).
+    """
+
+    text: str = ""
+    prediction: Prediction | None = None
+    stopped: bool = False
+    """The last piece: whether a stop sequence ended the output."""
+
+
+def is_done(prediction: Mapping[str, Any]) -> bool:
+    """Whether a prediction has its final output.
+
+    Terminal states, and also `processing` with an output: that is how sync mode
+    answers when the prediction finished within the wait (no metrics yet).
+    """
+    status = prediction.get("status")
+    return status in _TERMINAL or (
+        status == "processing" and prediction.get("output") is not None
+    )
+
+
+def check_prediction(prediction: Prediction) -> Prediction:
+    """Return the prediction, or raise if it failed or was canceled.
+
+    Raises:
+        ReplicatePredictionError: If the prediction failed.
+        ReplicatePredictionCanceledError: If it was canceled or aborted.
+    """
+    if prediction.get("status") in {"failed", "canceled", "aborted"}:
+        raise prediction_error(prediction)
+    return prediction
+
+
+def _stream_url(prediction: Mapping[str, Any]) -> str | None:
+    url = (prediction.get("urls") or {}).get("stream")
+    return url if isinstance(url, str) and url else None
+
+
+def _poll_delays() -> Iterator[float]:
+    delay = _POLL_FIRST
+    while True:
+        yield delay
+        delay = min(delay * _POLL_FACTOR, _POLL_MAX)
+
+
+def _create_retry_delay(
+    error: ReplicateAPIError | httpx.HTTPError, attempt: int, deadline: Deadline
+) -> float | None:
+    """How long to wait before retrying a create, or `None` to give up.
+
+    Only a 429 (the API refused before creating anything) or a connection that
+    never opened are retried; anything that may have reached the server is not.
+    """
+    if isinstance(error, ReplicateRateLimitError):
+        delay = error.retry_after
+    elif isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout)):
+        delay = None
+    else:
+        return None
+    if delay is None:
+        delay = min(_RETRY_FIRST * 2**attempt, _RETRY_MAX)
+    remaining = deadline.remaining()
+    if remaining is not None and delay >= remaining:
+        return None
+    return delay
+
+
+def _timeout_error(
+    prediction_id: str | None, seconds: float | None
+) -> ReplicateTimeoutError:
+    what = f"Prediction {prediction_id}" if prediction_id else "The prediction"
+    return ReplicateTimeoutError(
+        f"{what} did not finish within timeout={seconds} s and was canceled. "
+        "Raise timeout=... for long-running models.",
+        prediction_id=prediction_id,
+    )
+
+
+class _EventDecoder:
+    """replicate's SSE `Decoder`, minus its `ValueError` on unknown event names."""
+
+    def __init__(self) -> None:
+        self._decoder = EventSource.Decoder()
+        self._skipping = False
+
+    def decode(self, line: str) -> ServerSentEvent | None:
+        line = line.rstrip("\r\n")
+        if self._skipping:
+            if not line:
+                self._skipping = False
+                self._decoder.event = None
+                self._decoder.data = []
+            return None
+        if line.startswith("event:"):
+            name = line.partition(":")[2].strip()
+            if name not in _SSE_EVENTS:
+                self._skipping = True
+                return None
+        return self._decoder.decode(line)
+
+
+@dataclass
+class _StreamState:
+    """What a prediction's stream has shown so far; shared by sync and async loops."""
+
+    stop: Sequence[str] | None
+    prediction: Prediction
+    """The latest view of the prediction."""
+    finder: StopSequenceFinder = field(init=False)
+    chars_seen: int = 0
+    """Raw output characters consumed (to resume by polling without repeats)."""
+    over: bool = False
+    """The stream need not be read further (done, error, or a stop sequence)."""
+    ended: bool = False
+    """The stream said `done` after a success: all output was seen."""
+
+    def __post_init__(self) -> None:
+        self.finder = StopSequenceFinder(self.stop)
+
+    @property
+    def prediction_id(self) -> str:
+        return str(self.prediction["id"])
+
+    @property
+    def finished(self) -> bool:
+        """Polling can stop: a stop sequence was found or the prediction ended."""
+        return self.finder.stopped or self.prediction.get("status") in _TERMINAL
+
+    def on_event(self, event: ServerSentEvent) -> str:
+        """Take one SSE event; return the text that may be emitted."""
+        kind = event.event.value
+        if kind == "output":
+            self.chars_seen += len(event.data)
+            text = self.finder.feed(event.data)
+            self.over = self.finder.stopped
+            return text
+        if kind in {"done", "error"}:
+            self.over = True
+            self.ended = kind == "done" and not any(
+                reason in event.data for reason in ('"canceled"', '"error"')
+            )
+        return ""
+
+    def on_poll(self, prediction: Prediction) -> str:
+        """Take a polled prediction; return the new text that may be emitted."""
+        self.prediction = prediction
+        if self.ended or self.finder.stopped:
+            return ""
+        text, self.chars_seen = output_delta(prediction.get("output"), self.chars_seen)
+        return self.finder.feed(text)
+
+    def final_pieces(self) -> list[StreamPiece]:
+        """The held-back text and the closing piece (raises if the run failed)."""
+        if self.finder.stopped:
+            return [StreamPiece(prediction=self.prediction, stopped=True)]
+        check_prediction(self.prediction)
+        tail = self.finder.flush()
+        return [StreamPiece(tail)] * bool(tail) + [
+            StreamPiece(prediction=self.prediction)
+        ]
+
+
+# --------------------------------------------------------------------------- cache
+
+SchemaKey = tuple[str, str]
+_schemas: dict[SchemaKey, InputSchema | None] = {}
+_schema_locks: dict[SchemaKey, threading.Lock] = {}
+_schema_locks_guard = threading.Lock()
+_async_schema_locks: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[SchemaKey, asyncio.Lock]
+] = weakref.WeakKeyDictionary()
+
+
+def _schema_lock(key: SchemaKey) -> threading.Lock:
+    with _schema_locks_guard:
+        return _schema_locks.setdefault(key, threading.Lock())
+
+
+def _async_schema_lock(key: SchemaKey) -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    with _schema_locks_guard:
+        return _async_schema_locks.setdefault(loop, {}).setdefault(key, asyncio.Lock())
+
+
+def _schema_from_version(version: Mapping[str, Any] | None) -> InputSchema | None:
+    return InputSchema.from_openapi((version or {}).get("openapi_schema"))
+
+
+# --------------------------------------------------------------------------- I/O
+
+
+class ReplicateAPI:
+    """Replicate predictions over one `replicate.Client` (sync and async)."""
+
+    def __init__(
+        self,
+        client: ReplicateClient,
+        *,
+        base_url: str,
+        max_retries: int = 2,
+        wait: int = MAX_WAIT,
+        timeout: float | None = None,
+    ) -> None:
+        """Wrap a client.
+
+        Args:
+            client: The `replicate.Client`, built with our token and base URL.
+            base_url: Its base URL (the schema cache key).
+            max_retries: Retries of a create refused with 429 (or never connected).
+            wait: Seconds to hold a create open with `Prefer: wait` (1-60).
+            timeout: Seconds a whole prediction may take before it is canceled;
+                `None` for no limit.
+        """
+        self.client = client
+        self.base_url = base_url
+        self.max_retries = max_retries
+        self.wait = max(1, min(wait, MAX_WAIT))
+        self.timeout = timeout
+
+    @classmethod
+    def from_settings(
+        cls,
+        *,
+        api_token: str,
+        base_url: str | None,
+        client_kwargs: Mapping[str, Any] | None = None,
+        user_agent: str,
+        max_retries: int = 2,
+        wait: int = MAX_WAIT,
+        timeout: float | None = None,
+    ) -> ReplicateAPI:
+        """Build the API wrapper and its `replicate.Client`.
+
+        Args:
+            api_token: The API token (never logged).
+            base_url: The API origin; `/v1` and trailing slashes are dropped.
+            client_kwargs: Extra `replicate.Client` kwargs (e.g. `transport`).
+            user_agent: The User-Agent header.
+            max_retries: See `__init__`.
+            wait: See `__init__`.
+            timeout: See `__init__`.
+
+        Returns:
+            The wrapper.
+        """
+        origin = normalize_base_url(base_url)
+        kwargs = dict(client_kwargs or {})
+        headers = {"User-Agent": user_agent, **kwargs.pop("headers", {})}
+        client = ReplicateClient(
+            api_token=api_token, base_url=origin, headers=headers, **kwargs
+        )
+        return cls(
+            client, base_url=origin, max_retries=max_retries, wait=wait, timeout=timeout
+        )
+
+    # -- helpers shared by both twins ------------------------------------------
+
+    def deadline(self) -> Deadline:
+        """A fresh deadline for one prediction from `timeout`."""
+        return Deadline.after(self.timeout)
+
+    def _create_request(
+        self,
+        ref: ModelRef,
+        model_input: dict[str, Any],
+        *,
+        stream: bool,
+        deadline: Deadline,
+    ) -> dict[str, Any]:
+        headers: dict[str, str] = {}
+        read = _IDLE_READ_TIMEOUT
+        if not stream:
+            remaining = deadline.remaining()
+            wait = (
+                self.wait
+                if remaining is None
+                else max(1, min(self.wait, math.ceil(remaining)))
+            )
+            headers["Prefer"] = f"wait={wait}"
+            read = wait + 5.0
+        if self.timeout is not None:
+            # A server-side deadline too, for a call interrupted before it knows the id.
+            headers["Cancel-After"] = f"{max(5, math.ceil(self.timeout))}s"
+        return {
+            "method": "POST",
+            "url": ref.create_path,
+            "json": ref.create_body(model_input, stream=stream),
+            "headers": headers,
+            "timeout": httpx.Timeout(10.0, read=deadline.read_timeout(read)),
+        }
+
+    @staticmethod
+    def _json(response: httpx.Response, action: str) -> Prediction:
+        if response.status_code >= 400:  # noqa: PLR2004
+            raise error_from_response(response, action)
+        data: Prediction = response.json()
+        return data
+
+    def cached_schema(self, ref: ModelRef) -> InputSchema | None:
+        """The input schema if this process already fetched it, else `None`."""
+        return _schemas.get((self.base_url, str(ref)))
+
+    # -- sync ------------------------------------------------------------------
+
+    @property
+    def _http(self) -> httpx.Client:
+        http: httpx.Client = self.client._client  # noqa: SLF001 - no public accessor
+        return http
+
+    def _send(self, action: str, url: str, timeout: httpx.Timeout) -> httpx.Response:
+        try:
+            return self._http.get(url, timeout=timeout)
+        except httpx.HTTPError as e:
+            raise error_from_transport(e, action) from e
+
+    def create(
+        self,
+        ref: ModelRef,
+        model_input: dict[str, Any],
+        *,
+        stream: bool,
+        deadline: Deadline,
+    ) -> Prediction:
+        """Create a prediction (`Prefer: wait` unless `stream`), retrying 429s.
+
+        Returns:
+            The prediction JSON as created (possibly already complete).
+        """
+        action = f"create a prediction for {ref}"
+        for attempt in range(self.max_retries + 1):
+            request = self._create_request(
+                ref, model_input, stream=stream, deadline=deadline
+            )
+            error: ReplicateAPIError | httpx.HTTPError
+            try:
+                response = self._http.request(**request)
+                return self._json(response, action)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+                error = e
+            except httpx.HTTPError as e:
+                raise error_from_transport(e, action) from e
+            except ReplicateRateLimitError as e:
+                error = e
+            delay = _create_retry_delay(error, attempt, deadline)
+            if delay is None or attempt == self.max_retries:
+                break
+            logger.info("Retrying the create for %s in %.1f s", ref, delay)
+            time.sleep(delay)
+        if isinstance(error, httpx.HTTPError):
+            raise error_from_transport(error, action) from error
+        raise error
+
+    def get(self, prediction_id: str, deadline: Deadline | None = None) -> Prediction:
+        """Fetch a prediction."""
+        action = f"get prediction {prediction_id}"
+        timeout = httpx.Timeout(10.0, read=(deadline or Deadline()).read_timeout(30.0))
+        response = self._send(action, f"/v1/predictions/{prediction_id}", timeout)
+        return self._json(response, action)
+
+    def cancel(self, prediction_id: str) -> Prediction | None:
+        """Cancel a prediction; best effort (failures are logged, not raised)."""
+        try:
+            response = self._http.post(
+                f"/v1/predictions/{prediction_id}/cancel", timeout=_CANCEL_TIMEOUT
+            )
+            return self._json(response, f"cancel prediction {prediction_id}")
+        except (httpx.HTTPError, ReplicateAPIError) as e:
+            logger.warning("Could not cancel prediction %s: %s", prediction_id, e)
+            return None
+
+    def input_schema(self, ref: ModelRef) -> InputSchema | None:
+        """The model's input schema, fetched at most once per (base_url, model)."""
+        key = (self.base_url, str(ref))
+        if key in _schemas:
+            return _schemas[key]
+        with _schema_lock(key):
+            if key not in _schemas:
+                _schemas[key] = self._fetch_schema(ref)
+            return _schemas[key]
+
+    def _get_json(self, path: str, action: str) -> dict[str, Any]:
+        return self._json(self._send(action, path, _GET_TIMEOUT), action)
+
+    def _fetch_schema(self, ref: ModelRef) -> InputSchema | None:
+        action = f"look up the schema of {ref}"
+        if ref.is_deployment:
+            release = (
+                self._get_json(f"/v1/deployments/{ref.slug}", action).get(
+                    "current_release"
+                )
+                or {}
+            )
+            model, version = release.get("model"), release.get("version")
+            if not model or not version:
+                return None
+            return _schema_from_version(
+                self._get_json(f"/v1/models/{model}/versions/{version}", action)
+            )
+        if ref.version:
+            return _schema_from_version(
+                self._get_json(f"/v1/models/{ref.slug}/versions/{ref.version}", action)
+            )
+        return _schema_from_version(
+            self._get_json(f"/v1/models/{ref.slug}", action).get("latest_version")
+        )
+
+    def run(self, ref: ModelRef, model_input: dict[str, Any]) -> Prediction:
+        """Run a prediction to completion (sync mode first, then stream or poll).
+
+        Returns:
+            The finished prediction.
+
+        Raises:
+            ReplicatePredictionError: If it failed or was canceled.
+            ReplicateTimeoutError: If `timeout` passed (it was canceled).
+        """
+        deadline = self.deadline()
+        prediction = self.create(ref, model_input, stream=False, deadline=deadline)
+        if is_done(prediction):
+            return check_prediction(prediction)
+        state = _StreamState(None, prediction)
+        finished = False
+        try:
+            for _ in self._sse_texts(state, deadline):
+                pass
+            for _ in self._poll_texts(state, deadline):
+                pass
+            finished = True
+        finally:
+            if not finished:
+                self.cancel(state.prediction_id)
+        return check_prediction(state.prediction)
+
+    def _sse_texts(self, state: _StreamState, deadline: Deadline) -> Iterator[str]:
+        """Texts from the prediction's SSE stream until it is over or breaks."""
+        if (url := _stream_url(state.prediction)) is None:
+            return
+        try:
+            for event in self._events(url, deadline):
+                if text := state.on_event(event):
+                    yield text
+                if state.over:
+                    return
+        except ReplicateTimeoutError as e:
+            raise _timeout_error(state.prediction_id, self.timeout) from e
+        except ReplicateAPIError as e:
+            logger.info("Stream of %s broke (%s); polling", state.prediction_id, e)
+
+    def _poll_texts(self, state: _StreamState, deadline: Deadline) -> Iterator[str]:
+        """Texts from polling with backoff until the prediction ends or stops."""
+        if state.finder.stopped:
+            return
+        for delay in _poll_delays():
+            if text := state.on_poll(self.get(state.prediction_id, deadline)):
+                yield text
+            if state.finished:
+                return
+            if deadline.expired():
+                raise _timeout_error(state.prediction_id, self.timeout)
+            time.sleep(min(delay, deadline.remaining() or delay))
+
+    def _events(self, url: str, deadline: Deadline) -> Iterator[ServerSentEvent]:
+        action = "read the prediction's stream"
+        decoder = _EventDecoder()
+        timeout = httpx.Timeout(10.0, read=deadline.read_timeout())
+        headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+        try:
+            with self._http.stream(
+                "GET", url, headers=headers, timeout=timeout
+            ) as response:
+                if response.status_code >= 400:  # noqa: PLR2004
+                    response.read()
+                    raise error_from_response(response, action)
+                for line in response.iter_lines():
+                    if (event := decoder.decode(line)) is not None:
+                        yield event
+                    if deadline.expired():
+                        raise _timeout_error(None, self.timeout)
+        except httpx.HTTPError as e:
+            if deadline.expired():
+                raise _timeout_error(None, self.timeout) from e
+            raise error_from_transport(e, action) from e
+
+    def stream_text(
+        self, ref: ModelRef, model_input: dict[str, Any], *, stop: Sequence[str] | None
+    ) -> Generator[StreamPiece, None, None]:
+        """Stream a prediction's text, stopping (and canceling) at a stop sequence.
+
+        Yields:
+            Text pieces, then one last piece with the final prediction.
+        """
+        deadline = self.deadline()
+        prediction = self.create(ref, model_input, stream=True, deadline=deadline)
+        state = _StreamState(stop, prediction)
+        finished = False
+        try:
+            for text in self._sse_texts(state, deadline):
+                yield StreamPiece(text)
+            for text in self._poll_texts(state, deadline):
+                yield StreamPiece(text)
+            if state.finder.stopped:
+                state.prediction = self.cancel(state.prediction_id) or state.prediction
+            finished = True
+            yield from state.final_pieces()
+        finally:
+            if not finished:
+                self.cancel(state.prediction_id)
+
+    # -- async (the same steps; only the I/O differs) ----------------------------
+
+    @property
+    def _ahttp(self) -> httpx.AsyncClient:
+        http: httpx.AsyncClient = self.client._async_client  # noqa: SLF001 - see _http
+        return http
+
+    async def _asend(
+        self, action: str, url: str, timeout: httpx.Timeout
+    ) -> httpx.Response:
+        try:
+            return await self._ahttp.get(url, timeout=timeout)
+        except httpx.HTTPError as e:
+            raise error_from_transport(e, action) from e
+
+    async def acreate(
+        self,
+        ref: ModelRef,
+        model_input: dict[str, Any],
+        *,
+        stream: bool,
+        deadline: Deadline,
+    ) -> Prediction:
+        """Async `create`."""
+        action = f"create a prediction for {ref}"
+        for attempt in range(self.max_retries + 1):
+            request = self._create_request(
+                ref, model_input, stream=stream, deadline=deadline
+            )
+            error: ReplicateAPIError | httpx.HTTPError
+            try:
+                response = await self._ahttp.request(**request)
+                return self._json(response, action)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+                error = e
+            except httpx.HTTPError as e:
+                raise error_from_transport(e, action) from e
+            except ReplicateRateLimitError as e:
+                error = e
+            delay = _create_retry_delay(error, attempt, deadline)
+            if delay is None or attempt == self.max_retries:
+                break
+            logger.info("Retrying the create for %s in %.1f s", ref, delay)
+            await asyncio.sleep(delay)
+        if isinstance(error, httpx.HTTPError):
+            raise error_from_transport(error, action) from error
+        raise error
+
+    async def aget(
+        self, prediction_id: str, deadline: Deadline | None = None
+    ) -> Prediction:
+        """Async `get`."""
+        action = f"get prediction {prediction_id}"
+        timeout = httpx.Timeout(10.0, read=(deadline or Deadline()).read_timeout(30.0))
+        response = await self._asend(
+            action, f"/v1/predictions/{prediction_id}", timeout
+        )
+        return self._json(response, action)
+
+    async def acancel(self, prediction_id: str) -> Prediction | None:
+        """Async `cancel`."""
+        try:
+            response = await self._ahttp.post(
+                f"/v1/predictions/{prediction_id}/cancel", timeout=_CANCEL_TIMEOUT
+            )
+            return self._json(response, f"cancel prediction {prediction_id}")
+        except (httpx.HTTPError, ReplicateAPIError) as e:
+            logger.warning("Could not cancel prediction %s: %s", prediction_id, e)
+            return None
+
+    async def ainput_schema(self, ref: ModelRef) -> InputSchema | None:
+        """Async `input_schema` (same cache)."""
+        key = (self.base_url, str(ref))
+        if key in _schemas:
+            return _schemas[key]
+        async with _async_schema_lock(key):
+            if key not in _schemas:
+                _schemas[key] = await self._afetch_schema(ref)
+            return _schemas[key]
+
+    async def _aget_json(self, path: str, action: str) -> dict[str, Any]:
+        return self._json(await self._asend(action, path, _GET_TIMEOUT), action)
+
+    async def _afetch_schema(self, ref: ModelRef) -> InputSchema | None:
+        action = f"look up the schema of {ref}"
+        if ref.is_deployment:
+            release = (
+                await self._aget_json(f"/v1/deployments/{ref.slug}", action)
+            ).get("current_release") or {}
+            model, version = release.get("model"), release.get("version")
+            if not model or not version:
+                return None
+            return _schema_from_version(
+                await self._aget_json(f"/v1/models/{model}/versions/{version}", action)
+            )
+        if ref.version:
+            return _schema_from_version(
+                await self._aget_json(
+                    f"/v1/models/{ref.slug}/versions/{ref.version}", action
+                )
+            )
+        return _schema_from_version(
+            (await self._aget_json(f"/v1/models/{ref.slug}", action)).get(
+                "latest_version"
+            )
+        )
+
+    async def arun(self, ref: ModelRef, model_input: dict[str, Any]) -> Prediction:
+        """Async `run`."""
+        deadline = self.deadline()
+        prediction = await self.acreate(
+            ref, model_input, stream=False, deadline=deadline
+        )
+        if is_done(prediction):
+            return check_prediction(prediction)
+        state = _StreamState(None, prediction)
+        finished = False
+        try:
+            async for _ in self._asse_texts(state, deadline):
+                pass
+            async for _ in self._apoll_texts(state, deadline):
+                pass
+            finished = True
+        finally:
+            if not finished:
+                await self.acancel(state.prediction_id)
+        return check_prediction(state.prediction)
+
+    async def _asse_texts(
+        self, state: _StreamState, deadline: Deadline
+    ) -> AsyncIterator[str]:
+        """Async `_sse_texts`."""
+        if (url := _stream_url(state.prediction)) is None:
+            return
+        events = self._aevents(url, deadline)
+        try:
+            async for event in events:
+                if text := state.on_event(event):
+                    yield text
+                if state.over:
+                    return
+        except ReplicateTimeoutError as e:
+            raise _timeout_error(state.prediction_id, self.timeout) from e
+        except ReplicateAPIError as e:
+            logger.info("Stream of %s broke (%s); polling", state.prediction_id, e)
+        finally:
+            await events.aclose()
+
+    async def _apoll_texts(
+        self, state: _StreamState, deadline: Deadline
+    ) -> AsyncIterator[str]:
+        """Async `_poll_texts`."""
+        if state.finder.stopped:
+            return
+        for delay in _poll_delays():
+            if text := state.on_poll(await self.aget(state.prediction_id, deadline)):
+                yield text
+            if state.finished:
+                return
+            if deadline.expired():
+                raise _timeout_error(state.prediction_id, self.timeout)
+            await asyncio.sleep(min(delay, deadline.remaining() or delay))
+
+    async def _aevents(
+        self, url: str, deadline: Deadline
+    ) -> AsyncGenerator[ServerSentEvent, None]:
+        action = "read the prediction's stream"
+        decoder = _EventDecoder()
+        timeout = httpx.Timeout(10.0, read=deadline.read_timeout())
+        headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+        try:
+            async with self._ahttp.stream(
+                "GET", url, headers=headers, timeout=timeout
+            ) as response:
+                if response.status_code >= 400:  # noqa: PLR2004
+                    await response.aread()
+                    raise error_from_response(response, action)
+                async for line in response.aiter_lines():
+                    if (event := decoder.decode(line)) is not None:
+                        yield event
+                    if deadline.expired():
+                        raise _timeout_error(None, self.timeout)
+        except httpx.HTTPError as e:
+            if deadline.expired():
+                raise _timeout_error(None, self.timeout) from e
+            raise error_from_transport(e, action) from e
+
+    async def astream_text(
+        self, ref: ModelRef, model_input: dict[str, Any], *, stop: Sequence[str] | None
+    ) -> AsyncGenerator[StreamPiece, None]:
+        """Async `stream_text`."""
+        deadline = self.deadline()
+        prediction = await self.acreate(
+            ref, model_input, stream=True, deadline=deadline
+        )
+        state = _StreamState(stop, prediction)
+        finished = False
+        try:
+            async for text in self._asse_texts(state, deadline):
+                yield StreamPiece(text)
+            async for text in self._apoll_texts(state, deadline):
+                yield StreamPiece(text)
+            if state.finder.stopped:
+                canceled = await self.acancel(state.prediction_id)
+                state.prediction = canceled or state.prediction
+            finished = True
+            for piece in state.final_pieces():
+                yield piece
+        finally:
+            if not finished:
+                await self.acancel(state.prediction_id)
+
+
+def normalize_base_url(base_url: str | None) -> str:
+    """The API origin: default when unset; trailing `/` and `/v1` removed.
+
+    Replicate's paths already start with `/v1`, so `https://host/v1` would give
+    `/v1/v1/...`.
+    """
+    url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+    return url.removesuffix("/v1")

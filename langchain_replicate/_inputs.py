@@ -1,0 +1,213 @@
+"""Building a prediction's input from a prompt, the standard params and the schema.
+
+Pure (no I/O). The model's OpenAPI schema (`components.schemas.Input`) decides
+which input is the prompt, what the model calls `max_tokens`, whether it takes
+`stop_sequences`, and which input names exist at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from langchain_replicate.errors import ReplicateInputError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+MAX_TOKENS_NAMES = (
+    "max_tokens",
+    "max_new_tokens",
+    "max_length",
+    "max_completion_tokens",
+)
+"""The names models use for "maximum tokens to generate", in order of preference."""
+
+STANDARD_PARAMS = ("temperature", "max_tokens", "top_p", "top_k", "seed")
+"""The LangChain parameters with fields of their own."""
+
+_PROMPT_NAMES = (
+    "prompt",
+    "text",
+    "input",
+    "input_text",
+    "query",
+    "question",
+    "instruction",
+)
+
+
+@dataclass(frozen=True)
+class InputSchema:
+    """The part of a model version's OpenAPI schema that input building needs."""
+
+    properties: Mapping[str, Mapping[str, Any]]
+    """Input name -> its JSON schema."""
+    required: tuple[str, ...] = ()
+    """Inputs without a default."""
+    output: Mapping[str, Any] | None = None
+    """`components.schemas.Output`, if given."""
+
+    @classmethod
+    def from_openapi(cls, openapi: Mapping[str, Any] | None) -> InputSchema | None:
+        """Read the schema of a version; `None` if it describes no inputs.
+
+        Args:
+            openapi: A version's `openapi_schema`.
+
+        Returns:
+            The input schema, or `None`.
+        """
+        schemas = ((openapi or {}).get("components") or {}).get("schemas") or {}
+        input_schema = schemas.get("Input") or {}
+        properties = input_schema.get("properties")
+        if not isinstance(properties, dict) or not properties:
+            return None
+        return cls(
+            properties=properties,
+            required=tuple(input_schema.get("required") or ()),
+            output=schemas.get("Output"),
+        )
+
+    @property
+    def names(self) -> list[str]:
+        """Input names ordered by `x-order`."""
+        return sorted(
+            self.properties,
+            key=lambda name: self.properties[name].get("x-order", len(self.properties)),
+        )
+
+    def prompt_key(self) -> str:
+        """The input that takes the prompt.
+
+        `prompt` if the model has one, else a conventional prompt name, else the
+        first required text input, else the first text input, by `x-order`.
+
+        Returns:
+            The input name.
+        """
+        for name in _PROMPT_NAMES:
+            if name in self.properties:
+                return name
+        texts = [name for name in self.names if self._is_text(name)]
+        for name in texts:
+            if name in self.required:
+                return name
+        return texts[0] if texts else self.names[0]
+
+    def _is_text(self, name: str) -> bool:
+        prop = self.properties[name]
+        return (
+            prop.get("type") == "string" and "format" not in prop and "enum" not in prop
+        )
+
+    def max_tokens_name(self) -> str | None:
+        """What this model calls "maximum tokens to generate", if it has one.
+
+        Returns:
+            The input name or `None`.
+        """
+        return next((n for n in MAX_TOKENS_NAMES if n in self.properties), None)
+
+
+def build_input(
+    prompt: str,
+    *,
+    prompt_key: str | None,
+    schema: InputSchema | None,
+    standard: Mapping[str, Any],
+    model_kwargs: Mapping[str, Any],
+    stop: Sequence[str] | None,
+    validate: bool,
+    model: str,
+) -> dict[str, Any]:
+    """Build a prediction input.
+
+    Later sources win: the standard fields, then `model_kwargs`, then the call's
+    keyword arguments (already merged into `model_kwargs` by the caller). Any
+    max-tokens alias (`max_tokens`, `max_new_tokens`, `max_length`,
+    `max_completion_tokens`) is renamed to the one the schema uses.
+
+    Args:
+        prompt: The prompt text.
+        prompt_key: The prompt input name; found from the schema when `None`.
+        schema: The model's input schema, if known.
+        standard: The standard params (`temperature`, `max_tokens`, ...) that are set.
+        model_kwargs: Further inputs.
+        stop: Stop sequences; sent as comma-joined `stop_sequences` when the
+            schema takes it.
+        validate: Reject inputs the schema does not list.
+        model: The model reference, for messages.
+
+    Returns:
+        The input dict.
+
+    Raises:
+        ReplicateInputError: If an input is unknown to the schema (with `validate`),
+            or the prompt key cannot be found.
+    """
+    if prompt_key is None:
+        if schema is None:
+            msg = (
+                f"Cannot tell which input of {model} is the prompt: pass prompt_key=..."
+            )
+            raise ReplicateInputError(msg)
+        prompt_key = schema.prompt_key()
+    target = schema.max_tokens_name() if schema else None
+    merged: dict[str, Any] = {}
+    for source in (standard, model_kwargs):
+        for name, value in source.items():
+            key = target if target and name in MAX_TOKENS_NAMES else name
+            merged[key] = value
+    merged = {name: value for name, value in merged.items() if value is not None}
+    model_input = {prompt_key: prompt, **merged}
+    if stop and schema and "stop_sequences" in schema.properties:
+        prop = schema.properties["stop_sequences"]
+        model_input["stop_sequences"] = (
+            list(stop) if prop.get("type") == "array" else ",".join(stop)
+        )
+    if validate and schema:
+        unknown = sorted(name for name in model_input if name not in schema.properties)
+        if unknown:
+            msg = (
+                f"{model} does not take the input(s) {', '.join(map(repr, unknown))}. "
+                f"Valid inputs: {', '.join(schema.names)}. If the model's schema is "
+                "incomplete, pass validate_inputs=False."
+            )
+            raise ReplicateInputError(msg)
+    return model_input
+
+
+def needs_schema(
+    *,
+    prompt_key: str | None,
+    standard: Mapping[str, Any],
+    model_kwargs: Mapping[str, Any],
+    stop: Sequence[str] | None,
+    validate: bool,
+) -> bool:
+    """Whether building this input needs the model's schema.
+
+    A lookup is needed only when a question has no answer without it: which input
+    is the prompt (no `prompt_key`); what the model calls max tokens; whether it
+    takes `stop_sequences`; whether the extra inputs exist (with validation on).
+
+    Args:
+        prompt_key: The explicit prompt key, if any.
+        standard: The standard params that are set.
+        model_kwargs: Further inputs.
+        stop: Stop sequences.
+        validate: Whether inputs are validated.
+
+    Returns:
+        `True` if the schema must be fetched.
+    """
+    names = {name for name, value in standard.items() if value is not None} | set(
+        model_kwargs
+    )
+    return (
+        prompt_key is None
+        or bool(stop)
+        or any(name in MAX_TOKENS_NAMES for name in names)
+        or (validate and bool(names))
+    )

@@ -1,0 +1,61 @@
+"""Prediction metadata for `generation_info` / `response_metadata`, and token usage.
+
+Pure (no I/O).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.messages.ai import UsageMetadata
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+def prediction_info(
+    prediction: Mapping[str, Any], *, model_name: str
+) -> dict[str, Any]:
+    """What a generation reports about its prediction.
+
+    Args:
+        prediction: The prediction JSON (final, or as far as known).
+        model_name: The reference the user asked for (e.g. `meta/x` or `o/n:ver`).
+
+    Returns:
+        `prediction_id`, `model_name`, `model` (what Replicate ran), `version`,
+        `status` and `metrics` (empty when the API gave none, as in sync mode).
+    """
+    return {
+        "prediction_id": prediction.get("id"),
+        "model_name": model_name,
+        "model": prediction.get("model"),
+        "version": prediction.get("version"),
+        "status": prediction.get("status"),
+        "metrics": dict(prediction.get("metrics") or {}),
+        "model_provider": "replicate",
+    }
+
+
+def usage_from_metrics(metrics: Mapping[str, Any] | None) -> UsageMetadata | None:
+    """Token usage from a prediction's metrics.
+
+    Args:
+        metrics: The prediction's `metrics`.
+
+    Returns:
+        The usage, or `None` when the model reported no token counts.
+    """
+    if not metrics:
+        return None
+    input_tokens = metrics.get("input_token_count")
+    output_tokens = metrics.get("output_token_count")
+    if not isinstance(input_tokens, int) and not isinstance(output_tokens, int):
+        return None
+    input_tokens = input_tokens if isinstance(input_tokens, int) else 0
+    output_tokens = output_tokens if isinstance(output_tokens, int) else 0
+    return UsageMetadata(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        total_tokens=input_tokens + output_tokens,
+    )

@@ -1,0 +1,110 @@
+"""Turning a prediction's output into the string an LLM returns.
+
+Pure (no I/O). Outputs are read by the model's schema, never through
+replicate's `transform_output`, which would turn text starting with `https:`
+into a `FileOutput`.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+_URL_PREFIXES = ("https:", "http:", "data:")
+
+
+class OutputKind(Enum):
+    """What a model's output is, by its schema."""
+
+    TEXT = "text"
+    """A string, or an iterator of tokens to concatenate."""
+    FILES = "files"
+    """A file URL, or a list of them."""
+    OTHER = "other"
+    """Anything else (numbers, objects...)."""
+
+
+def output_kind(output_schema: Mapping[str, Any] | None) -> OutputKind | None:
+    """Classify a model by its `components.schemas.Output`.
+
+    Args:
+        output_schema: The Output schema, if known.
+
+    Returns:
+        The kind, or `None` when there is no schema to tell.
+    """
+    if not output_schema:
+        return None
+    item = (
+        output_schema.get("items")
+        if output_schema.get("type") == "array"
+        else output_schema
+    )
+    if not isinstance(item, dict):
+        return OutputKind.OTHER
+    if item.get("type") == "string":
+        return OutputKind.FILES if item.get("format") == "uri" else OutputKind.TEXT
+    return OutputKind.OTHER
+
+
+def _looks_like_url(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and value.startswith(_URL_PREFIXES)
+        and not any(ch.isspace() for ch in value)
+    )
+
+
+def output_to_text(output: Any, kind: OutputKind | None) -> str:  # noqa: ANN401 - JSON
+    """The string an LLM returns for a prediction's output.
+
+    Text (or a token list) is concatenated; files give the first file's URL;
+    anything else is JSON. Without a schema (`kind is None`) a list in which every
+    item is a URL is taken as files, anything else as text.
+
+    Args:
+        output: The prediction's `output`.
+        kind: The output kind from the schema.
+
+    Returns:
+        The text.
+    """
+    if output is None:
+        return ""
+    if kind is None:
+        items = output if isinstance(output, list) else [output]
+        if items and all(_looks_like_url(item) for item in items):
+            kind = OutputKind.FILES
+        elif all(isinstance(item, str) for item in items):
+            kind = OutputKind.TEXT
+        else:
+            kind = OutputKind.OTHER
+    if kind is OutputKind.FILES:
+        urls = output if isinstance(output, list) else [output]
+        return str(urls[0]) if urls else ""
+    if isinstance(output, str):
+        return output
+    if kind is OutputKind.TEXT and isinstance(output, list):
+        return "".join(str(token) for token in output)
+    return json.dumps(output)
+
+
+def output_delta(output: Any, seen: int) -> tuple[str, int]:  # noqa: ANN401 - JSON
+    """The new text in a polled token-list output since `seen` tokens.
+
+    Args:
+        output: The prediction's growing `output` list (or string).
+        seen: Tokens (or characters, for a string) already emitted.
+
+    Returns:
+        The new text and the new count.
+    """
+    if isinstance(output, list):
+        return "".join(str(token) for token in output[seen:]), len(output)
+    if isinstance(output, str):
+        return output[seen:], len(output)
+    return "", seen

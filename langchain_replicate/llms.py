@@ -1,0 +1,590 @@
+"""The `Replicate` LLM: text completion (or an image URL) from any Replicate model."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.language_models.llms import BaseLLM
+from langchain_core.outputs import Generation, GenerationChunk, LLMResult
+from langchain_core.runnables.config import ContextThreadPoolExecutor
+from langchain_core.utils import from_env, secret_from_env
+from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+
+from langchain_replicate._client import MAX_WAIT, ReplicateAPI, StreamPiece
+from langchain_replicate._inputs import (
+    STANDARD_PARAMS,
+    InputSchema,
+    build_input,
+    needs_schema,
+)
+from langchain_replicate._metadata import prediction_info
+from langchain_replicate._models import ModelRef, parse_model_ref
+from langchain_replicate._outputs import OutputKind, output_kind, output_to_text
+from langchain_replicate.errors import missing_token_error
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from langchain_core.callbacks import (
+        AsyncCallbackManagerForLLMRun,
+        CallbackManagerForLLMRun,
+        Callbacks,
+    )
+    from langchain_core.language_models.base import LangSmithParams
+    from typing_extensions import Self
+
+    from langchain_replicate._client import Prediction
+
+
+def _user_agent() -> str:
+    from langchain_replicate import __version__  # noqa: PLC0415 - avoids an import cycle
+
+    return f"langchain-replicate/{__version__ or 'dev'}"
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One prompt's prediction, ready to send."""
+
+    ref: ModelRef
+    model_input: dict[str, Any]
+    stop: list[str] | None
+    schema: InputSchema | None
+
+    @property
+    def kind(self) -> OutputKind | None:
+        return output_kind(self.schema.output) if self.schema else None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A call's parameters before the schema (if needed) is known."""
+
+    ref: ModelRef
+    standard: dict[str, Any]
+    extra: dict[str, Any]
+    stop: list[str] | None
+    needs_schema: bool
+
+
+class Replicate(BaseLLM):
+    r"""Replicate large language models (and any model whose output is text or a file).
+
+    A drop-in for `langchain_community.llms.Replicate`: same constructor, same
+    results, plus native async, real streaming (SSE), stop sequences that cancel
+    the prediction, typed errors and prediction metadata.
+
+    Setup:
+        Install `langchain-replicate` and set the environment variable
+        `REPLICATE_API_TOKEN` (or pass `api_key=...`).
+
+        ```bash
+        pip install -U langchain-replicate
+        export REPLICATE_API_TOKEN="r8_..."
+        ```
+
+    Key init args — completion params:
+        | Param          | Type               | Description                          |
+        | -------------- | ------------------ | ------------------------------------ |
+        | `model`        | `str`              | `owner/name`, `owner/name:version`   |
+        |                |                    | or `deployments/owner/name`.         |
+        | `deployment`   | `str \| None`      | A deployment `owner/name`.           |
+        | `model_kwargs` | `dict`             | Further model inputs (alias `input`).|
+        | `temperature`  | `float \| None`    | Sent under the model's own name,     |
+        | `max_tokens`   | `int \| None`      | like `top_p`, `top_k` and `seed`.    |
+        | `stop`         | `list[str] \| None`| Stop sequences.                      |
+        | `streaming`    | `bool`             | Stream tokens to callbacks.          |
+
+    Key init args — client params:
+        | Param         | Type                | Description                          |
+        | ------------- | ------------------- | ------------------------------------ |
+        | `api_key`     | `SecretStr \| None` | Default: env `REPLICATE_API_TOKEN`.  |
+        | `base_url`    | `str \| None`       | Default: env `REPLICATE_BASE_URL`.   |
+        | `timeout`     | `float \| None`     | Seconds per prediction, then cancel. |
+        | `max_retries` | `int`               | Retries of a create refused by 429.  |
+
+    Instantiate:
+        ```python
+        from langchain_replicate import Replicate
+
+        llm = Replicate(
+            model="meta/meta-llama-3-8b-instruct",
+            temperature=0.75,
+            max_tokens=500,
+        )
+        ```
+
+    Invoke:
+        ```python
+        llm.invoke("Can a dog drive a car? Answer in one word.")
+        ```
+
+        ```txt
+        'No.'
+        ```
+
+        An image model returns the URL of its (first) output file:
+
+        ```python
+        text2image = Replicate(
+            model="stability-ai/stable-diffusion:db21e45d3f7023abc2a46ee38a23973f6dce16bb082a930b0c49861f96d1e5bf",
+            model_kwargs={"image_dimensions": "512x512"},
+        )
+        text2image.invoke("A cat riding a motorcycle by Picasso")
+        ```
+
+        ```txt
+        'https://replicate.delivery/.../out-0.png'
+        ```
+
+    Stream:
+        ```python
+        for chunk in llm.stream("Write a haiku about llamas."):
+            print(chunk, end="", flush=True)
+        ```
+
+        With `stop=[...]` (at init or per call) the output ends before the first
+        stop sequence, in `invoke` and `stream` alike, and the prediction is
+        canceled on Replicate as soon as it appears.
+
+    Async:
+        ```python
+        await llm.ainvoke("Can a dog drive a car?")
+        async for chunk in llm.astream("Write a haiku about llamas."):
+            print(chunk, end="", flush=True)
+        await llm.abatch(["Hi", "Hello"], config={"max_concurrency": 8})
+        ```
+
+    Response metadata:
+        `llm.generate([...]).generations[0][0].generation_info` holds
+        `prediction_id`, `model_name`, `model`, `version`, `status` and `metrics`
+        (token counts and timings as Replicate reports them).
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    model: str | None = Field(default=None, alias="model_name")
+    """The model: `owner/name` (official model, latest version), `owner/name:version`
+    or `deployments/owner/name`. Checked at construction."""
+
+    deployment: str | None = None
+    """A deployment `owner/name` to run instead of `model` (default: none)."""
+
+    version_obj: Any = Field(default=None, exclude=True, repr=False)
+    """A `replicate` `Version` (or anything with `id` and `openapi_schema`), as in
+    `langchain_community`: its schema is used instead of a lookup, and its id
+    pins the version when `model` has none. Default: none."""
+
+    model_kwargs: dict[str, Any] = Field(default_factory=dict, alias="input")
+    """Further model inputs, sent as given except that max-token aliases
+    (`max_tokens`, `max_new_tokens`, `max_length`, `max_completion_tokens`) are
+    renamed to the model's own. Unknown constructor kwargs land here (with a
+    warning). Default: `{}`."""
+
+    replicate_api_token: SecretStr | None = Field(
+        default_factory=secret_from_env(
+            ["REPLICATE_API_TOKEN", "REPLICATE_API_KEY"], default=None
+        ),
+        alias="api_key",
+    )
+    """API token. Default: env `REPLICATE_API_TOKEN`, then `REPLICATE_API_KEY`."""
+
+    base_url: str | None = Field(
+        default_factory=from_env("REPLICATE_BASE_URL", default=None)
+    )
+    """API origin. Default: env `REPLICATE_BASE_URL`, else
+    `https://api.replicate.com`."""
+
+    prompt_key: str | None = None
+    """The input that takes the prompt. Default: found from the model's schema
+    (`prompt` if it has one)."""
+
+    streaming: bool = False
+    """Stream tokens to callbacks (`on_llm_new_token`) during `invoke`. Default:
+    `False`."""
+
+    stop: list[str] | None = None
+    """Stop sequences for every call (a call's own `stop` replaces them).
+    Default: none."""
+
+    temperature: float | None = None
+    """Sampling temperature, if the model takes one. Default: the model's."""
+
+    max_tokens: int | None = None
+    """Maximum tokens to generate, sent under the model's own name
+    (`max_tokens`, `max_new_tokens`, `max_length`, `max_completion_tokens`).
+    Default: the model's."""
+
+    top_p: float | None = None
+    """Nucleus sampling probability. Default: the model's."""
+
+    top_k: int | None = None
+    """Top-k sampling. Default: the model's."""
+
+    seed: int | None = None
+    """Random seed. Default: the model's."""
+
+    timeout: float | None = None
+    """Seconds a whole prediction may take; after that it is canceled on
+    Replicate and `ReplicateTimeoutError` is raised. Default: no limit."""
+
+    max_retries: int = 2
+    """Retries of a prediction create refused with HTTP 429 (after `Retry-After`).
+    Default: `2`."""
+
+    wait: int = Field(default=MAX_WAIT, ge=1, le=MAX_WAIT)
+    """Seconds a non-streaming create is held open (`Prefer: wait`) before
+    falling back to the stream or polling. Default: `60` (the maximum)."""
+
+    validate_inputs: bool = True
+    """Reject inputs the model's schema does not list, before any prediction is
+    created. Turn off for models whose schema is incomplete. Default: `True`."""
+
+    client_kwargs: dict[str, Any] = Field(
+        default_factory=dict, exclude=True, repr=False
+    )
+    """Extra keyword arguments for `replicate.Client` (e.g. `transport=`,
+    `headers=`). Default: `{}`."""
+
+    _ref: ModelRef = PrivateAttr()
+    _own_schema: InputSchema | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _build_extra(cls, values: dict[str, Any]) -> Any:  # noqa: ANN401 - pydantic
+        """Move unknown constructor kwargs into `model_kwargs` (with a warning)."""
+        if not isinstance(values, dict):
+            return values
+        values = dict(values)
+        if "input" in values:
+            values["model_kwargs"] = {
+                **values.pop("input"),
+                **values.get("model_kwargs", {}),
+            }
+        if "model_kwargs" in values:
+            values["model_kwargs"] = dict(values["model_kwargs"])
+        return _build_model_kwargs(values, get_pydantic_field_names(cls))
+
+    @model_validator(mode="after")
+    def _parse_model(self) -> Self:
+        """Parse the model reference so a malformed one fails here."""
+        ref = parse_model_ref(self.model, self.deployment)
+        version = getattr(self.version_obj, "id", None)
+        if version and not ref.version and not ref.is_deployment:
+            ref = ModelRef(ref.owner, ref.name, str(version))
+        self._ref = ref
+        schema = getattr(self.version_obj, "openapi_schema", None)
+        self._own_schema = InputSchema.from_openapi(schema) if schema else None
+        return self
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """The token is serialized as a reference to its env var, never its value."""
+        return {"replicate_api_token": "REPLICATE_API_TOKEN"}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """`Replicate` can be serialized with `langchain_core.load.dumpd`."""
+        return True
+
+    @property
+    def _llm_type(self) -> str:
+        return "replicate"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model": str(self._ref),
+            "model_kwargs": self.model_kwargs,
+            **self._standard_params(),
+        }
+
+    def _get_ls_params(
+        self,
+        stop: list[str] | None = None,
+        **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
+    ) -> LangSmithParams:
+        params = super()._get_ls_params(stop=stop or self.stop, **kwargs)
+        params["ls_provider"] = "replicate"
+        model = kwargs.get("model")
+        params["ls_model_name"] = model if isinstance(model, str) else str(self._ref)
+        return params
+
+    # -- building a call (pure but for the schema lookup) ---------------------------
+
+    @cached_property
+    def _api(self) -> ReplicateAPI:
+        if self.replicate_api_token is None or not (
+            token := self.replicate_api_token.get_secret_value()
+        ):
+            raise missing_token_error()
+        return ReplicateAPI.from_settings(
+            api_token=token,
+            base_url=self.base_url,
+            client_kwargs=self.client_kwargs,
+            user_agent=_user_agent(),
+            max_retries=self.max_retries,
+            wait=self.wait,
+            timeout=self.timeout,
+        )
+
+    def _standard_params(self) -> dict[str, Any]:
+        return {
+            name: getattr(self, name)
+            for name in STANDARD_PARAMS
+            if getattr(self, name) is not None
+        }
+
+    def _plan(self, stop: list[str] | None, kwargs: dict[str, Any]) -> _Plan:
+        kwargs = dict(kwargs)
+        model = kwargs.pop("model", None)
+        ref = parse_model_ref(model) if isinstance(model, str) else self._ref
+        standard = self._standard_params()
+        for name in STANDARD_PARAMS:
+            if name in kwargs:
+                standard[name] = kwargs.pop(name)
+        extra = {**self.model_kwargs, **kwargs}
+        stop = stop if stop is not None else self.stop
+        wanted = self._own_schema is None and needs_schema(
+            prompt_key=self.prompt_key,
+            standard=standard,
+            model_kwargs=extra,
+            stop=stop,
+            validate=self.validate_inputs,
+        )
+        return _Plan(ref, standard, extra, stop or None, wanted)
+
+    def _call(self, plan: _Plan, prompt: str, schema: InputSchema | None) -> _Call:
+        schema = self._own_schema or schema
+        model_input = build_input(
+            prompt,
+            prompt_key=self.prompt_key,
+            schema=schema,
+            standard=plan.standard,
+            model_kwargs=plan.extra,
+            stop=plan.stop,
+            validate=self.validate_inputs,
+            model=str(plan.ref),
+        )
+        return _Call(plan.ref, model_input, plan.stop, schema)
+
+    def _prepare(
+        self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> _Call:
+        plan = self._plan(stop, kwargs)
+        api = self._api
+        if plan.needs_schema:
+            schema = api.input_schema(plan.ref)
+        else:
+            schema = api.cached_schema(plan.ref)
+        return self._call(plan, prompt, schema)
+
+    async def _aprepare(
+        self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> _Call:
+        plan = self._plan(stop, kwargs)
+        api = self._api
+        if plan.needs_schema:
+            schema = await api.ainput_schema(plan.ref)
+        else:
+            schema = api.cached_schema(plan.ref)
+        return self._call(plan, prompt, schema)
+
+    # -- results (pure) ------------------------------------------------------------
+
+    @staticmethod
+    def _info(call: _Call, prediction: Prediction, *, stopped: bool) -> dict[str, Any]:
+        info = prediction_info(prediction, model_name=str(call.ref))
+        info["finish_reason"] = "stop" if stopped else None
+        return info
+
+    def _generation(self, call: _Call, prediction: Prediction) -> Generation:
+        return Generation(
+            text=output_to_text(prediction.get("output"), call.kind),
+            generation_info=self._info(call, prediction, stopped=False),
+        )
+
+    def _chunk(self, call: _Call, piece: StreamPiece) -> GenerationChunk:
+        if piece.prediction is None:
+            return GenerationChunk(text=piece.text)
+        return GenerationChunk(
+            text=piece.text,
+            generation_info=self._info(call, piece.prediction, stopped=piece.stopped),
+        )
+
+    @staticmethod
+    def _aggregated(chunks: list[GenerationChunk]) -> Generation:
+        if not chunks:
+            return Generation(text="")
+        total = chunks[0]
+        for chunk in chunks[1:]:
+            total += chunk
+        return Generation(text=total.text, generation_info=total.generation_info)
+
+    @staticmethod
+    def _by_stream(call: _Call, *, streaming: bool) -> bool:
+        """Text calls with stop sequences (or `streaming`) run over the stream.
+
+        File and structured outputs are always read from the finished prediction.
+        """
+        return (streaming or bool(call.stop)) and call.kind in {None, OutputKind.TEXT}
+
+    # -- sync ----------------------------------------------------------------------
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
+    ) -> Iterator[GenerationChunk]:
+        call = self._prepare(prompt, stop, kwargs)
+        yield from self._stream_call(call, run_manager)
+
+    def _stream_call(
+        self, call: _Call, run_manager: CallbackManagerForLLMRun | None
+    ) -> Iterator[GenerationChunk]:
+        pieces = self._api.stream_text(call.ref, call.model_input, stop=call.stop)
+        try:
+            for piece in pieces:
+                chunk = self._chunk(call, piece)
+                if run_manager:
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        finally:
+            pieces.close()
+
+    def _generate_one(
+        self,
+        prompt: str,
+        stop: list[str] | None,
+        run_manager: CallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+    ) -> list[Generation]:
+        call = self._prepare(prompt, stop, kwargs)
+        if self._by_stream(call, streaming=self.streaming):
+            return [self._aggregated(list(self._stream_call(call, run_manager)))]
+        return [self._generation(call, self._api.run(call.ref, call.model_input))]
+
+    def _generate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
+    ) -> LLMResult:
+        """Run every prompt concurrently (one thread each; `batch` caps the count)."""
+        if len(prompts) == 1:
+            return LLMResult(
+                generations=[self._generate_one(prompts[0], stop, run_manager, kwargs)]
+            )
+        with ContextThreadPoolExecutor(max_workers=len(prompts)) as pool:
+            futures = [
+                pool.submit(self._generate_one, prompt, stop, run_manager, kwargs)
+                for prompt in prompts
+            ]
+            try:
+                generations = [future.result() for future in futures]
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+        return LLMResult(generations=generations)
+
+    # -- async (the same steps; only the I/O differs) --------------------------------
+
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
+    ) -> AsyncIterator[GenerationChunk]:
+        call = await self._aprepare(prompt, stop, kwargs)
+        async for chunk in self._astream_call(call, run_manager):
+            yield chunk
+
+    async def _astream_call(
+        self, call: _Call, run_manager: AsyncCallbackManagerForLLMRun | None
+    ) -> AsyncIterator[GenerationChunk]:
+        pieces = self._api.astream_text(call.ref, call.model_input, stop=call.stop)
+        try:
+            async for piece in pieces:
+                chunk = self._chunk(call, piece)
+                if run_manager:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        finally:
+            await pieces.aclose()
+
+    async def _agenerate_one(
+        self,
+        prompt: str,
+        stop: list[str] | None,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+    ) -> list[Generation]:
+        call = await self._aprepare(prompt, stop, kwargs)
+        if self._by_stream(call, streaming=self.streaming):
+            chunks = [chunk async for chunk in self._astream_call(call, run_manager)]
+            return [self._aggregated(chunks)]
+        return [
+            self._generation(call, await self._api.arun(call.ref, call.model_input))
+        ]
+
+    async def _agenerate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
+    ) -> LLMResult:
+        """Run every prompt concurrently; if one fails, the rest are canceled."""
+        tasks = [
+            asyncio.ensure_future(
+                self._agenerate_one(prompt, stop, run_manager, kwargs)
+            )
+            for prompt in prompts
+        ]
+        try:
+            generations = await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return LLMResult(generations=list(generations))
+
+    # -- compatibility ---------------------------------------------------------------
+
+    def __call__(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        callbacks: Callbacks = None,
+        **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
+    ) -> str:
+        """`llm(prompt)`, as in older LangChain and the Replicate notebook.
+
+        Prefer `invoke`; this is kept so code written for
+        `langchain_community.llms.Replicate` runs unchanged.
+
+        Args:
+            prompt: The prompt.
+            stop: Stop sequences.
+            callbacks: Callbacks for this call.
+            **kwargs: Per-call model inputs.
+
+        Returns:
+            The text.
+        """
+        if not isinstance(prompt, str):
+            msg = (
+                f"llm(prompt) takes a string; got {type(prompt).__name__}. Use invoke."
+            )
+            raise TypeError(msg)
+        return self.invoke(prompt, config={"callbacks": callbacks}, stop=stop, **kwargs)
