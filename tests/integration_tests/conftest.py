@@ -1,0 +1,63 @@
+"""Integration tests run against a local Replicate server started once per session.
+
+The `replicate_server` fixture comes from the package's pytest plugin; each test
+gets a clean server (no faults, empty request log, fresh rate limits, fast pace).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+import replicate
+
+from langchain_replicate.testing.pytest_plugin import (
+    replicate_server as replicate_server,
+)
+from langchain_replicate.testing.pytest_plugin import (
+    replicate_server_pace as replicate_server_pace,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from langchain_replicate.testing import LocalReplicateServer, ModelPace
+
+POLL_INTERVAL = 0.02
+
+
+@pytest.fixture(autouse=True)
+def _clean_server(
+    replicate_server: LocalReplicateServer, replicate_server_pace: ModelPace
+) -> Iterator[None]:
+    replicate_server.reset()
+    yield
+    replicate_server.reset()
+    replicate_server.set_pace(replicate_server_pace)
+    replicate_server.configure(
+        create_rate_limit="600/minute",
+        rate_limit="3000/minute",
+        sync_data_uri_max_bytes=10_000_000,
+    )
+
+
+@pytest.fixture
+def client(replicate_server: LocalReplicateServer) -> replicate.Client:
+    """The official client, pointed at the local server, polling fast."""
+    official = replicate.Client(
+        api_token=replicate_server.api_token, base_url=replicate_server.base_url
+    )
+    official.poll_interval = POLL_INTERVAL
+    return official
+
+
+@pytest.fixture
+def http(replicate_server: LocalReplicateServer) -> Iterator[httpx.Client]:
+    """A raw HTTP client with the token, for wire-level checks."""
+    with httpx.Client(
+        base_url=replicate_server.base_url,
+        headers={"Authorization": f"Bearer {replicate_server.api_token}"},
+        timeout=10,
+    ) as raw:
+        yield raw
