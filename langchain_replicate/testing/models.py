@@ -279,7 +279,7 @@ async def _look(ctx: PredictionContext, urls: Iterable[str]) -> list[str]:
     """Read and measure each image, logging what was seen."""
     measured = []
     for url in urls:
-        facts = measure_image(await ctx.read_file(url))
+        facts = await asyncio.to_thread(measure_image, await ctx.read_file(url))
         ctx.log(f"Image: {facts.width}x{facts.height} {facts.format}\n")
         measured.append(vars(facts))
     return _describe(measured)
@@ -335,8 +335,8 @@ async def _predict_chat(ctx: PredictionContext) -> AsyncIterator[Output]:
         images += urls
         seen = " ".join(text for _, text, _ in turns)
     else:
-        question = values["prompt"]
-        seen = f"{values.get('system_prompt') or ''} {question}"
+        seen = f"{values.get('system_prompt') or ''} {values['prompt']}"
+        question = last_user_turn(values["prompt"])
     ctx.metrics["input_token_count"] = count_tokens(seen)
     facts = await _look(ctx, images)
     async for token in _speak(
@@ -442,7 +442,8 @@ async def _predict_sdxl(ctx: PredictionContext) -> AsyncIterator[Output]:
     size = (values["width"], values["height"])
     seed = _image_seed(values)
     if values.get("image"):
-        facts = measure_image(await ctx.read_file(values["image"]))
+        data = await ctx.read_file(values["image"])
+        facts = await asyncio.to_thread(measure_image, data)
         size = (facts.width, facts.height)
         ctx.log(f"Prompt: {values['prompt']}\nimg2img mode\n")
     else:
