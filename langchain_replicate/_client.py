@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from collections.abc import (
         AsyncGenerator,
         AsyncIterator,
+        Callable,
         Generator,
         Iterator,
         Mapping,
@@ -136,6 +137,23 @@ def is_done(prediction: Mapping[str, Any]) -> bool:
     status = prediction.get("status")
     return status in _TERMINAL or (
         status == "processing" and prediction.get("output") is not None
+    )
+
+
+def _has_data_uri(output: object) -> bool:
+    items = output if isinstance(output, list) else [output]
+    return any(isinstance(item, str) and item.startswith("data:") for item in items)
+
+
+def _is_final(prediction: Mapping[str, Any]) -> bool:
+    """Done, and its files (if any) given as URLs rather than inline `data:` URIs.
+
+    Sync mode may inline output files as `data:` URIs; the finished prediction
+    (one `GET` away) links them instead, which is what a caller wants as a string.
+    """
+    return is_done(prediction) and not (
+        prediction.get("status") in {"processing", "succeeded"}
+        and _has_data_uri(prediction.get("output"))
     )
 
 
@@ -314,7 +332,7 @@ class ReplicateAPI:
 
     def __init__(
         self,
-        client: ReplicateClient,
+        make_client: Callable[[], ReplicateClient],
         *,
         base_url: str,
         max_retries: int = 2,
@@ -324,14 +342,19 @@ class ReplicateAPI:
         """Wrap a client.
 
         Args:
-            client: The `replicate.Client`, built with our token and base URL.
+            make_client: Builds a `replicate.Client` with our token and base URL
+                (one for sync calls, one per event loop for async calls).
             base_url: Its base URL (the schema cache key).
             max_retries: Retries of a create refused with 429 (or never connected).
             wait: Seconds to hold a create open with `Prefer: wait` (1-60).
             timeout: Seconds a whole prediction may take before it is canceled;
                 `None` for no limit.
         """
-        self.client = client
+        self._make_client = make_client
+        self.client = make_client()
+        self._loop_clients: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, ReplicateClient
+        ] = weakref.WeakKeyDictionary()
         self.base_url = base_url
         self.max_retries = max_retries
         self.wait = max(1, min(wait, MAX_WAIT))
@@ -366,11 +389,18 @@ class ReplicateAPI:
         origin = normalize_base_url(base_url)
         kwargs = dict(client_kwargs or {})
         headers = {"User-Agent": user_agent, **kwargs.pop("headers", {})}
-        client = ReplicateClient(
-            api_token=api_token, base_url=origin, headers=headers, **kwargs
-        )
+
+        def make_client() -> ReplicateClient:
+            return ReplicateClient(
+                api_token=api_token, base_url=origin, headers=dict(headers), **kwargs
+            )
+
         return cls(
-            client, base_url=origin, max_retries=max_retries, wait=wait, timeout=timeout
+            make_client,
+            base_url=origin,
+            max_retries=max_retries,
+            wait=wait,
+            timeout=timeout,
         )
 
     # -- helpers shared by both twins ------------------------------------------
@@ -536,13 +566,14 @@ class ReplicateAPI:
         """
         deadline = self.deadline()
         prediction = self.create(ref, model_input, stream=False, deadline=deadline)
-        if is_done(prediction):
+        if _is_final(prediction):
             return check_prediction(prediction)
         state = _StreamState(None, prediction)
         finished = False
         try:
-            for _ in self._sse_texts(state, deadline):
-                pass
+            if not is_done(prediction):
+                for _ in self._sse_texts(state, deadline):
+                    pass
             for _ in self._poll_texts(state, deadline):
                 pass
             finished = True
@@ -630,7 +661,13 @@ class ReplicateAPI:
 
     @property
     def _ahttp(self) -> httpx.AsyncClient:
-        http: httpx.AsyncClient = self.client._async_client  # noqa: SLF001 - see _http
+        # An httpx.AsyncClient belongs to the event loop it first ran on, so each
+        # loop gets its own replicate.Client (same settings).
+        loop = asyncio.get_running_loop()
+        client = self._loop_clients.get(loop)
+        if client is None:
+            client = self._loop_clients[loop] = self._make_client()
+        http: httpx.AsyncClient = client._async_client  # noqa: SLF001 - see _http
         return http
 
     async def _asend(
@@ -739,13 +776,14 @@ class ReplicateAPI:
         prediction = await self.acreate(
             ref, model_input, stream=False, deadline=deadline
         )
-        if is_done(prediction):
+        if _is_final(prediction):
             return check_prediction(prediction)
         state = _StreamState(None, prediction)
         finished = False
         try:
-            async for _ in self._asse_texts(state, deadline):
-                pass
+            if not is_done(prediction):
+                async for _ in self._asse_texts(state, deadline):
+                    pass
             async for _ in self._apoll_texts(state, deadline):
                 pass
             finished = True

@@ -26,6 +26,9 @@ MAX_TOKENS_NAMES = (
 STANDARD_PARAMS = ("temperature", "max_tokens", "top_p", "top_k", "seed")
 """The LangChain parameters with fields of their own."""
 
+GUESSED_PROMPT_KEY = "prompt"
+"""The prompt input assumed when no schema was needed for anything else."""
+
 _PROMPT_NAMES = (
     "prompt",
     "text",
@@ -130,7 +133,9 @@ def build_input(
 
     Args:
         prompt: The prompt text.
-        prompt_key: The prompt input name; found from the schema when `None`.
+        prompt_key: The prompt input name; when `None`, found from the schema, or
+            `GUESSED_PROMPT_KEY` without one (the caller retries with the schema
+            if Replicate rejects it).
         schema: The model's input schema, if known.
         standard: The standard params (`temperature`, `max_tokens`, ...) that are set.
         model_kwargs: Further inputs.
@@ -143,16 +148,10 @@ def build_input(
         The input dict.
 
     Raises:
-        ReplicateInputError: If an input is unknown to the schema (with `validate`),
-            or the prompt key cannot be found.
+        ReplicateInputError: If an input is unknown to the schema (with `validate`).
     """
     if prompt_key is None:
-        if schema is None:
-            msg = (
-                f"Cannot tell which input of {model} is the prompt: pass prompt_key=..."
-            )
-            raise ReplicateInputError(msg)
-        prompt_key = schema.prompt_key()
+        prompt_key = schema.prompt_key() if schema else GUESSED_PROMPT_KEY
     target = schema.max_tokens_name() if schema else None
     merged: dict[str, Any] = {}
     for source in (standard, model_kwargs):
@@ -188,9 +187,13 @@ def needs_schema(
 ) -> bool:
     """Whether building this input needs the model's schema.
 
-    A lookup is needed only when a question has no answer without it: which input
-    is the prompt (no `prompt_key`); what the model calls max tokens; whether it
-    takes `stop_sequences`; whether the extra inputs exist (with validation on).
+    A lookup is needed only when a question has no answer without it: what the
+    model calls max tokens; whether it takes `stop_sequences`; whether the extra
+    inputs exist (with validation on); which input is the prompt, when it is not
+    simply `prompt`. The last one is found out by trying: without `prompt_key`
+    the input is sent as `prompt`, and only if Replicate rejects it (422) is the
+    schema fetched and the call made again (a rejected create created nothing).
+    So an official model called with just a prompt makes no lookup.
 
     Args:
         prompt_key: The explicit prompt key, if any.
@@ -205,9 +208,9 @@ def needs_schema(
     names = {name for name, value in standard.items() if value is not None} | set(
         model_kwargs
     )
+    del prompt_key  # Guessed as `prompt` and corrected on a 422; see above.
     return (
-        prompt_key is None
-        or bool(stop)
+        bool(stop)
         or any(name in MAX_TOKENS_NAMES for name in names)
         or (validate and bool(names))
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from functools import cached_property
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models.llms import BaseLLM
@@ -16,6 +17,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from langchain_replicate._client import MAX_WAIT, ReplicateAPI, StreamPiece
 from langchain_replicate._inputs import (
+    GUESSED_PROMPT_KEY,
     STANDARD_PARAMS,
     InputSchema,
     build_input,
@@ -24,7 +26,10 @@ from langchain_replicate._inputs import (
 from langchain_replicate._metadata import prediction_info
 from langchain_replicate._models import ModelRef, parse_model_ref
 from langchain_replicate._outputs import OutputKind, output_kind, output_to_text
-from langchain_replicate.errors import missing_token_error
+from langchain_replicate.errors import (
+    ReplicateInvalidRequestError,
+    missing_token_error,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -50,10 +55,20 @@ def _user_agent() -> str:
 class _Call:
     """One prompt's prediction, ready to send."""
 
-    ref: ModelRef
+    plan: _Plan
+    prompt: str
     model_input: dict[str, Any]
-    stop: list[str] | None
     schema: InputSchema | None
+    guessed_prompt_key: bool
+    """The input was sent as `prompt` without looking at the schema."""
+
+    @property
+    def ref(self) -> ModelRef:
+        return self.plan.ref
+
+    @property
+    def stop(self) -> list[str] | None:
+        return self.plan.stop
 
     @property
     def kind(self) -> OutputKind | None:
@@ -370,7 +385,34 @@ class Replicate(BaseLLM):
             validate=self.validate_inputs,
             model=str(plan.ref),
         )
-        return _Call(plan.ref, model_input, plan.stop, schema)
+        guessed = self.prompt_key is None and schema is None
+        return _Call(plan, prompt, model_input, schema, guessed)
+
+    def _corrected(self, call: _Call, schema: InputSchema | None) -> _Call | None:
+        """The call again with the schema's prompt key, if the guess was wrong."""
+        if schema is None or schema.prompt_key() == GUESSED_PROMPT_KEY:
+            return None
+        return self._call(call.plan, call.prompt, schema)
+
+    @staticmethod
+    def _may_be_wrong_key(call: _Call, error: ReplicateInvalidRequestError) -> bool:
+        return (
+            call.guessed_prompt_key and error.status == HTTPStatus.UNPROCESSABLE_ENTITY
+        )
+
+    def _retry_with_schema(
+        self, call: _Call, error: ReplicateInvalidRequestError
+    ) -> _Call | None:
+        if not self._may_be_wrong_key(call, error):
+            return None
+        return self._corrected(call, self._api.input_schema(call.ref))
+
+    async def _aretry_with_schema(
+        self, call: _Call, error: ReplicateInvalidRequestError
+    ) -> _Call | None:
+        if not self._may_be_wrong_key(call, error):
+            return None
+        return self._corrected(call, await self._api.ainput_schema(call.ref))
 
     def _prepare(
         self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
@@ -443,7 +485,15 @@ class Replicate(BaseLLM):
         **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
     ) -> Iterator[GenerationChunk]:
         call = self._prepare(prompt, stop, kwargs)
-        yield from self._stream_call(call, run_manager)
+        started = False
+        try:
+            for chunk in self._stream_call(call, run_manager):
+                started = True
+                yield chunk
+        except ReplicateInvalidRequestError as e:
+            if started or (retry := self._retry_with_schema(call, e)) is None:
+                raise
+            yield from self._stream_call(retry, run_manager)
 
     def _stream_call(
         self, call: _Call, run_manager: CallbackManagerForLLMRun | None
@@ -466,9 +516,19 @@ class Replicate(BaseLLM):
         kwargs: dict[str, Any],
     ) -> list[Generation]:
         call = self._prepare(prompt, stop, kwargs)
+        try:
+            return [self._run(call, run_manager)]
+        except ReplicateInvalidRequestError as e:
+            if (retry := self._retry_with_schema(call, e)) is None:
+                raise
+            return [self._run(retry, run_manager)]
+
+    def _run(
+        self, call: _Call, run_manager: CallbackManagerForLLMRun | None
+    ) -> Generation:
         if self._by_stream(call, streaming=self.streaming):
-            return [self._aggregated(list(self._stream_call(call, run_manager)))]
-        return [self._generation(call, self._api.run(call.ref, call.model_input))]
+            return self._aggregated(list(self._stream_call(call, run_manager)))
+        return self._generation(call, self._api.run(call.ref, call.model_input))
 
     def _generate(
         self,
@@ -505,8 +565,16 @@ class Replicate(BaseLLM):
         **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
     ) -> AsyncIterator[GenerationChunk]:
         call = await self._aprepare(prompt, stop, kwargs)
-        async for chunk in self._astream_call(call, run_manager):
-            yield chunk
+        started = False
+        try:
+            async for chunk in self._astream_call(call, run_manager):
+                started = True
+                yield chunk
+        except ReplicateInvalidRequestError as e:
+            if started or (retry := await self._aretry_with_schema(call, e)) is None:
+                raise
+            async for chunk in self._astream_call(retry, run_manager):
+                yield chunk
 
     async def _astream_call(
         self, call: _Call, run_manager: AsyncCallbackManagerForLLMRun | None
@@ -529,12 +597,20 @@ class Replicate(BaseLLM):
         kwargs: dict[str, Any],
     ) -> list[Generation]:
         call = await self._aprepare(prompt, stop, kwargs)
+        try:
+            return [await self._arun(call, run_manager)]
+        except ReplicateInvalidRequestError as e:
+            if (retry := await self._aretry_with_schema(call, e)) is None:
+                raise
+            return [await self._arun(retry, run_manager)]
+
+    async def _arun(
+        self, call: _Call, run_manager: AsyncCallbackManagerForLLMRun | None
+    ) -> Generation:
         if self._by_stream(call, streaming=self.streaming):
             chunks = [chunk async for chunk in self._astream_call(call, run_manager)]
-            return [self._aggregated(chunks)]
-        return [
-            self._generation(call, await self._api.arun(call.ref, call.model_input))
-        ]
+            return self._aggregated(chunks)
+        return self._generation(call, await self._api.arun(call.ref, call.model_input))
 
     async def _agenerate(
         self,
