@@ -10,19 +10,21 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-import replicate
+from replicate.client import Client
 
+# The package's pytest plugin, imported rather than named in `pytest_plugins`
+# (which pytest allows only in the rootdir conftest).
 from langchain_replicate.testing.pytest_plugin import (
-    replicate_server as replicate_server,
-)
-from langchain_replicate.testing.pytest_plugin import (
-    replicate_server_pace as replicate_server_pace,
+    replicate_server,
+    replicate_server_pace,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from langchain_replicate.testing import LocalReplicateServer, ModelPace
+
+__all__ = ["client", "http", "replicate_server", "replicate_server_pace"]
 
 POLL_INTERVAL = 0.02
 
@@ -43,9 +45,9 @@ def _clean_server(
 
 
 @pytest.fixture
-def client(replicate_server: LocalReplicateServer) -> replicate.Client:
+def client(replicate_server: LocalReplicateServer) -> Client:
     """The official client, pointed at the local server, polling fast."""
-    official = replicate.Client(
+    official = Client(
         api_token=replicate_server.api_token, base_url=replicate_server.base_url
     )
     official.poll_interval = POLL_INTERVAL

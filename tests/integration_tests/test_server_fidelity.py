@@ -11,13 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-import replicate
 from PIL import Image
+from replicate.client import Client
 from replicate.exceptions import ModelError, ReplicateError
 from replicate.helpers import FileOutput
+from replicate.pagination import paginate
 from replicate.stream import ServerSentEvent
 
 if TYPE_CHECKING:
+    from replicate.prediction import Prediction
+
     from langchain_replicate.testing import LocalReplicateServer
 
 from langchain_replicate.testing import ModelPace
@@ -36,14 +39,20 @@ DONE = ServerSentEvent.EventType.DONE
 PROMPT = {"prompt": "Why is the sky blue?", "max_tokens": 24, "seed": 7}
 
 
-def _version(client: replicate.Client, ref: str) -> str:
-    version: str = client.models.get(ref).latest_version.id
-    return version
+def _version(client: Client, ref: str) -> str:
+    latest = client.models.get(ref).latest_version
+    assert latest is not None
+    return latest.id
 
 
-def _pinned(client: replicate.Client, ref: str) -> str:
+def _pinned(client: Client, ref: str) -> str:
     """`owner/name:version`, how non-official models are run by name."""
     return f"{ref}:{_version(client, ref)}"
+
+
+def _status(prediction: Prediction) -> str:
+    """The status, read afresh (mypy narrows `prediction.status` for good)."""
+    return prediction.status
 
 
 def _text(output: Any) -> str:
@@ -52,21 +61,21 @@ def _text(output: Any) -> str:
     return "".join(str(token) for token in output)
 
 
-# -- run / stream (spec §0.3, §4) ------------------------------------------------------
+# -- run / stream (spec §0.3, §4) --------------------------------------------------- --
 
 
-def test_run_official_text_model(client: replicate.Client) -> None:
+def test_run_official_text_model(client: Client) -> None:
     output = client.run(LLAMA, input=PROMPT)
     assert all(isinstance(token, str) for token in output)
     assert _text(output).strip()
 
 
-def test_run_versioned_model(client: replicate.Client) -> None:
+def test_run_versioned_model(client: Client) -> None:
     output = client.run(DOLLY, input={"prompt": "Name a colour.", "max_length": 20})
     assert _text(output).strip()
 
 
-def test_stream_matches_run(client: replicate.Client) -> None:
+def test_stream_matches_run(client: Client) -> None:
     events = list(client.stream(LLAMA, input=PROMPT))
     tokens = [str(e) for e in events if e.event == OUTPUT]
     assert events[-1].event == DONE
@@ -74,7 +83,7 @@ def test_stream_matches_run(client: replicate.Client) -> None:
     assert "".join(tokens) == _text(client.run(LLAMA, input=PROMPT))
 
 
-async def test_async_run_and_stream(client: replicate.Client) -> None:
+async def test_async_run_and_stream(client: Client) -> None:
     output = await client.async_run(LLAMA, input=PROMPT)
     tokens = [
         str(e)
@@ -85,11 +94,9 @@ async def test_async_run_and_stream(client: replicate.Client) -> None:
 
 
 def test_stream_first_token_arrives_at_the_configured_ttft(
-    client: replicate.Client, replicate_server: LocalReplicateServer
+    client: Client, replicate_server: LocalReplicateServer
 ) -> None:
-    replicate_server.set_pace(
-        ModelPace(time_to_first_token=0.25, token_interval=0.03)
-    )
+    replicate_server.set_pace(ModelPace(time_to_first_token=0.25, token_interval=0.03))
     started = time.monotonic()
     arrivals = [
         time.monotonic() - started
@@ -101,16 +108,17 @@ def test_stream_first_token_arrives_at_the_configured_ttft(
     assert arrivals[-1] - arrivals[0] > 0.2  # tokens trickle in, not all at the end
 
 
-# -- predictions (spec §3) ---------------------------------------------------------------
+# -- predictions (spec §3) ------------------------------------------------------------
 
 
-def test_prediction_shape_and_metrics(client: replicate.Client, http: httpx.Client) -> None:
+def test_prediction_shape_and_metrics(client: Client, http: httpx.Client) -> None:
     prediction = client.models.predictions.create(model=LLAMA, input=PROMPT)
     assert prediction.status == "starting"
     assert prediction.version.startswith("dp-")
+    assert prediction.urls is not None
     assert prediction.urls["stream"].startswith(str(http.base_url).rstrip("/"))
     prediction.wait()
-    assert prediction.status == "succeeded"
+    assert _status(prediction) == "succeeded"
     body = http.get(f"/v1/predictions/{prediction.id}").json()
     assert body["source"] == "api"
     assert body["created_at"].endswith("Z")
@@ -119,11 +127,16 @@ def test_prediction_shape_and_metrics(client: replicate.Client, http: httpx.Clie
     metrics = body["metrics"]
     assert metrics["output_token_count"] == len(body["output"])
     assert metrics["input_token_count"] > 0
-    for key in ("predict_time", "total_time", "time_to_first_token", "tokens_per_second"):
+    for key in (
+        "predict_time",
+        "total_time",
+        "time_to_first_token",
+        "tokens_per_second",
+    ):
         assert metrics[key] > 0
 
 
-def test_predictions_list_pages_newest_first(client: replicate.Client) -> None:
+def test_predictions_list_pages_newest_first(client: Client) -> None:
     version = _version(client, ECHO)
     created = [
         client.predictions.create(version=version, input={"text": str(i)}).id
@@ -134,12 +147,12 @@ def test_predictions_list_pages_newest_first(client: replicate.Client) -> None:
     assert first.next is not None
     assert first.next.startswith("http://")
     assert [p.id for p in first.results[:101]][:100] == created[::-1][:100]
-    seen = [p.id for page in replicate.paginate(client.predictions.list) for p in page]
+    seen = [p.id for page in paginate(client.predictions.list) for p in page]
     assert seen[: len(created)] == created[::-1]
 
 
 def test_cancel_mid_stream_stops_generation(
-    client: replicate.Client, replicate_server: LocalReplicateServer
+    client: Client, replicate_server: LocalReplicateServer
 ) -> None:
     replicate_server.set_pace(ModelPace(time_to_first_token=0.005, token_interval=0.01))
     prediction = client.models.predictions.create(
@@ -154,31 +167,32 @@ def test_cancel_mid_stream_stops_generation(
     assert event.event == DONE
     prediction.reload()
     assert prediction.status == "canceled"
-    produced = len(prediction.output)
+    produced = len(prediction.output or [])
     assert 5 <= produced < 50
     assert len(received) <= produced
-    assert prediction.metrics["output_token_count"] == produced
-    assert prediction.metrics["predict_time"] > 0
-    assert prediction.metrics["total_time"] > 0
+    metrics = prediction.metrics or {}
+    assert metrics["output_token_count"] == produced
+    assert metrics["predict_time"] > 0
+    assert metrics["total_time"] > 0
     time.sleep(0.1)
     prediction.reload()
-    assert len(prediction.output) == produced
+    assert len(prediction.output or []) == produced
 
 
-def test_failed_model(client: replicate.Client) -> None:
+def test_failed_model(client: Client) -> None:
     with pytest.raises(ModelError) as caught:
         client.run(_pinned(client, FAILS), input={})
     failed = caught.value.prediction
     assert failed.status == "failed"
     assert failed.error
-    assert "Loading weights" in failed.logs
+    assert "Loading weights" in (failed.logs or "")
 
 
-# -- sync mode (spec §4) ------------------------------------------------------------
+# -- sync mode (spec §4) --------------------------------------------------------- -----
 
 
 def test_prefer_wait_running_out_returns_starting(
-    client: replicate.Client, replicate_server: LocalReplicateServer
+    client: Client, replicate_server: LocalReplicateServer
 ) -> None:
     replicate_server.set_pace(ModelPace(cold_start=1.6))
     started = time.monotonic()
@@ -191,10 +205,11 @@ def test_prefer_wait_running_out_returns_starting(
     prediction.cancel()
 
 
-def test_sync_file_outputs_are_data_uris(client: replicate.Client) -> None:
+def test_sync_file_outputs_are_data_uris(client: Client) -> None:
     outputs = client.run(
         FLUX, input={"prompt": "a red barn", "num_outputs": 2, "output_format": "png"}
     )
+    assert isinstance(outputs, list)
     assert len(outputs) == 2
     for output in outputs:
         assert isinstance(output, FileOutput)
@@ -203,29 +218,30 @@ def test_sync_file_outputs_are_data_uris(client: replicate.Client) -> None:
 
 
 def test_polled_file_outputs_are_urls_with_bytes(
-    client: replicate.Client, http: httpx.Client
+    client: Client, http: httpx.Client
 ) -> None:
     prediction = client.predictions.create(
-        version=SD.split(":")[1],
+        version=SD.rsplit(":", maxsplit=1)[-1],
         input={"prompt": "a lighthouse", "image_dimensions": "512x512"},
     )
     prediction.wait()
     assert prediction.status == "succeeded"
-    (url,) = prediction.output
+    (url,) = prediction.output or []
     assert url.startswith(str(http.base_url).rstrip("/"))
     response = http.get(url)
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(response.content)).size == (512, 512)
-    assert "%|" in prediction.logs  # tqdm-style progress
+    assert "%|" in (prediction.logs or "")  # tqdm-style progress
 
 
 def test_sync_large_file_gets_a_url(
-    client: replicate.Client, replicate_server: LocalReplicateServer, http: httpx.Client
+    client: Client, replicate_server: LocalReplicateServer, http: httpx.Client
 ) -> None:
     replicate_server.configure(sync_data_uri_max_bytes=200_000)
     big = _pinned(client, BIG)
     small = client.run(big, input={"size_mb": 0.1})
+    assert isinstance(small, FileOutput)
     assert small.url.startswith("data:image/bmp;base64,")
     large = client.run(big, input={"size_mb": 0.5})
     assert isinstance(large, str)
@@ -235,11 +251,12 @@ def test_sync_large_file_gets_a_url(
     assert size == round(0.5 * 1024 * 1024)
 
 
-# -- models, versions, deployments (spec §6, §11) --------------------------------------
+# -- models, versions, deployments (spec §6, §11) ----------------------------------- --
 
 
-def test_models_and_versions(client: replicate.Client) -> None:
+def test_models_and_versions(client: Client) -> None:
     model = client.models.get(LLAMA)
+    assert model.latest_version is not None
     assert model.owner == "meta"
     assert model.visibility == "public"
     schema = model.latest_version.openapi_schema["components"]["schemas"]
@@ -251,8 +268,9 @@ def test_models_and_versions(client: replicate.Client) -> None:
     assert {LLAMA, FLUX, FAILS, COLD, BIG} <= names
 
 
-def test_deployment(client: replicate.Client) -> None:
+def test_deployment(client: Client) -> None:
     deployment = client.deployments.get("replicate-testing/llama-3")
+    assert deployment.current_release is not None
     assert deployment.current_release.model == LLAMA
     prediction = deployment.predictions.create(input=PROMPT)
     prediction.wait()
@@ -260,11 +278,13 @@ def test_deployment(client: replicate.Client) -> None:
     assert _text(prediction.output).strip()
 
 
-# -- files (spec §9) --------------------------------------------------------------------
+# -- files (spec §9) ----------------------------------------------------------------- -
 
 
-def test_files_crud(client: replicate.Client) -> None:
-    created = client.files.create(io.BytesIO(b"hello"), filename="hello.txt", metadata={"k": "v"})
+def test_files_crud(client: Client) -> None:
+    created = client.files.create(
+        io.BytesIO(b"hello"), filename="hello.txt", metadata={"k": "v"}
+    )
     assert created.name == "hello.txt"
     assert created.size == 5
     assert created.etag == "5d41402abc4b2a76b9719d911017c592"
@@ -277,7 +297,7 @@ def test_files_crud(client: replicate.Client) -> None:
     assert caught.value.status == 404
 
 
-def test_file_inputs_are_uploaded_and_read(client: replicate.Client) -> None:
+def test_file_inputs_are_uploaded_and_read(client: Client) -> None:
     image = io.BytesIO()
     Image.new("RGB", (48, 32), (200, 20, 20)).save(image, format="PNG")
     image.seek(0)
@@ -288,11 +308,11 @@ def test_file_inputs_are_uploaded_and_read(client: replicate.Client) -> None:
     assert "32" in answer
 
 
-# -- errors (spec §7) ---------------------------------------------------------------
+# -- errors (spec §7) ------------------------------------------------------------ -----
 
 
 def test_401(replicate_server: LocalReplicateServer, http: httpx.Client) -> None:
-    wrong = replicate.Client(api_token="r8_wrong", base_url=replicate_server.base_url)
+    wrong = Client(api_token="r8_wrong", base_url=replicate_server.base_url)
     with pytest.raises(ReplicateError) as caught:
         wrong.models.get(LLAMA)
     assert caught.value.status == 401
@@ -301,25 +321,29 @@ def test_401(replicate_server: LocalReplicateServer, http: httpx.Client) -> None
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
     token = replicate_server.api_token
-    assert http.get("/v1/account", headers={"Authorization": f"Token {token}"}).is_success
+    assert http.get(
+        "/v1/account", headers={"Authorization": f"Token {token}"}
+    ).is_success
 
 
-def test_404(client: replicate.Client) -> None:
+def test_404(client: Client) -> None:
     with pytest.raises(ReplicateError) as caught:
         client.models.get("nobody/nothing")
     assert caught.value.status == 404
     with pytest.raises(ReplicateError) as caught:
-        client.models.predictions.create(model=DOLLY.split(":")[0], input={"prompt": "x"})
+        client.models.predictions.create(
+            model=DOLLY.partition(":")[0], input={"prompt": "x"}
+        )
     assert caught.value.status == 404
     assert caught.value.detail == "The requested resource could not be found."
 
 
-def test_422_invalid_input(client: replicate.Client, http: httpx.Client) -> None:
+def test_422_invalid_input(client: Client, http: httpx.Client) -> None:
     with pytest.raises(ReplicateError) as caught:
         client.run(FLUX, input={"prompt": "x", "output_format": "gif"})
     assert caught.value.status == 422
     assert caught.value.title == "Input validation failed"
-    assert caught.value.detail.startswith("- input.output_format: ")
+    assert (caught.value.detail or "").startswith("- input.output_format: ")
     body = http.post(
         f"/v1/models/{FLUX}/predictions", json={"input": {"num_outputs": "2"}}
     ).json()
@@ -333,7 +357,7 @@ def test_422_invalid_input(client: replicate.Client, http: httpx.Client) -> None
 
 
 def test_429_with_retry_after(
-    client: replicate.Client, replicate_server: LocalReplicateServer
+    client: Client, replicate_server: LocalReplicateServer
 ) -> None:
     replicate_server.configure(create_rate_limit="2/minute")
     version = _version(client, ECHO)
@@ -342,16 +366,16 @@ def test_429_with_retry_after(
     with pytest.raises(ReplicateError) as caught:
         client.predictions.create(version=version, input={"text": "x"})
     assert caught.value.status == 429
-    assert caught.value.detail.startswith("Request was throttled.")
+    assert (caught.value.detail or "").startswith("Request was throttled.")
     replicate_server.reset()
     client.predictions.create(version=version, input={"text": "x"})
 
 
-# -- configuration (fault injection, request log) -------------------------------------
+# -- configuration (fault injection, request log) ---------------------------------- ---
 
 
 def test_injected_create_failures(
-    client: replicate.Client, replicate_server: LocalReplicateServer
+    client: Client, replicate_server: LocalReplicateServer
 ) -> None:
     echo = _pinned(client, ECHO)
     replicate_server.inject_faults(fail_creates=2, status=503)
@@ -362,9 +386,7 @@ def test_injected_create_failures(
     assert client.run(echo, input={"text": "x"}) == "x"
 
 
-def test_injected_delay(
-    client: replicate.Client, replicate_server: LocalReplicateServer
-) -> None:
+def test_injected_delay(client: Client, replicate_server: LocalReplicateServer) -> None:
     replicate_server.inject_faults(delay=0.3)
     started = time.monotonic()
     client.models.get(ECHO)
@@ -372,7 +394,7 @@ def test_injected_delay(
 
 
 def test_request_log_counts_requests(
-    client: replicate.Client, replicate_server: LocalReplicateServer
+    client: Client, replicate_server: LocalReplicateServer
 ) -> None:
     replicate_server.clear_request_log()
     client.run(LLAMA, input=PROMPT)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -17,7 +16,11 @@ from langchain_replicate.testing import (
     ReferenceModel,
     create_app,
 )
-from langchain_replicate.testing._model import Output
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from langchain_replicate.testing._model import Output
 
 TOKEN = "r8_" + "t" * 37
 ITERATOR = {

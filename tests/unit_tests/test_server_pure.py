@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from langchain_replicate.testing import _errors
 from langchain_replicate.testing._files import FileStore, decode_data_uri
@@ -35,9 +36,12 @@ from langchain_replicate.testing._wire import (
     rfc3339,
     shape_output,
 )
-from jsonschema import Draft202012Validator
 
-ITERATOR = {"type": "array", "items": {"type": "string"}, "x-cog-array-type": "iterator"}
+ITERATOR = {
+    "type": "array",
+    "items": {"type": "string"},
+    "x-cog-array-type": "iterator",
+}
 STRING = {"type": "string", "title": "Output"}
 
 INPUT = {
@@ -113,7 +117,9 @@ def test_array_output_is_a_growing_list() -> None:
 
 def test_plain_output_is_a_single_value() -> None:
     assert shape_output([], STRING, finished=True) is None
-    assert shape_output(["http://x/out.png"], STRING, finished=True) == "http://x/out.png"
+    assert (
+        shape_output(["http://x/out.png"], STRING, finished=True) == "http://x/out.png"
+    )
     assert shape_output(["hello ", "Alice"], STRING, finished=True) == "hello Alice"
 
 
@@ -156,7 +162,7 @@ def test_paginate_walks_forward_and_back() -> None:
 
 
 def test_paginate_empty() -> None:
-    page = paginate([], lambda i: i, None, 100)
+    page = paginate(list[int](), lambda i: i, None, 100)
     assert page.results == []
     assert page.next_cursor is None
     assert page.previous_cursor is None
@@ -167,9 +173,7 @@ def test_paginate_empty() -> None:
 
 def test_input_validation_maps_errors_like_the_real_api() -> None:
     validator = input_validator(INPUT, EXTRA)
-    fields = validate(
-        validator, {"steps": "4", "output_format": "gif"}, prefix="input"
-    )
+    fields = validate(validator, {"steps": "4", "output_format": "gif"}, prefix="input")
     by_type = {f.type: f for f in fields}
     assert by_type["required"].field == "input"
     assert by_type["required"].description == "prompt is required"
@@ -187,7 +191,9 @@ def test_input_validation_maps_errors_like_the_real_api() -> None:
 
 
 def test_input_validation_bounds() -> None:
-    fields = validate(input_validator(INPUT, EXTRA), {"prompt": "x", "steps": 9}, prefix="input")
+    fields = validate(
+        input_validator(INPUT, EXTRA), {"prompt": "x", "steps": 9}, prefix="input"
+    )
     assert [(f.type, f.field) for f in fields] == [("number_lte", "input.steps")]
 
 
@@ -225,7 +231,9 @@ def test_problem_bodies() -> None:
     throttled = _errors.throttled(29.2)
     assert throttled.headers == {"Retry-After": "30"}
     assert throttled.body()["detail"].endswith("resets in ~30s.")
-    assert _errors.invalid_version().body()["title"] == "Invalid version or not permitted"
+    assert (
+        _errors.invalid_version().body()["title"] == "Invalid version or not permitted"
+    )
     assert _errors.too_large(100_000_000).body() == {
         "detail": "Files must be less than 100MB in size"
     }
