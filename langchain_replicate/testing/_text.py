@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import random
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-_WORD_OR_MARK = re.compile(r"\w+|[^\w\s]")
+_WORD_OR_MARK = re.compile(r"<\|\w+\|>|\[/?INST\]|<</?SYS>>|\w+|[^\w\s]")
 _TOKEN = re.compile(r" ?\w+(?:'\w+)?| ?[^\w\s]")
 _QUOTED_WORDS = 30
 
@@ -131,7 +131,11 @@ def render_template(template: str, *, prompt: str, system_prompt: str) -> str:
 
 
 def count_tokens(text: str) -> int:
-    """A simple, deterministic token count: words and punctuation marks."""
+    """A simple, deterministic token count: words, marks and special tokens.
+
+    Chat markup such as `<|eot_id|>` or `[INST]` counts as one token, as it does
+    for the real tokenizers.
+    """
     return len(_WORD_OR_MARK.findall(text))
 
 

@@ -36,6 +36,7 @@ def test_render_template_fills_both_placeholders_and_leaves_other_braces() -> No
 def test_count_tokens_counts_words_and_marks() -> None:
     assert count_tokens("Hello, world!") == 4
     assert count_tokens("") == 0
+    assert count_tokens("<|eot_id|>[INST] hi [/INST]<<SYS>>") == 5
 
 
 def test_derive_seed_is_stable_and_depends_on_the_input() -> None:
