@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
     from langchain_replicate.testing._model import Output
+from langchain_replicate.testing._app import build_app
+from langchain_replicate.testing._state import ServerState
 
 TOKEN = "r8_" + "t" * 37
 ITERATOR = {
@@ -261,3 +263,50 @@ def test_files_round_trip(client: TestClient) -> None:
         "detail": "File not found",
         "status": 404,
     }
+
+
+def test_upload_over_the_limit_is_413() -> None:
+    state = ServerState(api_token=TOKEN, models=(ECHO,), max_upload_bytes=4)
+    with TestClient(build_app(state), base_url="http://local.test") as test_client:
+        response = test_client.post(
+            "/v1/files",
+            files={"content": ("a.txt", b"hello", "text/plain")},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+    assert response.status_code == 413
+    assert response.json() == {"detail": "Files must be less than 0MB in size"}
+
+
+def test_bad_metadata_is_422(client: TestClient) -> None:
+    response = client.post(
+        "/v1/files",
+        files={"content": ("a.txt", b"x", "text/plain")},
+        data={"metadata": "[1]"},
+    )
+    assert response.status_code == 422
+    assert response.json()["invalid_fields"][0]["field"] == "metadata"
+
+
+def test_cancel_before_the_first_token(client: TestClient) -> None:
+    client.post("/_admin/pace", json={"time_to_first_token": 5.0})
+    created = client.post(
+        "/v1/predictions", json={"version": "e" * 64, "input": {"prompt": "a b"}}
+    ).json()
+    canceled = client.post(f"/v1/predictions/{created['id']}/cancel").json()
+    assert canceled["status"] == "canceled"
+    assert canceled["output"] == []
+    metrics = canceled["metrics"]
+    assert metrics["output_token_count"] == 0
+    assert metrics["predict_time"] >= 0
+    assert metrics["total_time"] > 0
+    assert client.get("/_admin/config").json()["pace"]["time_to_first_token"] == 5.0
+
+
+def test_models_listing_and_versions(client: TestClient) -> None:
+    models = client.get("/v1/models").json()
+    assert [m["name"] for m in models["results"]] == ["echo", "copy"]
+    versions = client.get("/v1/models/acme/echo/versions").json()
+    assert [v["id"] for v in versions["results"]] == ["e" * 64]
+    assert client.get("/v1/models/acme/echo/versions/" + "0" * 64).status_code == 404
+    assert client.get("/v1/hardware").json()[0] == {"sku": "cpu", "name": "CPU"}
+    assert client.get("/v1/account").json()["type"] == "user"
