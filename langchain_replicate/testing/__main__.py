@@ -3,6 +3,8 @@
     python -m langchain_replicate.testing --port 8787
 
 prints the two `export` lines to point clients at it, then serves until Ctrl-C.
+`--help` lists the flags: pace, token, rate limits, sync data-URI limit, faults.
+The admin endpoint (`/_admin/...`, see `_admin.py`) changes them while it runs.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from langchain_replicate.testing._state import (
     DEFAULT_CREATE_RATE_LIMIT,
     DEFAULT_RATE_LIMIT,
     DEFAULT_SYNC_DATA_URI_MAX_BYTES,
+    Faults,
 )
 
 if TYPE_CHECKING:
@@ -81,6 +84,31 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=DEFAULT_SYNC_DATA_URI_MAX_BYTES,
         help="largest output file inlined as data: in sync mode (default: %(default)s)",
     )
+    faults = parser.add_argument_group("fault injection")
+    faults.add_argument(
+        "--fail-creates",
+        type=int,
+        default=0,
+        help="fail the first N prediction creates (default: %(default)s)",
+    )
+    faults.add_argument(
+        "--fail-status",
+        type=int,
+        default=503,
+        help="HTTP status of those failures (default: %(default)s)",
+    )
+    faults.add_argument(
+        "--cut-stream-after",
+        type=int,
+        default=None,
+        help="close every SSE connection after N events, without done",
+    )
+    faults.add_argument(
+        "--delay",
+        type=float,
+        default=0.0,
+        help="seconds to wait before answering each API request (default: %(default)s)",
+    )
     return parser.parse_args(argv)
 
 
@@ -101,6 +129,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         rate_limit=args.rate_limit,
         sync_data_uri_max_bytes=args.sync_data_uri_max_bytes,
         page_size=100,
+    )
+    state.faults = Faults(
+        fail_creates=args.fail_creates,
+        status=args.fail_status,
+        cut_stream_after=args.cut_stream_after,
+        delay=args.delay,
     )
     host = f"[{args.host}]" if ":" in args.host else args.host
     sys.stdout.write(
