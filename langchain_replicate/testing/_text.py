@@ -141,7 +141,7 @@ def count_tokens(text: str) -> int:
 
 def derive_seed(values: Mapping[str, Any]) -> int:
     """A seed derived from a prediction's input, for when none was given."""
-    blob = json.dumps(values, sort_keys=True, default=str).encode()
+    blob = json.dumps(dict(values), sort_keys=True, default=str).encode()
     return int.from_bytes(hashlib.sha256(blob).digest()[:4], "big") % 100_000
 
 

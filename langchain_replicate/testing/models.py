@@ -33,6 +33,7 @@ from typing import Any
 from langchain_replicate.testing._images import (
     CONTENT_TYPES,
     FORMATS,
+    ImageFacts,
     encode_image,
     measure_image,
     render_image,
@@ -58,10 +59,23 @@ from langchain_replicate.testing._text import (
 )
 
 __all__ = [
+    "BIG_FILE",
+    "COLD_START",
+    "DOLLY",
+    "ECHO",
+    "FAILS",
+    "FLUX_SCHNELL",
+    "GPT_5_NANO",
+    "LLAMA_2_CHAT",
+    "LLAMA_3",
+    "LLAVA",
     "REFERENCE_DEPLOYMENTS",
     "REFERENCE_MODELS",
+    "SDXL",
+    "STABLE_DIFFUSION",
     "find_deployment",
     "find_model",
+    "flux_size",
 ]
 
 # --- schemas ---------------------------------------------------------------------
@@ -262,17 +276,14 @@ def _language_model(
     return predict
 
 
-def _describe(facts_of_images: Sequence[Mapping[str, Any]]) -> list[str]:
+def _describe(measured: Sequence[ImageFacts]) -> list[str]:
     """Sentences stating what was measured from each image."""
-    sentences = []
-    for number, facts in enumerate(facts_of_images, 1):
-        subject = "The image" if len(facts_of_images) == 1 else f"Image {number}"
-        sentences.append(
-            f"{subject} is {facts['width']}x{facts['height']} pixels in "
-            f"{facts['format']} format, and its dominant colour is "
-            f"{facts['colour_name']} ({facts['colour_hex']})."
-        )
-    return sentences
+    return [
+        f"{'The image' if len(measured) == 1 else f'Image {number}'} is "
+        f"{facts.width}x{facts.height} pixels in {facts.format} format, and its "
+        f"dominant colour is {facts.colour_name} ({facts.colour_hex})."
+        for number, facts in enumerate(measured, 1)
+    ]
 
 
 async def _look(ctx: PredictionContext, urls: Iterable[str]) -> list[str]:
@@ -281,7 +292,7 @@ async def _look(ctx: PredictionContext, urls: Iterable[str]) -> list[str]:
     for url in urls:
         facts = await asyncio.to_thread(measure_image, await ctx.read_file(url))
         ctx.log(f"Image: {facts.width}x{facts.height} {facts.format}\n")
-        measured.append(vars(facts))
+        measured.append(facts)
     return _describe(measured)
 
 
@@ -372,9 +383,13 @@ async def _paint(ctx: PredictionContext, job: _ImageJob) -> AsyncIterator[Output
             await ctx.sleep(ctx.pace.image_step_time)
         ctx.log(tqdm_line(step, job.steps, time.monotonic() - started) + "\n")
     format_name = FORMATS[job.extension]
-    for index in range(job.count):
+
+    def draw(index: int) -> bytes:
         image = render_image(job.prompt, job.seed, index, job.size)
-        data = await asyncio.to_thread(encode_image, image, format_name, job.quality)
+        return encode_image(image, format_name, job.quality)
+
+    for index in range(job.count):
+        data = await asyncio.to_thread(draw, index)
         yield GeneratedFile(
             filename=f"out-{index}.{job.extension}",
             content_type=CONTENT_TYPES[format_name],

@@ -338,6 +338,13 @@ async def test_min_tokens_makes_the_reply_longer() -> None:
     assert len(natural) < 600 <= len(longer) < 1000
     disabled, _ = await run(LLAMA_2_CHAT, prompt="Tell me about rivers")
     assert len(disabled) <= 128
+    chat, _ = await run(
+        LLAMA_2_CHAT,
+        prompt="Tell me about rivers",
+        min_new_tokens=300,
+        max_new_tokens=500,
+    )
+    assert len(chat) >= 300
 
 
 async def test_stop_sequences_end_the_reply_before_the_sequence() -> None:

@@ -202,3 +202,14 @@ def test_limit_tokens_ignores_stops_until_min_tokens() -> None:
 
 def test_limit_tokens_counts_max_before_stop() -> None:
     assert limited(max_tokens=2, stop_sequences=["world!"]) == ["Hello", " world"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_limit_tokens_output_is_the_longest_prefix_without_a_stop(seed: int) -> None:
+    tokens = reply("Explain tides, the moon and the sea", seed=seed)
+    text = "".join(tokens)
+    rng = random.Random(seed)  # noqa: S311 - test data
+    start = rng.randrange(len(text) - 8)
+    stops = [text[start : start + rng.randint(1, 8)], "never seen"]
+    out = "".join(limit_tokens(iter(tokens), max_tokens=10_000, stop_sequences=stops))
+    assert out == text[: text.find(stops[0])]
