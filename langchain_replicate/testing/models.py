@@ -22,6 +22,7 @@ Schemas are built from `_In` rows, so each model is a table, not code.
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import hashlib
 import random
@@ -182,7 +183,7 @@ def _model(
         version=version or hashlib.sha256(ref.encode()).hexdigest(),
         description=description,
         input_schema=_input_schema(inputs),
-        output_schema=dict(output),
+        output_schema=copy.deepcopy(dict(output)),
         extra_schemas=_enum_schemas(inputs),
         predict=predict,
         official=official,
