@@ -188,7 +188,8 @@ def reply_tokens(
         facts: Sentences to state first, after restating the question (the
             vision model's measurements).
         min_tokens: Keep adding paragraphs until at least this many tokens
-            were produced; the reply otherwise ends after 3 to 5 paragraphs.
+            were produced; the reply otherwise ends after 4 to 6 paragraphs
+            (one more with `facts`).
     """
     words = keywords(question) or list(_FALLBACK_KEYWORDS)
     count = 0
