@@ -6,6 +6,7 @@ Handlers are thin: they parse the request, call `ServerState` and render with
 
 from __future__ import annotations
 
+import asyncio
 import json
 import mimetypes
 import re
@@ -515,8 +516,10 @@ def build_app(state: ServerState) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:  # noqa: ARG001 - Starlette signature
+        state.loop = asyncio.get_running_loop()
         yield
         state.shutdown()
+        state.loop = None
 
     app = Starlette(
         routes=[*ROUTES, *admin_routes()],

@@ -135,9 +135,24 @@ class LocalReplicateServer:
         """Stop serving and wait for the thread to end."""
         if self._server is None or self._thread is None:
             return
+        self._cancel_predictions()
         self._server.should_exit = True
         self._thread.join(SHUTDOWN_TIMEOUT)
         self._server = self._thread = None
+
+    def _cancel_predictions(self) -> None:
+        """Cancel running predictions first, so open SSE streams end with `done`."""
+        loop = self._state.loop
+        if loop is None or not loop.is_running():
+            return
+        finished = threading.Event()
+
+        def cancel_all() -> None:
+            self._state.shutdown()
+            finished.set()
+
+        loop.call_soon_threadsafe(cancel_all)
+        finished.wait(SHUTDOWN_TIMEOUT)
 
     def __enter__(self) -> Self:
         """Start the server."""

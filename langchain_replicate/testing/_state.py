@@ -145,6 +145,8 @@ class ServerState:
         self.registry = Registry(self.models, self.deployments)
         self.limiter = RateLimiter(self.create_rate_limit, self.rate_limit)
         self._validators: dict[str, Draft202012Validator] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        """The loop serving the app, while it runs (set by the app's lifespan)."""
         self._seq = 0
 
     def current_pace(self) -> ModelPace:
@@ -218,6 +220,6 @@ class ServerState:
         self.limiter.reset()
 
     def shutdown(self) -> None:
-        """Cancel every running prediction."""
+        """Cancel every running prediction (on the loop; open streams then end)."""
         for prediction in self.predictions.values():
             cancel(prediction)
