@@ -100,12 +100,16 @@ def test_stream_first_token_arrives_at_the_configured_ttft(
     started = time.monotonic()
     arrivals = [
         time.monotonic() - started
-        for e in client.stream(LLAMA, input={**PROMPT, "max_tokens": 20})
+        for e in client.stream(
+            LLAMA, input={**PROMPT, "max_tokens": 40, "min_tokens": 40}
+        )
         if e.event == OUTPUT
     ]
-    assert len(arrivals) >= 10
-    assert 0.2 <= arrivals[0] < 0.6
-    assert arrivals[-1] - arrivals[0] > 0.2  # tokens trickle in, not all at the end
+    assert len(arrivals) >= 40
+    # The first token comes at the TTFT, long before the end (~1.4 s): the
+    # server streams tokens as they are made, it does not buffer the reply.
+    assert 0.2 <= arrivals[0] < 0.9
+    assert arrivals[-1] - arrivals[0] > 0.6
 
 
 # -- predictions (spec §3) ------------------------------------------------------------
@@ -168,7 +172,7 @@ def test_cancel_mid_stream_stops_generation(
     prediction.reload()
     assert prediction.status == "canceled"
     produced = len(prediction.output or [])
-    assert 5 <= produced < 50
+    assert 5 <= produced < 100
     assert len(received) <= produced
     metrics = prediction.metrics or {}
     assert metrics["output_token_count"] == produced
@@ -194,12 +198,12 @@ def test_failed_model(client: Client) -> None:
 def test_prefer_wait_running_out_returns_starting(
     client: Client, replicate_server: LocalReplicateServer
 ) -> None:
-    replicate_server.set_pace(ModelPace(cold_start=1.6))
+    replicate_server.set_pace(ModelPace(cold_start=3.0))
     started = time.monotonic()
     prediction = client.predictions.create(
         version=_version(client, COLD), input={"prompt": "hi"}, wait=1
     )
-    assert 0.9 < time.monotonic() - started < 1.5
+    assert 0.9 < time.monotonic() - started < 2.5
     assert prediction.status == "starting"
     assert prediction.output is None
     prediction.cancel()
