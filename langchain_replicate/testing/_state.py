@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ DEFAULT_RATE_LIMIT = "3000/minute"
 DEFAULT_SYNC_DATA_URI_MAX_BYTES = 10_000_000
 DEFAULT_PAGE_SIZE = 100
 MAX_UPLOAD_BYTES = 100_000_000
+REQUEST_LOG_MAX = 100_000
 
 
 @dataclass
@@ -136,7 +138,10 @@ class ServerState:
     page_size: int = DEFAULT_PAGE_SIZE
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     faults: Faults = field(default_factory=Faults)
-    request_log: list[tuple[str, str]] = field(default_factory=list)
+    request_log: deque[tuple[str, str]] = field(
+        default_factory=lambda: deque(maxlen=REQUEST_LOG_MAX)
+    )
+    """(method, path?query) of recent requests; the oldest drop off past the cap."""
     files: FileStore = field(default_factory=FileStore)
     predictions: dict[str, Prediction] = field(default_factory=dict)
 
