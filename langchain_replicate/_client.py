@@ -403,7 +403,7 @@ class ReplicateAPI:
             timeout=timeout,
         )
 
-    # -- helpers shared by both twins ------------------------------------------
+    # -- helpers shared by both twins --------------------------------------------------
 
     def deadline(self) -> Deadline:
         """A fresh deadline for one prediction from `timeout`."""
@@ -450,7 +450,7 @@ class ReplicateAPI:
         """The input schema if this process already fetched it, else `None`."""
         return _schemas.get((self.base_url, str(ref)))
 
-    # -- sync ------------------------------------------------------------------
+    # -- sync --------------------------------------------------------------------------
 
     @property
     def _http(self) -> httpx.Client:
@@ -657,7 +657,7 @@ class ReplicateAPI:
             if not finished:
                 self.cancel(state.prediction_id)
 
-    # -- async (the same steps; only the I/O differs) ----------------------------
+    # -- async (the same steps; only the I/O differs) ----------------------------------
 
     @property
     def _ahttp(self) -> httpx.AsyncClient:

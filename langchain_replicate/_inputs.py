@@ -156,9 +156,9 @@ def build_input(
     merged: dict[str, Any] = {}
     for source in (standard, model_kwargs):
         for name, value in source.items():
-            key = target if target and name in MAX_TOKENS_NAMES else name
-            merged[key] = value
-    merged = {name: value for name, value in merged.items() if value is not None}
+            if value is not None:  # `None` means "not set": it overrides nothing
+                key = target if target and name in MAX_TOKENS_NAMES else name
+                merged[key] = value
     model_input = {prompt_key: prompt, **merged}
     if stop and schema and "stop_sequences" in schema.properties:
         prop = schema.properties["stop_sequences"]

@@ -94,17 +94,19 @@ def output_to_text(output: Any, kind: OutputKind | None) -> str:  # noqa: ANN401
 
 
 def output_delta(output: Any, seen: int) -> tuple[str, int]:  # noqa: ANN401 - JSON
-    """The new text in a polled token-list output since `seen` tokens.
+    """The new text in a polled (growing) output since `seen` characters.
 
     Args:
-        output: The prediction's growing `output` list (or string).
-        seen: Tokens (or characters, for a string) already emitted.
+        output: The prediction's `output`: a growing token list, or a string.
+        seen: Characters already consumed.
 
     Returns:
-        The new text and the new count.
+        The new text and the new character count.
     """
     if isinstance(output, list):
-        return "".join(str(token) for token in output[seen:]), len(output)
-    if isinstance(output, str):
-        return output[seen:], len(output)
-    return "", seen
+        text = "".join(str(token) for token in output)
+    elif isinstance(output, str):
+        text = output
+    else:
+        return "", seen
+    return text[seen:], max(len(text), seen)

@@ -329,7 +329,7 @@ class Replicate(BaseLLM):
         params["ls_model_name"] = model if isinstance(model, str) else str(self._ref)
         return params
 
-    # -- building a call (pure but for the schema lookup) ---------------------------
+    # -- building a call (pure but for the schema lookup) ------------------------------
 
     @cached_property
     def _api(self) -> ReplicateAPI:
@@ -436,7 +436,7 @@ class Replicate(BaseLLM):
             schema = api.cached_schema(plan.ref)
         return self._call(plan, prompt, schema)
 
-    # -- results (pure) ------------------------------------------------------------
+    # -- results (pure) ----------------------------------------------------------------
 
     @staticmethod
     def _info(call: _Call, prediction: Prediction, *, stopped: bool) -> dict[str, Any]:
@@ -475,7 +475,7 @@ class Replicate(BaseLLM):
         """
         return (streaming or bool(call.stop)) and call.kind in {None, OutputKind.TEXT}
 
-    # -- sync ----------------------------------------------------------------------
+    # -- sync --------------------------------------------------------------------------
 
     def _stream(
         self,
@@ -555,7 +555,7 @@ class Replicate(BaseLLM):
                 raise
         return LLMResult(generations=generations)
 
-    # -- async (the same steps; only the I/O differs) --------------------------------
+    # -- async (the same steps; only the I/O differs) ----------------------------------
 
     async def _astream(
         self,
@@ -635,7 +635,7 @@ class Replicate(BaseLLM):
             raise
         return LLMResult(generations=list(generations))
 
-    # -- compatibility ---------------------------------------------------------------
+    # -- compatibility -----------------------------------------------------------------
 
     def __call__(
         self,
