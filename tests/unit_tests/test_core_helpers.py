@@ -109,12 +109,26 @@ def test_build_input_merges_in_order_and_drops_none() -> None:
 
 
 def test_needs_schema_only_when_a_question_needs_it() -> None:
-    base = {"prompt_key": None, "standard": {}, "model_kwargs": {}, "stop": None}
-    assert not needs_schema(**base, validate=True)  # type: ignore[arg-type]
-    assert needs_schema(**{**base, "stop": ["x"]}, validate=False)  # type: ignore[arg-type]
-    assert needs_schema(**{**base, "model_kwargs": {"max_length": 3}}, validate=False)  # type: ignore[arg-type]
-    assert needs_schema(**{**base, "standard": {"top_p": 1}}, validate=True)  # type: ignore[arg-type]
-    assert not needs_schema(**{**base, "standard": {"top_p": 1}}, validate=False)  # type: ignore[arg-type]
+    def needs(
+        *,
+        standard: dict[str, object] | None = None,
+        extra: dict[str, object] | None = None,
+        stop: list[str] | None = None,
+        validate: bool = True,
+    ) -> bool:
+        return needs_schema(
+            prompt_key=None,
+            standard=standard or {},
+            model_kwargs=extra or {},
+            stop=stop,
+            validate=validate,
+        )
+
+    assert not needs()
+    assert needs(stop=["x"], validate=False)
+    assert needs(extra={"max_length": 3}, validate=False)
+    assert needs(standard={"top_p": 1})
+    assert not needs(standard={"top_p": 1}, validate=False)
 
 
 # -- outputs ---------------------------------------------------------------------------
