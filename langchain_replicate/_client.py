@@ -80,6 +80,8 @@ _IDLE_READ_TIMEOUT = 300.0
 _POLL_FIRST, _POLL_FACTOR, _POLL_MAX = 0.2, 1.5, 2.0
 _RETRY_FIRST, _RETRY_MAX = 0.5, 30.0
 _CANCEL_TIMEOUT = 10.0
+_CREATE_READ_TIMEOUT = 10.0
+"""Seconds a create may take beyond its `Prefer: wait`."""
 _GET_TIMEOUT = httpx.Timeout(10.0, read=30.0)
 
 Prediction = dict[str, Any]
@@ -417,17 +419,18 @@ class ReplicateAPI:
         stream: bool,
         deadline: Deadline,
     ) -> dict[str, Any]:
+        # The create's own read timeout is not cut short by the deadline: its
+        # answer carries the prediction id, without which it cannot be canceled.
+        # Instead the wait ends (at the latest) by the deadline.
         headers: dict[str, str] = {}
-        read = _IDLE_READ_TIMEOUT
+        read = _CREATE_READ_TIMEOUT
         if not stream:
             remaining = deadline.remaining()
-            wait = (
-                self.wait
-                if remaining is None
-                else max(1, min(self.wait, math.ceil(remaining)))
-            )
+            wait = self.wait
+            if remaining is not None:
+                wait = max(1, min(wait, math.floor(remaining)))
             headers["Prefer"] = f"wait={wait}"
-            read = wait + 5.0
+            read = wait + _CREATE_READ_TIMEOUT
         if self.timeout is not None:
             # A server-side deadline too, for a call interrupted before it knows the id.
             headers["Cancel-After"] = f"{max(5, math.ceil(self.timeout))}s"
@@ -436,7 +439,7 @@ class ReplicateAPI:
             "url": ref.create_path,
             "json": ref.create_body(model_input, stream=stream),
             "headers": headers,
-            "timeout": httpx.Timeout(10.0, read=deadline.read_timeout(read)),
+            "timeout": httpx.Timeout(10.0, read=read),
         }
 
     @staticmethod
@@ -584,6 +587,8 @@ class ReplicateAPI:
 
     def _sse_texts(self, state: _StreamState, deadline: Deadline) -> Iterator[str]:
         """Texts from the prediction's SSE stream until it is over or breaks."""
+        if deadline.expired():
+            raise _timeout_error(state.prediction_id, self.timeout)
         if (url := _stream_url(state.prediction)) is None:
             return
         try:
@@ -796,6 +801,8 @@ class ReplicateAPI:
         self, state: _StreamState, deadline: Deadline
     ) -> AsyncIterator[str]:
         """Async `_sse_texts`."""
+        if deadline.expired():
+            raise _timeout_error(state.prediction_id, self.timeout)
         if (url := _stream_url(state.prediction)) is None:
             return
         events = self._aevents(url, deadline)

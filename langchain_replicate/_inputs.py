@@ -162,9 +162,8 @@ def build_input(
     model_input = {prompt_key: prompt, **merged}
     if stop and schema and "stop_sequences" in schema.properties:
         prop = schema.properties["stop_sequences"]
-        model_input["stop_sequences"] = (
-            list(stop) if prop.get("type") == "array" else ",".join(stop)
-        )
+        model_input["stop_sequences"] = _stop_value(stop, prop)
+
     if validate and schema:
         unknown = sorted(name for name in model_input if name not in schema.properties)
         if unknown:
@@ -175,6 +174,18 @@ def build_input(
             )
             raise ReplicateInputError(msg)
     return model_input
+
+
+def _stop_value(stop: Sequence[str], prop: Mapping[str, Any]) -> str | list[str]:
+    """Our stop sequences plus the model's default ones (e.g. llama-3's EOS tokens).
+
+    Sending `stop_sequences` replaces the model's default, which would otherwise
+    stop it at its end-of-text tokens.
+    """
+    default = prop.get("default")
+    defaults = default.split(",") if isinstance(default, str) else list(default or [])
+    merged = list(dict.fromkeys([*stop, *(d for d in defaults if d)]))
+    return merged if prop.get("type") == "array" else ",".join(merged)
 
 
 def needs_schema(

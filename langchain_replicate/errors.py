@@ -256,10 +256,10 @@ def error_from_response(response: httpx.Response, action: str) -> ReplicateAPIEr
     """
     base = sdk.ReplicateError.from_response(response)
     status = response.status_code
-    detail = base.detail or base.title or response.reason_phrase
-    message = f"Replicate returned HTTP {status} when trying to {action}: {detail}"
+    detail = (base.detail or base.title or response.reason_phrase).rstrip(". ")
+    message = f"Replicate returned HTTP {status} when trying to {action}: {detail}."
     if hint := _HINTS.get(status):
-        message = f"{message}. {hint}"
+        message = f"{message} {hint}"
     fields: _Problem = {
         "status": status,
         "title": base.title,

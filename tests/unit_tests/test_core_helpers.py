@@ -253,3 +253,21 @@ def test_prediction_error_for_aborted_is_canceled() -> None:
     error = prediction_error({"id": "p", "status": "aborted", "model": "m/n"})
     assert "aborted" in str(error)
     assert type(error).__name__ == "ReplicatePredictionCanceledError"
+
+
+def test_stop_sequences_keep_the_model_defaults() -> None:
+    s = schema(
+        prompt={"type": "string"},
+        stop_sequences={"type": "string", "default": "<|eot_id|>,<|end_of_text|>"},
+    )
+    got = build_input(
+        "Hi",
+        prompt_key=None,
+        schema=s,
+        standard={},
+        model_kwargs={},
+        stop=["\n\n", "<|eot_id|>"],
+        validate=True,
+        model="o/n",
+    )
+    assert got["stop_sequences"] == "\n\n,<|eot_id|>,<|end_of_text|>"

@@ -9,13 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from fake_replicate import (
-    TOKEN,
-    VERSION,
-    FakeReplicate,
-    image_schema,
-    llm_schema,
-)
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.exceptions import (
     ModelAuthenticationError,
@@ -43,6 +36,13 @@ from langchain_replicate import (
     ReplicateRateLimitError,
     ReplicateServerError,
     ReplicateTimeoutError,
+)
+from tests.unit_tests.fake_replicate import (
+    TOKEN,
+    VERSION,
+    FakeReplicate,
+    image_schema,
+    llm_schema,
 )
 
 if TYPE_CHECKING:
