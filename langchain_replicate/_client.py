@@ -66,6 +66,7 @@ if TYPE_CHECKING:
         Sequence,
     )
 
+    from langchain_replicate._calls import CallPlan, PreparedCall
     from langchain_replicate._models import ModelRef
 
 logger = logging.getLogger(__name__)
@@ -453,6 +454,25 @@ class ReplicateAPI:
         """The input schema if this process already fetched it, else `None`."""
         return _schemas.get((self.base_url, str(ref)))
 
+    def prepare(self, plan: CallPlan, prompt: Any) -> PreparedCall:  # noqa: ANN401 - text or messages
+        """Build a call's input, looking the schema up only if the plan needs it."""
+        if plan.needs_schema:
+            return plan.prepare(prompt, self.input_schema(plan.ref))
+        return plan.prepare(prompt, self.cached_schema(plan.ref))
+
+    def reprepare(
+        self, call: PreparedCall, error: ReplicateAPIError
+    ) -> PreparedCall | None:
+        """After a create was rejected: the call with the schema's prompt key.
+
+        Returns:
+            The corrected call, or `None` if the error is not about the guessed
+            prompt key (then re-raise it).
+        """
+        if not call.may_have_wrong_prompt_key(error):
+            return None
+        return call.corrected(self.input_schema(call.ref))
+
     # -- sync --------------------------------------------------------------------------
 
     @property
@@ -747,6 +767,20 @@ class ReplicateAPI:
             if key not in _schemas:
                 _schemas[key] = await self._afetch_schema(ref)
             return _schemas[key]
+
+    async def aprepare(self, plan: CallPlan, prompt: Any) -> PreparedCall:  # noqa: ANN401 - text or messages
+        """Async `prepare`."""
+        if plan.needs_schema:
+            return plan.prepare(prompt, await self.ainput_schema(plan.ref))
+        return plan.prepare(prompt, self.cached_schema(plan.ref))
+
+    async def areprepare(
+        self, call: PreparedCall, error: ReplicateAPIError
+    ) -> PreparedCall | None:
+        """Async `reprepare`."""
+        if not call.may_have_wrong_prompt_key(error):
+            return None
+        return call.corrected(await self.ainput_schema(call.ref))
 
     async def _aget_json(self, path: str, action: str) -> dict[str, Any]:
         return self._json(await self._asend(action, path, _GET_TIMEOUT), action)

@@ -114,7 +114,7 @@ class InputSchema:
 
 
 def build_input(
-    prompt: str,
+    prompt: Any,  # noqa: ANN401 - text, or messages for chat models
     *,
     prompt_key: str | None,
     schema: InputSchema | None,
@@ -132,7 +132,7 @@ def build_input(
     `max_completion_tokens`) is renamed to the one the schema uses.
 
     Args:
-        prompt: The prompt text.
+        prompt: The value for the prompt input (text, or e.g. a message list).
         prompt_key: The prompt input name; when `None`, found from the schema, or
             `GUESSED_PROMPT_KEY` without one (the caller retries with the schema
             if Replicate rejects it).

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from functools import cached_property
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models.llms import BaseLLM
@@ -15,17 +13,12 @@ from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
+from langchain_replicate._calls import CallPlan, PreparedCall
 from langchain_replicate._client import MAX_WAIT, ReplicateAPI, StreamPiece
-from langchain_replicate._inputs import (
-    GUESSED_PROMPT_KEY,
-    STANDARD_PARAMS,
-    InputSchema,
-    build_input,
-    needs_schema,
-)
+from langchain_replicate._inputs import STANDARD_PARAMS, InputSchema
 from langchain_replicate._metadata import prediction_info
 from langchain_replicate._models import ModelRef, parse_model_ref
-from langchain_replicate._outputs import OutputKind, output_kind, output_to_text
+from langchain_replicate._outputs import output_to_text
 from langchain_replicate.errors import (
     ReplicateInvalidRequestError,
     missing_token_error,
@@ -49,41 +42,6 @@ def _user_agent() -> str:
     from langchain_replicate import __version__  # noqa: PLC0415 - avoids an import cycle
 
     return f"langchain-replicate/{__version__ or 'dev'}"
-
-
-@dataclass(frozen=True)
-class _Call:
-    """One prompt's prediction, ready to send."""
-
-    plan: _Plan
-    prompt: str
-    model_input: dict[str, Any]
-    schema: InputSchema | None
-    guessed_prompt_key: bool
-    """The input was sent as `prompt` without looking at the schema."""
-
-    @property
-    def ref(self) -> ModelRef:
-        return self.plan.ref
-
-    @property
-    def stop(self) -> list[str] | None:
-        return self.plan.stop
-
-    @property
-    def kind(self) -> OutputKind | None:
-        return output_kind(self.schema.output) if self.schema else None
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """A call's parameters before the schema (if needed) is known."""
-
-    ref: ModelRef
-    standard: dict[str, Any]
-    extra: dict[str, Any]
-    stop: list[str] | None
-    needs_schema: bool
 
 
 class Replicate(BaseLLM):
@@ -354,103 +312,35 @@ class Replicate(BaseLLM):
             if getattr(self, name) is not None
         }
 
-    def _plan(self, stop: list[str] | None, kwargs: dict[str, Any]) -> _Plan:
-        kwargs = dict(kwargs)
-        model = kwargs.pop("model", None)
-        ref = parse_model_ref(model) if isinstance(model, str) else self._ref
-        standard = self._standard_params()
-        for name in STANDARD_PARAMS:
-            if name in kwargs:
-                standard[name] = kwargs.pop(name)
-        extra = {**self.model_kwargs, **kwargs}
-        stop = stop if stop is not None else self.stop
-        wanted = self._own_schema is None and needs_schema(
+    def _plan(self, stop: list[str] | None, kwargs: dict[str, Any]) -> CallPlan:
+        return CallPlan.make(
+            ref=self._ref,
+            standard=self._standard_params(),
+            model_kwargs=self.model_kwargs,
+            stop=stop if stop is not None else self.stop,
+            call_kwargs=kwargs,
             prompt_key=self.prompt_key,
-            standard=standard,
-            model_kwargs=extra,
-            stop=stop,
             validate=self.validate_inputs,
+            own_schema=self._own_schema,
         )
-        return _Plan(ref, standard, extra, stop or None, wanted)
-
-    def _call(self, plan: _Plan, prompt: str, schema: InputSchema | None) -> _Call:
-        schema = self._own_schema or schema
-        model_input = build_input(
-            prompt,
-            prompt_key=self.prompt_key,
-            schema=schema,
-            standard=plan.standard,
-            model_kwargs=plan.extra,
-            stop=plan.stop,
-            validate=self.validate_inputs,
-            model=str(plan.ref),
-        )
-        guessed = self.prompt_key is None and schema is None
-        return _Call(plan, prompt, model_input, schema, guessed)
-
-    def _corrected(self, call: _Call, schema: InputSchema | None) -> _Call | None:
-        """The call again with the schema's prompt key, if the guess was wrong."""
-        if schema is None or schema.prompt_key() == GUESSED_PROMPT_KEY:
-            return None
-        return self._call(call.plan, call.prompt, schema)
-
-    @staticmethod
-    def _may_be_wrong_key(call: _Call, error: ReplicateInvalidRequestError) -> bool:
-        return (
-            call.guessed_prompt_key and error.status == HTTPStatus.UNPROCESSABLE_ENTITY
-        )
-
-    def _retry_with_schema(
-        self, call: _Call, error: ReplicateInvalidRequestError
-    ) -> _Call | None:
-        if not self._may_be_wrong_key(call, error):
-            return None
-        return self._corrected(call, self._api.input_schema(call.ref))
-
-    async def _aretry_with_schema(
-        self, call: _Call, error: ReplicateInvalidRequestError
-    ) -> _Call | None:
-        if not self._may_be_wrong_key(call, error):
-            return None
-        return self._corrected(call, await self._api.ainput_schema(call.ref))
-
-    def _prepare(
-        self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
-    ) -> _Call:
-        plan = self._plan(stop, kwargs)
-        api = self._api
-        if plan.needs_schema:
-            schema = api.input_schema(plan.ref)
-        else:
-            schema = api.cached_schema(plan.ref)
-        return self._call(plan, prompt, schema)
-
-    async def _aprepare(
-        self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
-    ) -> _Call:
-        plan = self._plan(stop, kwargs)
-        api = self._api
-        if plan.needs_schema:
-            schema = await api.ainput_schema(plan.ref)
-        else:
-            schema = api.cached_schema(plan.ref)
-        return self._call(plan, prompt, schema)
 
     # -- results (pure) ----------------------------------------------------------------
 
     @staticmethod
-    def _info(call: _Call, prediction: Prediction, *, stopped: bool) -> dict[str, Any]:
+    def _info(
+        call: PreparedCall, prediction: Prediction, *, stopped: bool
+    ) -> dict[str, Any]:
         info = prediction_info(prediction, model_name=str(call.ref))
         info["finish_reason"] = "stop" if stopped else None
         return info
 
-    def _generation(self, call: _Call, prediction: Prediction) -> Generation:
+    def _generation(self, call: PreparedCall, prediction: Prediction) -> Generation:
         return Generation(
             text=output_to_text(prediction.get("output"), call.kind),
             generation_info=self._info(call, prediction, stopped=False),
         )
 
-    def _chunk(self, call: _Call, piece: StreamPiece) -> GenerationChunk:
+    def _chunk(self, call: PreparedCall, piece: StreamPiece) -> GenerationChunk:
         if piece.prediction is None:
             return GenerationChunk(text=piece.text)
         return GenerationChunk(
@@ -468,12 +358,12 @@ class Replicate(BaseLLM):
         return Generation(text=total.text, generation_info=total.generation_info)
 
     @staticmethod
-    def _by_stream(call: _Call, *, streaming: bool) -> bool:
+    def _by_stream(call: PreparedCall, *, streaming: bool) -> bool:
         """Text calls with stop sequences (or `streaming`) run over the stream.
 
         File and structured outputs are always read from the finished prediction.
         """
-        return (streaming or bool(call.stop)) and call.kind in {None, OutputKind.TEXT}
+        return (streaming or bool(call.stop)) and call.is_text
 
     # -- sync --------------------------------------------------------------------------
 
@@ -484,19 +374,19 @@ class Replicate(BaseLLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
     ) -> Iterator[GenerationChunk]:
-        call = self._prepare(prompt, stop, kwargs)
+        call = self._api.prepare(self._plan(stop, kwargs), prompt)
         started = False
         try:
             for chunk in self._stream_call(call, run_manager):
                 started = True
                 yield chunk
         except ReplicateInvalidRequestError as e:
-            if started or (retry := self._retry_with_schema(call, e)) is None:
+            if started or (retry := self._api.reprepare(call, e)) is None:
                 raise
             yield from self._stream_call(retry, run_manager)
 
     def _stream_call(
-        self, call: _Call, run_manager: CallbackManagerForLLMRun | None
+        self, call: PreparedCall, run_manager: CallbackManagerForLLMRun | None
     ) -> Iterator[GenerationChunk]:
         pieces = self._api.stream_text(call.ref, call.model_input, stop=call.stop)
         try:
@@ -515,16 +405,16 @@ class Replicate(BaseLLM):
         run_manager: CallbackManagerForLLMRun | None,
         kwargs: dict[str, Any],
     ) -> list[Generation]:
-        call = self._prepare(prompt, stop, kwargs)
+        call = self._api.prepare(self._plan(stop, kwargs), prompt)
         try:
             return [self._run(call, run_manager)]
         except ReplicateInvalidRequestError as e:
-            if (retry := self._retry_with_schema(call, e)) is None:
+            if (retry := self._api.reprepare(call, e)) is None:
                 raise
             return [self._run(retry, run_manager)]
 
     def _run(
-        self, call: _Call, run_manager: CallbackManagerForLLMRun | None
+        self, call: PreparedCall, run_manager: CallbackManagerForLLMRun | None
     ) -> Generation:
         if self._by_stream(call, streaming=self.streaming):
             return self._aggregated(list(self._stream_call(call, run_manager)))
@@ -564,20 +454,20 @@ class Replicate(BaseLLM):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
     ) -> AsyncIterator[GenerationChunk]:
-        call = await self._aprepare(prompt, stop, kwargs)
+        call = await self._api.aprepare(self._plan(stop, kwargs), prompt)
         started = False
         try:
             async for chunk in self._astream_call(call, run_manager):
                 started = True
                 yield chunk
         except ReplicateInvalidRequestError as e:
-            if started or (retry := await self._aretry_with_schema(call, e)) is None:
+            if started or (retry := await self._api.areprepare(call, e)) is None:
                 raise
             async for chunk in self._astream_call(retry, run_manager):
                 yield chunk
 
     async def _astream_call(
-        self, call: _Call, run_manager: AsyncCallbackManagerForLLMRun | None
+        self, call: PreparedCall, run_manager: AsyncCallbackManagerForLLMRun | None
     ) -> AsyncIterator[GenerationChunk]:
         pieces = self._api.astream_text(call.ref, call.model_input, stop=call.stop)
         try:
@@ -596,16 +486,16 @@ class Replicate(BaseLLM):
         run_manager: AsyncCallbackManagerForLLMRun | None,
         kwargs: dict[str, Any],
     ) -> list[Generation]:
-        call = await self._aprepare(prompt, stop, kwargs)
+        call = await self._api.aprepare(self._plan(stop, kwargs), prompt)
         try:
             return [await self._arun(call, run_manager)]
         except ReplicateInvalidRequestError as e:
-            if (retry := await self._aretry_with_schema(call, e)) is None:
+            if (retry := await self._api.areprepare(call, e)) is None:
                 raise
             return [await self._arun(retry, run_manager)]
 
     async def _arun(
-        self, call: _Call, run_manager: AsyncCallbackManagerForLLMRun | None
+        self, call: PreparedCall, run_manager: AsyncCallbackManagerForLLMRun | None
     ) -> Generation:
         if self._by_stream(call, streaming=self.streaming):
             chunks = [chunk async for chunk in self._astream_call(call, run_manager)]
