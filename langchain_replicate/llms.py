@@ -100,6 +100,7 @@ class Replicate(BaseLLM):
         'No.'
         ```
 
+        (Real models' replies vary; the outputs shown for them are abridged.)
         An image model returns the URL of its (first) output file:
 
         ```python
@@ -121,8 +122,9 @@ class Replicate(BaseLLM):
         ```
 
         With `stop=[...]` (at init or per call) the output ends before the first
-        stop sequence, in `invoke` and `stream` alike, and the prediction is
-        canceled on Replicate as soon as it appears.
+        stop sequence, in `invoke` and `stream` alike. The stop sequences are sent
+        to models that take `stop_sequences`, and a prediction still running when
+        one appears is canceled on Replicate at once.
 
     Async:
         ```python
@@ -133,9 +135,60 @@ class Replicate(BaseLLM):
         ```
 
     Response metadata:
-        `llm.generate([...]).generations[0][0].generation_info` holds
-        `prediction_id`, `model_name`, `model`, `version`, `status` and `metrics`
-        (token counts and timings as Replicate reports them).
+        ```python
+        llm.generate(["Hi"]).generations[0][0].generation_info
+        ```
+
+        ```txt
+        {'prediction_id': '0b60fsnqv7bn4tz8h9kkvbg3sf',
+         'model_name': 'meta/meta-llama-3-8b-instruct',
+         'model': 'meta/meta-llama-3-8b-instruct',
+         'version': 'dp-653caab6e1eec8f8bcf910e33aa8c409',
+         'status': 'succeeded',
+         'metrics': {'input_token_count': 18, 'output_token_count': 40,
+                     'time_to_first_token': 0.0206, 'tokens_per_second': 96.09,
+                     'predict_time': 0.4369, 'total_time': 0.4371},
+         'model_provider': 'replicate',
+         'finish_reason': None}
+        ```
+
+        A non-streaming call answered in sync mode may report `status`
+        `'processing'` and empty `metrics` (Replicate sends the output before
+        the metrics); `finish_reason` is `'stop'` when a stop sequence ended it.
+
+    Offline:
+        The same calls run against the local Replicate-compatible server
+        (`pip install "langchain-replicate[server]"`); this output is exact
+        (wrapped here):
+
+        ```python
+        from langchain_replicate.testing import LocalReplicateServer
+
+        with LocalReplicateServer() as server:
+            llm = Replicate(
+                model="meta/meta-llama-3-8b-instruct",
+                api_key=server.api_token,
+                base_url=server.base_url,
+                max_tokens=40,
+                seed=1,
+            )
+            llm.invoke("Can a dog drive a car?", stop=["\n\n"])
+        ```
+
+        ```txt
+        'You asked: "Can a dog drive a car?". This is a reference reply from the
+        local Replicate server, put together from the words of your prompt, so the
+        same prompt and seed always'
+        ```
+
+    Errors:
+        Failures raise the classes in `langchain_replicate.errors`, which inherit
+        both `replicate`'s exceptions and `langchain_core.exceptions`'
+        (`ReplicateAuthenticationError`, `ReplicateRateLimitError`,
+        `ReplicatePredictionError` with the prediction id, error and log tail,
+        `ReplicateTimeoutError` after `timeout`...). A create refused with 429
+        is retried `max_retries` times after `Retry-After`; a create that may have
+        reached Replicate is never retried (it could run, and bill, twice).
     """
 
     model_config = ConfigDict(populate_by_name=True)

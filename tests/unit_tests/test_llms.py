@@ -488,6 +488,18 @@ async def test_failing_callback_cancels(fake: FakeReplicate, mode: str) -> None:
     assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
 
 
+class Interrupter(BaseCallbackHandler):
+    def on_llm_new_token(self, token: str | list[Any], **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+
+async def test_keyboard_interrupt_cancels(fake: FakeReplicate) -> None:
+    llm = make_llm(fake, prompt_key="prompt", callbacks=[Interrupter()])
+    with pytest.raises(KeyboardInterrupt):
+        llm.invoke("Hi", stop=["never"])
+    assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
+
+
 async def test_asyncio_cancellation_cancels_the_prediction(fake: FakeReplicate) -> None:
     fake.create_status = "starting"
     fake.stream_url = False
