@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from replicate.__about__ import __version__ as sdk_version
 from replicate.client import Client as ReplicateClient
 from replicate.stream import EventSource, ServerSentEvent
 
@@ -52,6 +53,7 @@ from langchain_replicate.errors import (
     ReplicateTimeoutError,
     error_from_response,
     error_from_transport,
+    missing_token_error,
     prediction_error,
 )
 
@@ -65,6 +67,8 @@ if TYPE_CHECKING:
         Mapping,
         Sequence,
     )
+
+    from pydantic import SecretStr
 
     from langchain_replicate._calls import CallPlan, PreparedCall
     from langchain_replicate._models import ModelRef
@@ -367,10 +371,9 @@ class ReplicateAPI:
     def from_settings(
         cls,
         *,
-        api_token: str,
+        api_token: SecretStr | None,
         base_url: str | None,
         client_kwargs: Mapping[str, Any] | None = None,
-        user_agent: str,
         max_retries: int = 2,
         wait: int = MAX_WAIT,
         timeout: float | None = None,
@@ -381,21 +384,26 @@ class ReplicateAPI:
             api_token: The API token (never logged).
             base_url: The API origin; `/v1` and trailing slashes are dropped.
             client_kwargs: Extra `replicate.Client` kwargs (e.g. `transport`).
-            user_agent: The User-Agent header.
             max_retries: See `__init__`.
             wait: See `__init__`.
             timeout: See `__init__`.
 
         Returns:
             The wrapper.
+
+        Raises:
+            ReplicateAuthenticationError: If there is no token (before any request).
         """
+        token = api_token.get_secret_value() if api_token is not None else ""
+        if not token:
+            raise missing_token_error()
         origin = normalize_base_url(base_url)
         kwargs = dict(client_kwargs or {})
-        headers = {"User-Agent": user_agent, **kwargs.pop("headers", {})}
+        headers = {"User-Agent": _user_agent(), **kwargs.pop("headers", {})}
 
         def make_client() -> ReplicateClient:
             return ReplicateClient(
-                api_token=api_token, base_url=origin, headers=dict(headers), **kwargs
+                api_token=token, base_url=origin, headers=dict(headers), **kwargs
             )
 
         return cls(
@@ -916,6 +924,12 @@ class ReplicateAPI:
         finally:
             if not finished:
                 await self.acancel(state.prediction_id)
+
+
+def _user_agent() -> str:
+    from langchain_replicate import __version__  # noqa: PLC0415 - import cycle
+
+    return f"langchain-replicate/{__version__ or 'dev'} replicate-python/{sdk_version}"
 
 
 def normalize_base_url(base_url: str | None) -> str:

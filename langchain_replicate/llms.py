@@ -21,7 +21,6 @@ from langchain_replicate._models import ModelRef, parse_model_ref
 from langchain_replicate._outputs import output_to_text
 from langchain_replicate.errors import (
     ReplicateInvalidRequestError,
-    missing_token_error,
 )
 
 if TYPE_CHECKING:
@@ -36,12 +35,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from langchain_replicate._client import Prediction
-
-
-def _user_agent() -> str:
-    from langchain_replicate import __version__  # noqa: PLC0415 - avoids an import cycle
-
-    return f"langchain-replicate/{__version__ or 'dev'}"
 
 
 class Replicate(BaseLLM):
@@ -344,15 +337,10 @@ class Replicate(BaseLLM):
 
     @cached_property
     def _api(self) -> ReplicateAPI:
-        if self.replicate_api_token is None or not (
-            token := self.replicate_api_token.get_secret_value()
-        ):
-            raise missing_token_error()
         return ReplicateAPI.from_settings(
-            api_token=token,
+            api_token=self.replicate_api_token,
             base_url=self.base_url,
             client_kwargs=self.client_kwargs,
-            user_agent=_user_agent(),
             max_retries=self.max_retries,
             wait=self.wait,
             timeout=self.timeout,
