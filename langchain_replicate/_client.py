@@ -87,7 +87,9 @@ _RETRY_FIRST, _RETRY_MAX = 0.5, 30.0
 _CANCEL_TIMEOUT = 10.0
 _CREATE_READ_TIMEOUT = 10.0
 """Seconds a create may take beyond its `Prefer: wait`."""
-_GET_TIMEOUT = httpx.Timeout(10.0, read=30.0)
+_GET_TIMEOUT = httpx.Timeout(10.0, read=30.0, pool=None)
+# pool=None everywhere: in a large batch, requests queue for one of httpx's 100
+# connections for as long as it takes; the deadline (`timeout`) bounds the call.
 
 Prediction = dict[str, Any]
 """A prediction as the API returns it (JSON)."""
@@ -448,7 +450,7 @@ class ReplicateAPI:
             "url": ref.create_path,
             "json": ref.create_body(model_input, stream=stream),
             "headers": headers,
-            "timeout": httpx.Timeout(10.0, read=read),
+            "timeout": httpx.Timeout(10.0, read=read, pool=None),
         }
 
     @staticmethod
@@ -534,7 +536,9 @@ class ReplicateAPI:
     def get(self, prediction_id: str, deadline: Deadline | None = None) -> Prediction:
         """Fetch a prediction."""
         action = f"get prediction {prediction_id}"
-        timeout = httpx.Timeout(10.0, read=(deadline or Deadline()).read_timeout(30.0))
+        timeout = httpx.Timeout(
+            10.0, read=(deadline or Deadline()).read_timeout(30.0), pool=None
+        )
         response = self._send(action, f"/v1/predictions/{prediction_id}", timeout)
         return self._json(response, action)
 
@@ -646,7 +650,7 @@ class ReplicateAPI:
     def _events(self, url: str, deadline: Deadline) -> Iterator[ServerSentEvent]:
         action = "read the prediction's stream"
         decoder = _EventDecoder()
-        timeout = httpx.Timeout(10.0, read=deadline.read_timeout())
+        timeout = httpx.Timeout(10.0, read=deadline.read_timeout(), pool=None)
         headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
         try:
             with self._http.stream(
@@ -749,7 +753,9 @@ class ReplicateAPI:
     ) -> Prediction:
         """Async `get`."""
         action = f"get prediction {prediction_id}"
-        timeout = httpx.Timeout(10.0, read=(deadline or Deadline()).read_timeout(30.0))
+        timeout = httpx.Timeout(
+            10.0, read=(deadline or Deadline()).read_timeout(30.0), pool=None
+        )
         response = await self._asend(
             action, f"/v1/predictions/{prediction_id}", timeout
         )
@@ -881,7 +887,7 @@ class ReplicateAPI:
     ) -> AsyncGenerator[ServerSentEvent, None]:
         action = "read the prediction's stream"
         decoder = _EventDecoder()
-        timeout = httpx.Timeout(10.0, read=deadline.read_timeout())
+        timeout = httpx.Timeout(10.0, read=deadline.read_timeout(), pool=None)
         headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
         try:
             async with self._ahttp.stream(

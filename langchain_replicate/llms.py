@@ -37,6 +37,10 @@ if TYPE_CHECKING:
     from langchain_replicate._client import Prediction
 
 
+_THREADS = 128
+"""Most threads one sync `generate` uses (prompts beyond that queue)."""
+
+
 class Replicate(BaseLLM):
     r"""Replicate large language models (and any model whose output is text or a file).
 
@@ -468,12 +472,15 @@ class Replicate(BaseLLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
     ) -> LLMResult:
-        """Run every prompt concurrently (one thread each; `batch` caps the count)."""
+        """Run the prompts concurrently, in up to 128 threads.
+
+        `batch(..., config={"max_concurrency": n})` hands us `n` prompts at a time.
+        """
         if len(prompts) == 1:
             return LLMResult(
                 generations=[self._generate_one(prompts[0], stop, run_manager, kwargs)]
             )
-        with ContextThreadPoolExecutor(max_workers=len(prompts)) as pool:
+        with ContextThreadPoolExecutor(max_workers=min(len(prompts), _THREADS)) as pool:
             futures = [
                 pool.submit(self._generate_one, prompt, stop, run_manager, kwargs)
                 for prompt in prompts
