@@ -361,6 +361,8 @@ class ReplicateAPI:
         """
         self._make_client = make_client
         self.client = make_client()
+        self._background: set[asyncio.Future[Prediction | None]] = set()
+        """Cancels still running after their caller was canceled."""
         self._loop_clients: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, ReplicateClient
         ] = weakref.WeakKeyDictionary()
@@ -731,7 +733,7 @@ class ReplicateAPI:
             )
             error: ReplicateAPIError | httpx.HTTPError
             try:
-                response = await self._ahttp.request(**request)
+                response = await self._apost_create(request)
                 return self._json(response, action)
             except (httpx.ConnectError, httpx.ConnectTimeout) as e:
                 error = e
@@ -747,6 +749,29 @@ class ReplicateAPI:
         if isinstance(error, httpx.HTTPError):
             raise error_from_transport(error, action) from error
         raise error
+
+    async def _apost_create(self, request: dict[str, Any]) -> httpx.Response:
+        """Send a create; if our task is canceled meanwhile, cancel what it created.
+
+        The create's answer (after at most its `Prefer: wait`) is the only way to
+        learn the new prediction's id, so the request is shielded from the
+        cancellation and the prediction canceled as soon as that answer arrives.
+        """
+        send = asyncio.ensure_future(self._ahttp.request(**request))
+        try:
+            return await asyncio.shield(send)
+        except asyncio.CancelledError:
+            send.add_done_callback(self._cancel_created)
+            raise
+
+    def _cancel_created(self, send: asyncio.Future[httpx.Response]) -> None:
+        if send.cancelled() or send.exception() is not None:
+            return
+        response = send.result()
+        if response.status_code < 400:  # noqa: PLR2004
+            task = asyncio.ensure_future(self.acancel(response.json()["id"]))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     async def aget(
         self, prediction_id: str, deadline: Deadline | None = None

@@ -468,6 +468,24 @@ async def test_cancelled_task_cancels_the_prediction(
     assert prediction(server, cancel.split("/")[3])["status"] == "canceled"
 
 
+async def test_cancelled_invoke_cancels_once_the_wait_answers(
+    server: LocalReplicateServer, kw: dict[str, Any]
+) -> None:
+    server.set_pace(SLOW)  # cold start of 2 s, longer than the 1 s wait
+    llm = Replicate(model=COLD_START, wait=1, **kw)
+    task = asyncio.ensure_future(llm.ainvoke("Hi"))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(200):
+        if cancels(server):
+            break
+        await asyncio.sleep(0.02)
+    (cancel,) = cancels(server)
+    assert prediction(server, cancel.split("/")[3])["status"] == "canceled"
+
+
 # -- batching --------------------------------------------------------------------------
 
 

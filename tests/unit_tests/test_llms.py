@@ -516,6 +516,25 @@ async def test_asyncio_cancellation_cancels_the_prediction(fake: FakeReplicate) 
     assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
 
 
+async def test_task_cancelled_during_the_sync_wait_cancels_once_created(
+    fake: FakeReplicate,
+) -> None:
+    fake.delay = 0.3  # the create's `Prefer: wait`
+    fake.create_status = "starting"  # ... ran out; the prediction is still running
+    llm = make_llm(fake, prompt_key="prompt", use_async=True)
+    task = asyncio.ensure_future(llm.ainvoke("Hi"))
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert fake.cancels() == []  # the id is not known yet
+    for _ in range(100):
+        if fake.cancels():
+            break
+        await asyncio.sleep(0.01)
+    assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
+
+
 # -- schema: once, and only when needed ------------------------------------------------
 
 
