@@ -20,6 +20,10 @@ Flows:
   breaks, poll instead.
 * Anything abandoned (consumer stops, an exception or `KeyboardInterrupt`,
   asyncio cancellation, the deadline) cancels the prediction on the server.
+  During a `Prefer: wait` create the id is not known yet: an async caller's
+  create is shielded and the prediction canceled as soon as the create answers
+  (within `wait` seconds); a sync create interrupted mid-wait cannot be, which
+  is why `timeout` is also sent as `Cancel-After` (Replicate's own deadline).
 
 Retry policy: a create answered `429` is retried up to `max_retries` times,
 honouring `Retry-After` (nothing was created), as is a create whose connection
