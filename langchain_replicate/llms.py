@@ -476,6 +476,7 @@ class Replicate(BaseLLM):
 
         `batch(..., config={"max_concurrency": n})` hands us `n` prompts at a time.
         """
+        _ = self._api  # built once here, not raced for by the threads
         if len(prompts) == 1:
             return LLMResult(
                 generations=[self._generate_one(prompts[0], stop, run_manager, kwargs)]
