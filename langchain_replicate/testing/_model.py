@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True)
 class ModelPace:
-    """How fast the reference models work, in seconds. Zero means as fast as possible."""
+    """How fast the reference models work, in seconds (zero: as fast as possible)."""
 
     time_to_first_token: float = 0.020
     """Delay before a language model's first token."""
