@@ -35,6 +35,7 @@ broken connection, 5xx) is never retried: it could run, and bill, twice.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import threading
@@ -195,24 +196,38 @@ def _poll_delays() -> Iterator[float]:
 
 
 def _create_retry_delay(
-    error: ReplicateAPIError | httpx.HTTPError, attempt: int, deadline: Deadline
-) -> float | None:
-    """How long to wait before retrying a create, or `None` to give up.
+    error: ReplicateAPIError | httpx.HTTPError,
+    attempt: int,
+    max_retries: int,
+    deadline: Deadline,
+    action: str,
+) -> float:
+    """How long to wait before retrying a failed create; raises to give up.
 
     Only a 429 (the API refused before creating anything) or a connection that
-    never opened are retried; anything that may have reached the server is not.
+    never opened are retried; anything that may have reached the server is not,
+    so a prediction is never created (and billed) twice.
+
+    Raises:
+        ReplicateAPIError: the mapped error, when the create is not retried.
     """
+    delay: float | None = None
     if isinstance(error, ReplicateRateLimitError):
-        delay = error.retry_after
-    elif isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout)):
-        delay = None
+        retryable, delay = True, error.retry_after
     else:
-        return None
+        retryable = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
     if delay is None:
         delay = min(_RETRY_FIRST * 2**attempt, _RETRY_MAX)
     remaining = deadline.remaining()
-    if remaining is not None and delay >= remaining:
-        return None
+    if (
+        not retryable
+        or attempt >= max_retries
+        or (remaining is not None and delay >= remaining)
+    ):
+        if isinstance(error, httpx.HTTPError):
+            raise error_from_transport(error, action) from error
+        raise error
+    logger.info("Retrying: %s, in %.1f s", action, delay)
     return delay
 
 
@@ -516,28 +531,18 @@ class ReplicateAPI:
             The prediction JSON as created (possibly already complete).
         """
         action = f"create a prediction for {ref}"
-        for attempt in range(self.max_retries + 1):
+        for attempt in itertools.count():
             request = self._create_request(
                 ref, model_input, stream=stream, deadline=deadline
             )
-            error: ReplicateAPIError | httpx.HTTPError
             try:
-                response = self._http.request(**request)
-                return self._json(response, action)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as e:
-                error = e
-            except httpx.HTTPError as e:
-                raise error_from_transport(e, action) from e
-            except ReplicateRateLimitError as e:
-                error = e
-            delay = _create_retry_delay(error, attempt, deadline)
-            if delay is None or attempt == self.max_retries:
-                break
-            logger.info("Retrying the create for %s in %.1f s", ref, delay)
+                return self._json(self._http.request(**request), action)
+            except (httpx.HTTPError, ReplicateRateLimitError) as e:
+                delay = _create_retry_delay(
+                    e, attempt, self.max_retries, deadline, action
+                )
             time.sleep(delay)
-        if isinstance(error, httpx.HTTPError):
-            raise error_from_transport(error, action) from error
-        raise error
+        raise AssertionError  # pragma: no cover - itertools.count() never ends
 
     def get(self, prediction_id: str, deadline: Deadline | None = None) -> Prediction:
         """Fetch a prediction."""
@@ -731,28 +736,18 @@ class ReplicateAPI:
     ) -> Prediction:
         """Async `create`."""
         action = f"create a prediction for {ref}"
-        for attempt in range(self.max_retries + 1):
+        for attempt in itertools.count():
             request = self._create_request(
                 ref, model_input, stream=stream, deadline=deadline
             )
-            error: ReplicateAPIError | httpx.HTTPError
             try:
-                response = await self._apost_create(request)
-                return self._json(response, action)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as e:
-                error = e
-            except httpx.HTTPError as e:
-                raise error_from_transport(e, action) from e
-            except ReplicateRateLimitError as e:
-                error = e
-            delay = _create_retry_delay(error, attempt, deadline)
-            if delay is None or attempt == self.max_retries:
-                break
-            logger.info("Retrying the create for %s in %.1f s", ref, delay)
+                return self._json(await self._apost_create(request), action)
+            except (httpx.HTTPError, ReplicateRateLimitError) as e:
+                delay = _create_retry_delay(
+                    e, attempt, self.max_retries, deadline, action
+                )
             await asyncio.sleep(delay)
-        if isinstance(error, httpx.HTTPError):
-            raise error_from_transport(error, action) from error
-        raise error
+        raise AssertionError  # pragma: no cover - itertools.count() never ends
 
     async def _apost_create(self, request: dict[str, Any]) -> httpx.Response:
         """Send a create; if our task is canceled meanwhile, cancel what it created.
