@@ -231,6 +231,14 @@ def _create_retry_delay(
     return delay
 
 
+def _sse_request(deadline: Deadline) -> dict[str, Any]:
+    """Headers and timeouts of a GET on a prediction's stream URL."""
+    return {
+        "headers": {"Accept": "text/event-stream", "Cache-Control": "no-store"},
+        "timeout": httpx.Timeout(10.0, read=deadline.read_timeout(), pool=None),
+    }
+
+
 def _timeout_error(
     prediction_id: str | None, seconds: float | None
 ) -> ReplicateTimeoutError:
@@ -661,12 +669,8 @@ class ReplicateAPI:
     def _events(self, url: str, deadline: Deadline) -> Iterator[ServerSentEvent]:
         action = "read the prediction's stream"
         decoder = _EventDecoder()
-        timeout = httpx.Timeout(10.0, read=deadline.read_timeout(), pool=None)
-        headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
         try:
-            with self._http.stream(
-                "GET", url, headers=headers, timeout=timeout
-            ) as response:
+            with self._http.stream("GET", url, **_sse_request(deadline)) as response:
                 if response.status_code >= 400:  # noqa: PLR2004
                     response.read()
                     raise error_from_response(response, action)
@@ -911,11 +915,9 @@ class ReplicateAPI:
     ) -> AsyncGenerator[ServerSentEvent, None]:
         action = "read the prediction's stream"
         decoder = _EventDecoder()
-        timeout = httpx.Timeout(10.0, read=deadline.read_timeout(), pool=None)
-        headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
         try:
             async with self._ahttp.stream(
-                "GET", url, headers=headers, timeout=timeout
+                "GET", url, **_sse_request(deadline)
             ) as response:
                 if response.status_code >= 400:  # noqa: PLR2004
                     await response.aread()
