@@ -8,7 +8,7 @@ RUN := $(UV) run --locked
 PYTEST_UNIT := $(RUN) pytest tests/unit_tests --disable-socket --allow-unix-socket
 PYTEST_INTEGRATION := $(RUN) pytest tests/integration_tests
 
-.PHONY: help install test unit_tests integration_tests lint format type
+.PHONY: help install test unit_tests integration_tests lint format type bench
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -38,6 +38,9 @@ type: install ## mypy --strict only
 format: install ## Apply ruff's fixes and formatting
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
+
+bench: install ## Benchmarks against the alternatives on the local server (table, JSON, PNG)
+	$(RUN) --group bench python -m benchmarks
 
 help: ## Show this help
 	@grep -hE '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'

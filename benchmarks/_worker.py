@@ -1,0 +1,244 @@
+"""One subject's scenarios, in a fresh interpreter; prints one JSON object.
+
+    python -m benchmarks._worker SUBJECT SCENARIO[,SCENARIO...] CONFIG_JSON
+
+Every call's wall time is measured here; what the model itself took comes from
+the server's record of the same prediction (`GET /v1/predictions`, newest first),
+read between calls, outside the timed part.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from benchmarks import _server
+from benchmarks._server import ServerInfo
+from benchmarks._subjects import SUBJECTS, Settings, Subject
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import httpx
+
+PROMPT = "Tell me about llamas and alpacas in the Andes"
+INVOKE_MAX_TOKENS = 32
+INVOKE_RUNS = 7
+TTFT_MAX_TOKENS = 8
+TTFT_RUNS = 5
+CPU_TOKENS = 300
+STOP = "\n\n"
+STOP_RUNS = 3
+BATCH_CAPS = {64: 10.0, 256: 20.0}
+"""Seconds after which a batch is abandoned and reported as capped."""
+
+
+@dataclass(frozen=True)
+class StopReference:
+    """The uncut reply of the stop-sequence model, as the server made it."""
+
+    text_before_stop: str
+    stop_token_index: int
+    """0-based index of the token that completes the stop sequence."""
+    token_interval: float
+    """Measured seconds between two tokens."""
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """Everything a worker needs (passed as JSON on the command line)."""
+
+    base_url: str
+    token: str
+    dolly_version: str
+    stop_reference: StopReference
+
+    @classmethod
+    def from_json(cls, text: str) -> WorkerConfig:
+        """Parse the command-line argument."""
+        raw = json.loads(text)
+        raw["stop_reference"] = StopReference(**raw["stop_reference"])
+        return cls(**raw)
+
+    def to_json(self) -> str:
+        """The command-line argument."""
+        return json.dumps(asdict(self))
+
+
+def _metrics(http: httpx.Client) -> dict[str, Any]:
+    prediction = _server.wait_finished(http, _server.newest_prediction(http))
+    metrics: dict[str, Any] = prediction.get("metrics") or {}
+    return {**metrics, "status": prediction["status"], "id": prediction["id"]}
+
+
+def scenario_invoke(subject: Subject, http: httpx.Client, _: WorkerConfig) -> Any:  # noqa: ANN401 - JSON
+    """Warm up once (its usage is reported), then time `INVOKE_RUNS` calls."""
+    warm = subject.invoke(PROMPT, max_tokens=INVOKE_MAX_TOKENS)
+    server = _metrics(http)
+    usage = {
+        "reported": warm.usage,
+        "server": {
+            "input": server.get("input_token_count"),
+            "output": server.get("output_token_count"),
+        },
+    }
+    runs = []
+    for _run in range(INVOKE_RUNS):
+        started = time.perf_counter()
+        subject.invoke(PROMPT, max_tokens=INVOKE_MAX_TOKENS)
+        wall = time.perf_counter() - started
+        metrics = _metrics(http)
+        runs.append(
+            {
+                "wall": wall,
+                "floor": metrics["total_time"],
+                "tokens": metrics.get("output_token_count"),
+            }
+        )
+    return {"runs": runs, "usage": usage}
+
+
+def scenario_ttft(subject: Subject, http: httpx.Client, _: WorkerConfig) -> Any:  # noqa: ANN401 - JSON
+    """Time to the first non-empty piece of a stream, against the model's own."""
+    runs = []
+    for _run in range(TTFT_RUNS):
+        first = None
+        started = time.perf_counter()
+        for text in subject.stream(PROMPT, max_tokens=TTFT_MAX_TOKENS, min_tokens=0):
+            if text and first is None:
+                first = time.perf_counter() - started
+        metrics = _metrics(http)
+        queued = metrics["total_time"] - metrics["predict_time"]
+        runs.append({"ttft": first, "floor": queued + metrics["time_to_first_token"]})
+    return {"runs": runs}
+
+
+def scenario_cpu(subject: Subject, http: httpx.Client, _: WorkerConfig) -> Any:  # noqa: ANN401 - JSON
+    """Client CPU time (all threads of this process) while streaming a long reply."""
+    pieces = 0
+    cpu = time.process_time()
+    started = time.perf_counter()
+    for text in subject.stream(PROMPT, max_tokens=CPU_TOKENS, min_tokens=CPU_TOKENS):
+        pieces += bool(text)
+    wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    metrics = _metrics(http)
+    tokens = metrics["output_token_count"]
+    return {
+        "cpu": cpu,
+        "tokens": tokens,
+        "pieces": pieces,
+        "wall": wall,
+        "cpu_per_token": cpu / tokens,
+    }
+
+
+def scenario_stop(subject: Subject, http: httpx.Client, config: WorkerConfig) -> Any:  # noqa: ANN401 - JSON
+    """A stop sequence early in a long reply: when did the call end, what ran on."""
+    reference = config.stop_reference
+    runs = []
+    for _run in range(STOP_RUNS):
+        started = time.perf_counter()
+        text = subject.stop(PROMPT, stop=STOP)
+        wall = time.perf_counter() - started
+        metrics = _metrics(http)
+        queued = metrics["total_time"] - metrics["predict_time"]
+        stop_at = (
+            metrics["time_to_first_token"]
+            + reference.stop_token_index * reference.token_interval
+        )
+        runs.append(
+            {
+                "wall": wall,
+                "floor": queued + stop_at,
+                "server_after_stop": metrics["predict_time"] - stop_at,
+                "tokens": metrics["output_token_count"],
+                "tokens_past_stop": metrics["output_token_count"]
+                - (reference.stop_token_index + 1),
+                "status": metrics["status"],
+                "text_ok": text == reference.text_before_stop,
+            }
+        )
+    return {"runs": runs}
+
+
+@functools.cache
+def _loop() -> asyncio.AbstractEventLoop:
+    """One event loop for the worker's batches (async clients bind to their loop).
+
+    Never closed: a capped batch may leave threads behind; the worker exits hard.
+    """
+    return asyncio.new_event_loop()
+
+
+def _batch(size: int) -> Callable[[Subject, httpx.Client, WorkerConfig], Any]:
+    def scenario(subject: Subject, http: httpx.Client, _config: WorkerConfig) -> Any:  # noqa: ANN401 - JSON
+        prompts = [f"Question {index}: {PROMPT}" for index in range(size)]
+        _server.clear_request_log(http)
+        loop = _loop()
+        started = time.perf_counter()
+        try:
+            outputs = loop.run_until_complete(
+                asyncio.wait_for(
+                    subject.abatch(prompts, max_tokens=INVOKE_MAX_TOKENS),
+                    BATCH_CAPS[size],
+                )
+            )
+        except (TimeoutError, asyncio.TimeoutError):
+            return {
+                "wall": None,
+                "capped_at": BATCH_CAPS[size],
+                "created": _server.creates_logged(http),
+                "size": size,
+            }
+        wall = time.perf_counter() - started
+        empty = sum(1 for output in outputs if not output)
+        return {"wall": wall, "size": size, "empty_outputs": empty}
+
+    return scenario
+
+
+SCENARIOS: dict[str, Callable[[Subject, httpx.Client, WorkerConfig], Any]] = {
+    "invoke": scenario_invoke,
+    "ttft": scenario_ttft,
+    "cpu": scenario_cpu,
+    "stop": scenario_stop,
+    "batch64": _batch(64),
+    "batch256": _batch(256),
+}
+
+
+def _run_scenario(
+    name: str, subject: Subject, http: httpx.Client, config: WorkerConfig
+) -> Any:  # noqa: ANN401 - JSON
+    try:
+        return SCENARIOS[name](subject, http, config)
+    except NotImplementedError as e:
+        return {"unsupported": str(e) or "not supported"}
+    except Exception as e:  # noqa: BLE001 - reported in the table, not fatal
+        return {"error": f"{type(e).__name__}: {e}"[:300]}
+
+
+def main(argv: list[str]) -> None:
+    """Run the scenarios; print `{scenario: result | {"error": ...}}` as JSON."""
+    key, scenarios, raw = argv
+    config = WorkerConfig.from_json(raw)
+    settings = Settings(config.base_url, config.token, config.dolly_version)
+    subject = SUBJECTS[key](settings)
+    results: dict[str, Any] = {}
+    with ServerInfo(config.base_url, config.token).client() as http:
+        for name in scenarios.split(","):
+            results[name] = _run_scenario(name, subject, http, config)
+    sys.stdout.write(json.dumps(results) + "\n")
+    sys.stdout.flush()
+    os._exit(0)  # a capped batch may have left threads running
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
