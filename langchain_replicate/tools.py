@@ -174,19 +174,71 @@ class ReplicateImageGenerationTool(BaseTool):
         'https://replicate.delivery/.../out-0.webp'
         ```
 
-        As a tool call, the `ToolMessage` also carries the artifact:
+        As a tool call, the `ToolMessage` also carries the artifact. Run here
+        against the local server (`langchain_replicate.testing`); the output is
+        real, only the port and prediction ids differ from run to run:
 
         ```python
-        msg = tool.invoke(
-            {
-                "type": "tool_call",
-                "id": "1",
-                "name": tool.name,
-                "args": {"prompt": "A logo of colorful socks"},
-            }
-        )
-        msg.artifact.files[0].read()[:4]
+        from langchain_replicate.testing import LocalReplicateServer
+
+        with LocalReplicateServer() as server:
+            tool = ReplicateImageGenerationTool(
+                api_key=server.api_token, base_url=server.base_url
+            )
+            msg = tool.invoke(
+                {
+                    "type": "tool_call",
+                    "id": "1",
+                    "name": tool.name,
+                    "args": {
+                        "prompt": "A logo of colorful socks",
+                        "num_outputs": 2,
+                        "width": 768,
+                        "height": 1344,
+                        "seed": 1,
+                    },
+                }
+            )
+            print(msg.content)
+            print(msg.artifact)
+            print(msg.artifact.model_input)
+            print([len(file.read()) for file in msg.artifact.files])
         ```
+
+        ```txt
+        http://127.0.0.1:41685/delivery/g2jnz8z854abtq1xcwrzeb9q41/out-0.webp
+        http://127.0.0.1:41685/delivery/g2jnz8z854abtq1xcwrzeb9q41/out-1.webp
+        ReplicateImageResult(paths=[], prediction_id='g2jnz8z854abtq1xcwrzeb9q41',
+        model_name='black-forest-labs/flux-schnell',
+        metrics={'predict_time': 0.24847650527954102,
+        'total_time': 0.25056004524230957})
+        {'prompt': 'A logo of colorful socks', 'seed': 1, 'num_outputs': 2,
+        'aspect_ratio': '9:16'}
+        [6082, 5174]
+        ```
+
+        flux takes no width and height, so 768x1344 became its `aspect_ratio`
+        `9:16` (the images are 768x1344 WebP). A model that cannot express an
+        argument is an error, before any prediction:
+
+        ```python
+        tool.invoke({"prompt": "x", "negative_prompt": "text"})
+        ```
+
+        ```txt
+        ToolException: black-forest-labs/flux-schnell does not take
+        negative_prompt (its inputs: prompt, aspect_ratio, num_outputs,
+        num_inference_steps, seed, output_format, output_quality,
+        disable_safety_checker, go_fast, megapixels).
+        ```
+
+    Save:
+        With `save_dir=...` every file is streamed to disk (never read whole
+        into memory) as `<prediction id>-<name>`, and the content lists the
+        paths after the URLs. In sync mode (`wait=...`) Replicate may return
+        files inline as `data:` URIs; the content then describes them
+        (`black-forest-labs/flux-schnell made 1 file (image/webp, 5.8 KB),
+        returned inline (no URL)...`) and never contains base64.
 
     Progress:
         Progress bars in the model's logs are sent as the custom callback event
