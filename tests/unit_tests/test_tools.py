@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from dataclasses import dataclass, field
@@ -325,6 +326,18 @@ async def test_an_abandoned_run_is_canceled(fake: FakeImages, mode: str) -> None
     config: dict[str, Any] = {"callbacks": [handler]}
     with pytest.raises(RuntimeError, match="handler failed"):
         await call(tool, mode, "socks", config=config)
+    assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
+
+
+async def test_a_cancelled_task_cancels_the_prediction(fake: FakeImages) -> None:
+    fake.polls_before_done = 10_000
+    tool = make_tool(fake, use_async=True)
+    task = asyncio.ensure_future(tool.ainvoke("socks"))
+    await asyncio.sleep(0.5)  # the create, then polls (every 0.2 s, then slower)
+    assert fake.creates()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
     assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
 
 
