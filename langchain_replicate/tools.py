@@ -369,7 +369,7 @@ class ReplicateImageGenerationTool(BaseTool):
             (url, self.save_dir / file_name(url, i, pid)) for i, url in enumerate(urls)
         ]
 
-    def _progress(self, progress: Progress, *, last: bool = False) -> None:
+    def _draw(self, progress: Progress, *, last: bool = False) -> None:
         if self.show_progress:
             end = "\n" if last else ""
             sys.stderr.write(f"\r{progress.bar(self._ref.name)}{end}")
@@ -431,7 +431,7 @@ class ReplicateImageGenerationTool(BaseTool):
             try:
                 for prediction in predictions:
                     if progress := tracker.update(prediction):
-                        self._progress(progress)
+                        self._draw(progress)
                         if run_manager is not None:
                             dispatch_custom_event(
                                 PROGRESS_EVENT,
@@ -441,7 +441,7 @@ class ReplicateImageGenerationTool(BaseTool):
             finally:
                 predictions.close()
             if tracker.last is not None:
-                self._progress(tracker.last, last=True)
+                self._draw(tracker.last, last=True)
             check_prediction(prediction)
             downloads = self._downloads(prediction)
             if self.save_dir is not None:
@@ -486,7 +486,7 @@ class ReplicateImageGenerationTool(BaseTool):
             try:
                 async for prediction in predictions:
                     if progress := tracker.update(prediction):
-                        self._progress(progress)
+                        self._draw(progress)
                         if run_manager is not None:
                             await adispatch_custom_event(
                                 PROGRESS_EVENT,
@@ -496,7 +496,7 @@ class ReplicateImageGenerationTool(BaseTool):
             finally:
                 await predictions.aclose()
             if tracker.last is not None:
-                self._progress(tracker.last, last=True)
+                self._draw(tracker.last, last=True)
             check_prediction(prediction)
             downloads = self._downloads(prediction)
             if self.save_dir is not None:
