@@ -395,6 +395,24 @@ class ReplicateImageGenerationTool(BaseTool):
             model_input=model_input,
         )
 
+    def _seen(
+        self, tracker: ProgressTracker, prediction: Prediction
+    ) -> dict[str, Any] | None:
+        """Note a polled prediction; the progress event's data if it moved."""
+        if (progress := tracker.update(prediction)) is None:
+            return None
+        self._draw(progress)
+        return progress.event_data()
+
+    def _finished(
+        self, tracker: ProgressTracker, prediction: Prediction
+    ) -> list[tuple[str, Path]]:
+        """End the bar, raise if the run failed, and list the files to save."""
+        if tracker.last is not None:
+            self._draw(tracker.last, last=True)
+        check_prediction(prediction)
+        return self._downloads(prediction)
+
     @staticmethod
     def _args(prompt: str, **optional: str | int | None) -> dict[str, Any]:
         return {"prompt": prompt, **optional}
@@ -430,20 +448,16 @@ class ReplicateImageGenerationTool(BaseTool):
             predictions = api.follow(self._ref, model_input)
             try:
                 for prediction in predictions:
-                    if progress := tracker.update(prediction):
-                        self._draw(progress)
-                        if run_manager is not None:
-                            dispatch_custom_event(
-                                PROGRESS_EVENT,
-                                progress.event_data(),
-                                config={"callbacks": run_manager.get_child()},
-                            )
+                    data = self._seen(tracker, prediction)
+                    if data is not None and run_manager is not None:
+                        dispatch_custom_event(
+                            PROGRESS_EVENT,
+                            data,
+                            config={"callbacks": run_manager.get_child()},
+                        )
             finally:
                 predictions.close()
-            if tracker.last is not None:
-                self._draw(tracker.last, last=True)
-            check_prediction(prediction)
-            downloads = self._downloads(prediction)
+            downloads = self._finished(tracker, prediction)
             if self.save_dir is not None:
                 self.save_dir.mkdir(parents=True, exist_ok=True)
             for url, path in downloads:
@@ -485,20 +499,16 @@ class ReplicateImageGenerationTool(BaseTool):
             predictions = api.afollow(self._ref, model_input)
             try:
                 async for prediction in predictions:
-                    if progress := tracker.update(prediction):
-                        self._draw(progress)
-                        if run_manager is not None:
-                            await adispatch_custom_event(
-                                PROGRESS_EVENT,
-                                progress.event_data(),
-                                config={"callbacks": run_manager.get_child()},
-                            )
+                    data = self._seen(tracker, prediction)
+                    if data is not None and run_manager is not None:
+                        await adispatch_custom_event(
+                            PROGRESS_EVENT,
+                            data,
+                            config={"callbacks": run_manager.get_child()},
+                        )
             finally:
                 await predictions.aclose()
-            if tracker.last is not None:
-                self._draw(tracker.last, last=True)
-            check_prediction(prediction)
-            downloads = self._downloads(prediction)
+            downloads = self._finished(tracker, prediction)
             if self.save_dir is not None:
                 await asyncio.to_thread(
                     self.save_dir.mkdir, parents=True, exist_ok=True
