@@ -23,8 +23,14 @@ from langchain_core.callbacks.manager import (
 )
 from langchain_core.tools import BaseTool, ToolException
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
-from pydantic import model_validator as _model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    model_validator,
+)
 
 from langchain_replicate._client import ReplicateAPI, check_prediction
 from langchain_replicate._image_args import map_image_args
@@ -324,7 +330,7 @@ class ReplicateImageGenerationTool(BaseTool):
 
     _ref: ModelRef = PrivateAttr()
 
-    @_model_validator(mode="after")
+    @model_validator(mode="after")
     def _parse_model(self) -> Self:
         """Parse the model reference so a malformed one fails here."""
         self._ref = parse_model_ref(self.model)
