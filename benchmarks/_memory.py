@@ -60,15 +60,39 @@ def _peak() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _ours(
+    base_url: str, token: str, version: str, size_mb: float
+) -> Callable[[Path], Path]:
+    from langchain_replicate import ReplicateImageGenerationTool  # noqa: PLC0415
+
+    def save(directory: Path) -> Path:
+        tool = ReplicateImageGenerationTool(
+            model=f"{BIG_FILE}:{version}",
+            model_kwargs={"size_mb": size_mb},
+            save_dir=directory,
+            api_key=token,
+            base_url=base_url,
+        )
+        args = {"prompt": "a large file"}  # the tool's one required argument
+        message = tool.invoke(
+            {"type": "tool_call", "id": "1", "name": tool.name, "args": args}
+        )
+        path: Path = message.artifact.paths[0]
+        return path
+
+    return save
+
+
 def _bare(
     base_url: str, token: str, version: str, size_mb: float, *, whole: bool
-) -> Callable[[Path], None]:
+) -> Callable[[Path], Path]:
     from replicate.client import Client  # noqa: PLC0415 - only this way needs it
     from replicate.helpers import FileOutput  # noqa: PLC0415 - same
 
     client = Client(api_token=token, base_url=base_url)
 
-    def save(target: Path) -> None:
+    def save(directory: Path) -> Path:
+        target = directory / "out.bmp"
         output: Any = client.run(f"{BIG_FILE}:{version}", input={"size_mb": size_mb})
         if isinstance(output, str):  # it wraps only https: URLs; the server is http:
             output = FileOutput(output, client)
@@ -78,13 +102,14 @@ def _bare(
             else:
                 for chunk in output:
                     file.write(chunk)
+        return target
 
     return save
 
 
 def _community(
     base_url: str, token: str, version: str, size_mb: float
-) -> Callable[[Path], None]:
+) -> Callable[[Path], Path]:
     os.environ["REPLICATE_API_TOKEN"] = token
     os.environ["REPLICATE_BASE_URL"] = base_url
     warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -93,14 +118,17 @@ def _community(
         model=f"{BIG_FILE}:{version}", model_kwargs={"size_mb": size_mb}
     )
 
-    def save(target: Path) -> None:
+    def save(directory: Path) -> Path:
+        target = directory / "out.bmp"
         url = llm.invoke("")  # it returns the file's URL; saving it is the user's job
         urllib.request.urlretrieve(url, target)  # noqa: S310 - the local server's URL
+        return target
 
     return save
 
 
 WAYS = {
+    "ours-tool": "ReplicateImageGenerationTool(save_dir=...) streams it to disk",
     "replicate-read": "replicate: FileOutput.read(), then write",
     "replicate-iter": "replicate: iterate FileOutput chunks to the file",
     "community-url": "langchain_community: returns the URL; urlretrieve saves it",
@@ -112,15 +140,16 @@ def main(argv: list[str]) -> None:
     """Measure one way; print JSON."""
     way, base_url, token, version, size = argv
     size_mb = float(size)
-    if way == "community-url":
+    if way == "ours-tool":
+        save = _ours(base_url, token, version, size_mb)
+    elif way == "community-url":
         save = _community(base_url, token, version, size_mb)
     else:
         save = _bare(base_url, token, version, size_mb, whole=way == "replicate-read")
     baseline = _start_peak()
     with tempfile.TemporaryDirectory() as directory:
-        target = Path(directory) / "out.bmp"
         started = time.perf_counter()
-        save(target)
+        target = save(Path(directory))
         wall = time.perf_counter() - started
         saved = target.stat().st_size
     peak = _peak()

@@ -34,7 +34,7 @@ TTFT_MAX_TOKENS = 8
 TTFT_RUNS = 5
 CPU_TOKENS = 300
 STOP = "\n\n"
-STOP_RUNS = 3
+STOP_RUNS = 5
 BATCH_CAPS = {64: 10.0, 256: 20.0}
 """Seconds after which a batch is abandoned and reported as capped."""
 
