@@ -7,7 +7,6 @@ imports, measure memory while saving a large file, then report.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import platform
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from benchmarks import _imports, _memory, _report, _server, _worker
 from benchmarks._report import Figure, Measure, Target
 from benchmarks._subjects import LITELLM_HOW, SUBJECTS, _dolly_input
-from benchmarks._worker import PROMPT, STOP, StopReference, WorkerConfig
+from benchmarks._worker import PROMPT, STOP, WorkerConfig
 
 if TYPE_CHECKING:
     import httpx
@@ -56,8 +55,12 @@ def machine() -> dict[str, Any]:
     }
 
 
-def stop_reference(http: httpx.Client, dolly_version: str) -> StopReference:
-    """The stop-sequence model's uncut reply: where the stop token is, token pace."""
+def token_interval(http: httpx.Client, dolly_version: str) -> float:
+    """Seconds between tokens, from an uncut reply of the stop-sequence model.
+
+    Raises:
+        RuntimeError: if that reply has no stop sequence to benchmark.
+    """
     response = http.post(
         "/v1/predictions",
         json={"version": dolly_version, "input": _dolly_input(PROMPT)},
@@ -65,19 +68,13 @@ def stop_reference(http: httpx.Client, dolly_version: str) -> StopReference:
     )
     response.raise_for_status()
     prediction = _server.wait_finished(http, response.json())
-    texts = list(itertools.accumulate(prediction["output"]))
-    index = next((i for i, text in enumerate(texts) if STOP in text), None)
-    if index is None:
-        msg = "the reference reply has no stop sequence"
+    if _worker.find_stop(prediction["output"], STOP) is None:
+        msg = "the stop-sequence model's reply has no stop sequence"
         raise RuntimeError(msg)
-    text = texts[index]
     metrics = prediction["metrics"]
     generating = metrics["predict_time"] - metrics["time_to_first_token"]
-    return StopReference(
-        text_before_stop=text[: text.index(STOP)],
-        stop_token_index=index,
-        token_interval=generating / (metrics["output_token_count"] - 1),
-    )
+    interval: float = generating / (metrics["output_token_count"] - 1)
+    return interval
 
 
 def run_worker(key: str, scenarios: str, config: WorkerConfig) -> dict[str, Any]:
@@ -420,12 +417,12 @@ def main() -> None:
         info = server.info
         with info.client() as http:
             rtt = _server.round_trip(http)
-            reference = stop_reference(http, DOLLY.version)
+            interval = token_interval(http, DOLLY.version)
         config = WorkerConfig(
             base_url=info.base_url,
             token=info.token,
             dolly_version=DOLLY.version,
-            stop_reference=reference,
+            token_interval=interval,
         )
         results = run_subjects(config)
         memory = run_memory(info, BIG_FILE.version)
@@ -495,7 +492,7 @@ def main() -> None:
             "time_to_first_token": _server.TIME_TO_FIRST_TOKEN,
             "token_interval": _server.TOKEN_INTERVAL,
         },
-        "stop_reference": reference.__dict__,
+        "token_interval": interval,
         "results": results,
         "imports": imports,
         "memory": memory,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import json
 import os
 import sys
@@ -39,15 +40,13 @@ BATCH_CAPS = {64: 10.0, 256: 20.0}
 """Seconds after which a batch is abandoned and reported as capped."""
 
 
-@dataclass(frozen=True)
-class StopReference:
-    """The uncut reply of the stop-sequence model, as the server made it."""
-
-    text_before_stop: str
-    stop_token_index: int
-    """0-based index of the token that completes the stop sequence."""
-    token_interval: float
-    """Measured seconds between two tokens."""
+def find_stop(tokens: list[str], stop: str) -> tuple[int, str] | None:
+    """The index of the token that completes `stop`, and the text before `stop`."""
+    texts = itertools.accumulate(tokens)
+    for index, text in enumerate(texts):
+        if stop in text:
+            return index, text[: text.index(stop)]
+    return None
 
 
 @dataclass(frozen=True)
@@ -57,14 +56,13 @@ class WorkerConfig:
     base_url: str
     token: str
     dolly_version: str
-    stop_reference: StopReference
+    token_interval: float
+    """Seconds between two tokens, measured on an uncut reply of the stop model."""
 
     @classmethod
     def from_json(cls, text: str) -> WorkerConfig:
         """Parse the command-line argument."""
-        raw = json.loads(text)
-        raw["stop_reference"] = StopReference(**raw["stop_reference"])
-        return cls(**raw)
+        return cls(**json.loads(text))
 
     def to_json(self) -> str:
         """The command-line argument."""
@@ -72,9 +70,15 @@ class WorkerConfig:
 
 
 def _metrics(http: httpx.Client) -> dict[str, Any]:
+    """The newest prediction's metrics, with its `status`, `id` and `output`."""
     prediction = _server.wait_finished(http, _server.newest_prediction(http))
     metrics: dict[str, Any] = prediction.get("metrics") or {}
-    return {**metrics, "status": prediction["status"], "id": prediction["id"]}
+    return {
+        **metrics,
+        "status": prediction["status"],
+        "id": prediction["id"],
+        "output": prediction.get("output") or [],
+    }
 
 
 def scenario_invoke(subject: Subject, http: httpx.Client, _: WorkerConfig) -> Any:  # noqa: ANN401 - JSON
@@ -140,29 +144,35 @@ def scenario_cpu(subject: Subject, http: httpx.Client, _: WorkerConfig) -> Any: 
 
 
 def scenario_stop(subject: Subject, http: httpx.Client, config: WorkerConfig) -> Any:  # noqa: ANN401 - JSON
-    """A stop sequence early in a long reply: when did the call end, what ran on."""
-    reference = config.stop_reference
+    """A stop sequence early in a long reply: when did the call end, what ran on.
+
+    The server's record of the prediction (its output tokens, kept up to the
+    cancel) says which token completed the stop sequence; at the measured pace
+    that token was made `time_to_first_token + index * token_interval` after the
+    prediction started.
+    """
     runs = []
     for _run in range(STOP_RUNS):
         started = time.perf_counter()
         text = subject.stop(PROMPT, stop=STOP)
         wall = time.perf_counter() - started
         metrics = _metrics(http)
+        found = find_stop(metrics["output"], STOP)
+        if found is None:
+            msg = f"the server never produced the stop sequence ({metrics['status']})"
+            raise RuntimeError(msg)
+        index, before = found
         queued = metrics["total_time"] - metrics["predict_time"]
-        stop_at = (
-            metrics["time_to_first_token"]
-            + reference.stop_token_index * reference.token_interval
-        )
+        stop_at = metrics["time_to_first_token"] + index * config.token_interval
         runs.append(
             {
                 "wall": wall,
                 "floor": queued + stop_at,
                 "server_after_stop": metrics["predict_time"] - stop_at,
                 "tokens": metrics["output_token_count"],
-                "tokens_past_stop": metrics["output_token_count"]
-                - (reference.stop_token_index + 1),
+                "tokens_past_stop": metrics["output_token_count"] - (index + 1),
                 "status": metrics["status"],
-                "text_ok": text == reference.text_before_stop,
+                "text_ok": text == before,
             }
         )
     return {"runs": runs}
