@@ -214,9 +214,21 @@ def _batch(results: dict[str, dict[str, Any]], size: int, floor: float) -> Measu
                 lower_bound=True,
             )
         elif result is not None:
-            measure.figures[key] = Figure(
-                result["wall"], _report.show(result["wall"], "s")
-            )
+            text = _report.show(result["wall"], "s")
+            if "server_span" in result:
+                spread, slowest, span = (
+                    _report.show(result[name], "s")
+                    for name in (
+                        "server_create_spread",
+                        "server_slowest",
+                        "server_span",
+                    )
+                )
+                text += (
+                    f" (server: creates over {spread}, slowest prediction {slowest}, "
+                    f"first create to last completion {span})"
+                )
+            measure.figures[key] = Figure(result["wall"], text)
     return measure
 
 

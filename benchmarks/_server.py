@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -131,6 +132,24 @@ def newest_prediction(http: httpx.Client) -> dict[str, Any]:
     response.raise_for_status()
     results: list[dict[str, Any]] = response.json()["results"]
     return results[0]
+
+
+def recent_predictions(http: httpx.Client, count: int) -> list[dict[str, Any]]:
+    """The `count` predictions created last, newest first (following the pages)."""
+    found: list[dict[str, Any]] = []
+    url: str | None = "/v1/predictions"
+    while url and len(found) < count:
+        response = http.get(url)
+        response.raise_for_status()
+        page = response.json()
+        found += page["results"]
+        url = page["next"]
+    return found[:count]
+
+
+def timestamp(value: str) -> float:
+    """Seconds since the epoch from the API's ISO 8601 (`...Z`) timestamps."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
 def wait_finished(http: httpx.Client, prediction: dict[str, Any]) -> dict[str, Any]:

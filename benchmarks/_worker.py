@@ -178,6 +178,20 @@ def scenario_stop(subject: Subject, http: httpx.Client, config: WorkerConfig) ->
     return {"runs": runs}
 
 
+def _server_side(http: httpx.Client, size: int) -> dict[str, float]:
+    """What the server saw of a batch: how spread out the creates arrived, when the
+    last prediction finished, and the slowest prediction's own time (timestamps
+    have 10 ms resolution)."""
+    batch = _server.recent_predictions(http, size)
+    created = [_server.timestamp(p["created_at"]) for p in batch]
+    completed = [_server.timestamp(p["completed_at"]) for p in batch]
+    return {
+        "server_create_spread": max(created) - min(created),
+        "server_span": max(completed) - min(created),
+        "server_slowest": max(p["metrics"]["total_time"] for p in batch),
+    }
+
+
 @functools.cache
 def _loop() -> asyncio.AbstractEventLoop:
     """One event loop for the worker's batches (async clients bind to their loop).
@@ -209,7 +223,9 @@ def _batch(size: int) -> Callable[[Subject, httpx.Client, WorkerConfig], Any]:
             }
         wall = time.perf_counter() - started
         empty = sum(1 for output in outputs if not output)
-        return {"wall": wall, "size": size, "empty_outputs": empty}
+        return {"wall": wall, "size": size, "empty_outputs": empty} | _server_side(
+            http, size
+        )
 
     return scenario
 
