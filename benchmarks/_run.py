@@ -494,7 +494,7 @@ def main() -> None:
         list(measures.values()),
         labels,
         RESULTS / "latest.png",
-        f"langchain-replicate benchmarks — {machine_line}",
+        f"langchain-replicate benchmarks\n{machine_line}",
     )
     document = {
         "machine": host,

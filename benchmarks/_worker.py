@@ -171,6 +171,7 @@ def scenario_stop(subject: Subject, http: httpx.Client, config: WorkerConfig) ->
                 "server_after_stop": metrics["predict_time"] - stop_at,
                 "tokens": metrics["output_token_count"],
                 "tokens_past_stop": metrics["output_token_count"] - (index + 1),
+                "stop_token": index + 1,
                 "status": metrics["status"],
                 "text_ok": text == before,
             }
