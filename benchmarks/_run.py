@@ -333,89 +333,133 @@ def _usage_markdown(results: dict[str, dict[str, Any]]) -> str:
 # -- targets --------------------------------------------------------------------------
 
 
-def targets(
+def _median_gap(result: dict[str, Any] | None, field: str) -> float | None:
+    """Median of `run[field] - run["floor"]` (None when the scenario has no runs)."""
+    if _report.problem(result) is not None or result is None:
+        return None
+    gaps = [{"g": run[field] - run["floor"]} for run in result["runs"]]
+    return _report.median_of(gaps, "g")
+
+
+def _ms(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds * 1000:.1f} ms"
+
+
+def call_targets(
+    key: str,
     results: dict[str, dict[str, Any]],
     measures: dict[str, Measure],
     rtt: float,
-    imports: dict[str, dict[str, Any]],
 ) -> list[Target]:
-    """The issue's targets, checked against our own figures."""
+    """The per-call targets, for one of our classes (`ours` or `chat`)."""
     checks: list[Target] = []
-    invoke = results["ours"].get("invoke")
-    if _report.problem(invoke) is None and invoke is not None:
-        overhead = _report.median_of(
-            [{"o": run["wall"] - run["floor"]} for run in invoke["runs"]], "o"
-        )
+    label = SUBJECTS[key].label
+    bare = results["replicate"]
+    bare_invoke = _ms(_median_gap(bare.get("invoke"), "wall"))
+    bare_ttft = _ms(_median_gap(bare.get("ttft"), "ttft"))
+    overhead = _median_gap(results[key].get("invoke"), "wall")
+    if overhead is not None:
         allowed = rtt + 0.005
         checks.append(
             Target(
-                "invoke ≤ floor + one round trip + 5 ms",
+                f"{label}: invoke ≤ floor + one round trip + 5 ms",
                 overhead <= allowed,
-                f"median {overhead * 1000:.1f} ms above the model's time "
-                f"(allowed {allowed * 1000:.1f} ms; round trip {rtt * 1000:.2f} ms)",
+                f"median {_ms(overhead)} above the model's time (allowed "
+                f"{_ms(allowed)}; round trip {rtt * 1000:.2f} ms)",
+                f"the bare replicate client is {bare_invoke} above on the same "
+                "server; the rest is the per-call work of LangChain's run manager "
+                "and callbacks and of building the input",
             )
         )
-    ttft = results["ours"].get("ttft")
-    if _report.problem(ttft) is None and ttft is not None:
-        late = _report.median_of(
-            [{"l": run["ttft"] - run["floor"]} for run in ttft["runs"]], "l"
-        )
+    late = _median_gap(results[key].get("ttft"), "ttft")
+    if late is not None:
         checks.append(
             Target(
-                "time to first token ≤ the model's + 10 ms",
+                f"{label}: time to first token ≤ the model's + 10 ms",
                 late <= 0.010,
-                f"median {late * 1000:.1f} ms after the model's first token",
+                f"median {_ms(late)} after the model's first token",
+                f"the bare replicate client is {bare_ttft} after it (create, then "
+                "open the SSE stream: two round trips)",
             )
         )
-    stop = results["ours"].get("stop")
-    if _report.problem(stop) is None and stop is not None:
+    stop = results[key].get("stop")
+    ended = _median_gap(stop, "wall")
+    if ended is not None and stop is not None:
         runs = stop["runs"]
-        ended = _report.median_of(
-            [{"e": run["wall"] - run["floor"]} for run in runs], "e"
-        )
         past = max(run["tokens_past_stop"] for run in runs)
+        after = _report.median_of(runs, "server_after_stop")
         checks.append(
             Target(
-                "a stop sequence ends the call within 20 ms of the stop token, "
-                "≤ 2 tokens generated past it",
+                f"{label}: a stop sequence ends the call within 20 ms of the stop "
+                "token, ≤ 2 tokens generated past it",
                 ended <= 0.020 and past <= 2,
-                f"call ended {ended * 1000:.1f} ms after the stop token (median); "
-                f"server generated {past} tokens past it (max)",
+                f"call ended {_ms(ended)} after the stop token (median); the cancel "
+                f"reached the server {_ms(after)} after it; {past} tokens generated "
+                "past it (max)",
+                "the stop token's time is computed from the measured token pace, "
+                "exact to about one token interval (10 ms)",
             )
         )
-    batch = measures["batch64"].figures.get("ours")
-    one = measures["invoke_median"].figures.get("ours")
+    batch = measures["batch64"].figures.get(key)
+    one = measures["invoke_median"].figures.get(key)
+    raw = results[key].get("batch64") or {}
     if batch and one and batch.value is not None and one.value is not None:
+        bare_batch = measures["batch64"].figures.get("replicate")
+        bare_one = measures["invoke_median"].figures.get("replicate")
+        bare_ratio = (
+            f"{bare_batch.value / bare_one.value:.2f}"
+            if bare_batch and bare_one and bare_batch.value and bare_one.value
+            else "n/a"
+        )
         checks.append(
             Target(
-                "abatch(64) ≤ 1.5 x one call",
+                f"{label}: abatch(64) ≤ 1.5 x one call",
                 batch.value <= 1.5 * one.value,
                 f"{batch.value / one.value:.2f} x one call "
                 f"({_report.show(batch.value, 's')} vs {_report.show(one.value, 's')})",
+                "the 64 creates reached the server over "
+                f"{_ms(raw.get('server_create_spread'))} and its slowest prediction "
+                f"took {_ms(raw.get('server_slowest'))} (one alone: "
+                f"{_ms(measures['invoke_median'].floor)}): client and server share "
+                "the machine's cores, and httpx spends about 2-3 ms of CPU per "
+                f"request; the bare replicate client takes {bare_ratio} x one call on "
+                "the same server. It would take more cores (or a faster server), not "
+                "a change in the client",
             )
         )
+    return checks
+
+
+def package_targets(
+    measures: dict[str, Measure], imports: dict[str, dict[str, Any]]
+) -> list[Target]:
+    """The import and memory targets (one figure for the package)."""
     ours, deps = imports["ours"]["median"], imports["deps"]["median"]
     bases = imports["bases"]["median"]
-    checks.append(
+    tool = measures["memory"].figures["ours"]
+    return [
         Target(
             "import langchain_replicate ≤ 1.1 x importing its dependencies",
             ours <= 1.1 * deps,
             f"{ours / deps:.2f} x ({_report.show(ours, 's')} vs "
-            f"{_report.show(deps, 's')}; {ours / bases:.2f} x the dependencies "
-            f"with the base classes it subclasses, {_report.show(bases, 's')})",
-        )
-    )
-    tool = measures["memory"].figures["ours"]
-    checks.append(
+            f"{_report.show(deps, 's')}); {ours / bases:.2f} x the dependencies "
+            f"with the base classes it subclasses ({_report.show(bases, 's')})",
+            "`langchain_core.language_models` and `langchain_core.tools` are lazy "
+            "packages: importing them loads no base class. Any use of our classes "
+            "needs BaseLLM / BaseChatModel / BaseTool, which pull in LangSmith "
+            "tracing, and against the dependencies with those classes the package "
+            "costs nothing extra. Meeting the target as written would take lazy "
+            "exports (a PEP 562 `__getattr__` in langchain_replicate/__init__.py), "
+            "which only moves the cost to the first use",
+        ),
         Target(
             f"peak memory saving a {BIG_FILE_MB} MB output < 50 MB above baseline",
             None if tool.value is None else tool.value < 50,
             tool.text
             if tool.value is None
             else f"{tool.value:.1f} MiB above baseline (the image tool, save_dir)",
-        )
-    )
-    return checks
+        ),
+    ]
 
 
 def main() -> None:
@@ -462,7 +506,10 @@ def main() -> None:
         )
     }
     labels = {key: SUBJECTS[key].label for key in TABLE_SUBJECTS}
-    checks = targets(results, measures, rtt, imports)
+    checks = [
+        *call_targets("ours", results, measures, rtt),
+        *package_targets(measures, imports),
+    ]
     elapsed = time.perf_counter() - started
     machine_line = (
         f"{host['cpus']} CPUs ({host['cpu']}), Python {host['python']}, "
