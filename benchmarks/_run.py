@@ -403,6 +403,7 @@ def call_targets(
     batch = measures["batch64"].figures.get(key)
     one = measures["invoke_median"].figures.get(key)
     raw = results[key].get("batch64") or {}
+    bare_raw = results["replicate"].get("batch64") or {}
     if batch and one and batch.value is not None and one.value is not None:
         bare_batch = measures["batch64"].figures.get("replicate")
         bare_one = measures["invoke_median"].figures.get("replicate")
@@ -421,10 +422,10 @@ def call_targets(
                 f"{_ms(raw.get('server_create_spread'))} and its slowest prediction "
                 f"took {_ms(raw.get('server_slowest'))} (one alone: "
                 f"{_ms(measures['invoke_median'].floor)}): client and server share "
-                "the machine's cores, and httpx spends about 2-3 ms of CPU per "
-                f"request; the bare replicate client takes {bare_ratio} x one call on "
-                "the same server. It would take more cores (or a faster server), not "
-                "a change in the client",
+                "the machine's cores. The client spent "
+                f"{_ms(raw.get('cpu_per_call'))} of CPU per call (the bare replicate "
+                f"client {_ms(bare_raw.get('cpu_per_call'))}), and the bare client "
+                f"takes {bare_ratio} x one call on the same server",
             )
         )
     return checks

@@ -207,6 +207,7 @@ def _batch(size: int) -> Callable[[Subject, httpx.Client, WorkerConfig], Any]:
         prompts = [f"Question {index}: {PROMPT}" for index in range(size)]
         _server.clear_request_log(http)
         loop = _loop()
+        cpu = time.process_time()
         started = time.perf_counter()
         try:
             outputs = loop.run_until_complete(
@@ -223,10 +224,10 @@ def _batch(size: int) -> Callable[[Subject, httpx.Client, WorkerConfig], Any]:
                 "size": size,
             }
         wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu
         empty = sum(1 for output in outputs if not output)
-        return {"wall": wall, "size": size, "empty_outputs": empty} | _server_side(
-            http, size
-        )
+        measured = {"wall": wall, "size": size, "empty_outputs": empty}
+        return measured | {"cpu_per_call": cpu / size} | _server_side(http, size)
 
     return scenario
 
