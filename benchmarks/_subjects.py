@@ -97,25 +97,62 @@ def _dolly_input(prompt: str) -> dict[str, Any]:
     return {"prompt": prompt, "max_length": STOP_MAX_LENGTH, "seed": STOP_SEED}
 
 
+# -- LangChain runnables --------------------------------------------------------------
+
+
+class LangChainSubject(Subject):
+    """A LangChain model: the scenarios are its `invoke`, `stream` and `abatch`."""
+
+    def _model(self, model: str, max_tokens: int, min_tokens: int | None = None) -> Any:  # noqa: ANN401 - the runnable
+        """The instance for these settings (one each, as an app keeps it)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _text(output: Any) -> str:  # noqa: ANN401 - a str or a message
+        return output if isinstance(output, str) else str(output.content)
+
+    @override
+    def invoke(self, prompt: str, *, max_tokens: int) -> Reply:
+        """`invoke`."""
+        return Reply(self._text(self._model(LLAMA_3, max_tokens).invoke(prompt)))
+
+    @override
+    def stream(self, prompt: str, *, max_tokens: int, min_tokens: int) -> Iterator[str]:
+        """`stream`."""
+        for piece in self._model(LLAMA_3, max_tokens, min_tokens).stream(prompt):
+            yield self._text(piece)
+
+    @override
+    def stop(self, prompt: str, *, stop: str) -> str:
+        """`invoke(stop=...)`."""
+        model = self._model(self.settings.dolly, STOP_MAX_LENGTH)
+        return self._text(model.invoke(prompt, stop=[stop]))
+
+    @override
+    async def abatch(self, prompts: list[str], *, max_tokens: int) -> list[str]:
+        """`abatch`."""
+        outputs = await self._model(LLAMA_3, max_tokens).abatch(prompts)
+        return [self._text(output) for output in outputs]
+
+
 # -- langchain-replicate --------------------------------------------------------------
 
 
-class OurReplicate(Subject):
-    """`langchain_replicate.Replicate`."""
+class OurReplicate(LangChainSubject):
+    """`langchain_replicate.Replicate`: `stop` streams, cuts and cancels."""
 
     key = "ours"
     label = "Replicate (ours)"
     library = "langchain_replicate"
 
     def __init__(self, settings: Settings) -> None:
-        """Import the package."""
+        """Import the package (only in the worker that measures it)."""
         super().__init__(settings)
-        from langchain_replicate import Replicate  # noqa: PLC0415 - only its worker needs it
-
-        self._cls = Replicate
+        self._cls: Any = importlib.import_module("langchain_replicate").Replicate
 
     @functools.cache  # noqa: B019 - one instance per setting, as an app keeps it
-    def _llm(self, model: str, max_tokens: int, min_tokens: int | None = None) -> Any:  # noqa: ANN401 - a Replicate
+    @override
+    def _model(self, model: str, max_tokens: int, min_tokens: int | None = None) -> Any:
         return self._cls(
             model=model,
             api_key=self.settings.token,
@@ -128,7 +165,7 @@ class OurReplicate(Subject):
     @override
     def invoke(self, prompt: str, *, max_tokens: int) -> Reply:
         """`generate` (what `invoke` runs), to read the metrics it reports."""
-        result = self._llm(LLAMA_3, max_tokens).generate([prompt])
+        result = self._model(LLAMA_3, max_tokens).generate([prompt])
         generation = result.generations[0][0]
         metrics = (generation.generation_info or {}).get("metrics") or {}
         usage = {
@@ -141,30 +178,17 @@ class OurReplicate(Subject):
         }
         return Reply(generation.text, usage or None)
 
-    @override
-    def stream(self, prompt: str, *, max_tokens: int, min_tokens: int) -> Iterator[str]:
-        """`Replicate.stream`."""
-        yield from self._llm(LLAMA_3, max_tokens, min_tokens).stream(prompt)
-
-    @override
-    def stop(self, prompt: str, *, stop: str) -> str:
-        """`invoke(stop=...)`: streams, cuts, cancels the prediction."""
-        llm = self._llm(self.settings.dolly, STOP_MAX_LENGTH)
-        text: str = llm.invoke(prompt, stop=[stop])
-        return text
-
-    @override
-    async def abatch(self, prompts: list[str], *, max_tokens: int) -> list[str]:
-        """`Replicate.abatch`."""
-        outputs: list[str] = await self._llm(LLAMA_3, max_tokens).abatch(prompts)
-        return outputs
-
 
 # -- langchain-community ---------------------------------------------------------------
 
 
-class CommunityReplicate(Subject):
-    """`langchain_community.llms.Replicate` (0.4.2)."""
+class CommunityReplicate(LangChainSubject):
+    """`langchain_community.llms.Replicate` (0.4.2).
+
+    Its `stream` polls the prediction every 0.5 s; `invoke(stop=...)` waits for
+    the whole reply, then cuts it; `abatch` is its default, `_generate` in an
+    executor, one prompt at a time.
+    """
 
     key = "community"
     label = "langchain_community Replicate"
@@ -182,7 +206,8 @@ class CommunityReplicate(Subject):
         self._cls = module.Replicate
 
     @functools.cache  # noqa: B019 - one instance per setting, as an app keeps it
-    def _llm(self, model: str, max_tokens: int, min_tokens: int | None = None) -> Any:  # noqa: ANN401 - its LLM
+    @override
+    def _model(self, model: str, max_tokens: int, min_tokens: int | None = None) -> Any:
         if model == self.settings.dolly:
             model_kwargs = _dolly_input("")
             del model_kwargs["prompt"]
@@ -191,30 +216,6 @@ class CommunityReplicate(Subject):
             if min_tokens is not None:
                 model_kwargs["min_tokens"] = min_tokens
         return self._cls(model=model, model_kwargs=model_kwargs)
-
-    @override
-    def invoke(self, prompt: str, *, max_tokens: int) -> Reply:
-        """`invoke` (it reports no usage)."""
-        text: str = self._llm(LLAMA_3, max_tokens).invoke(prompt)
-        return Reply(text)
-
-    @override
-    def stream(self, prompt: str, *, max_tokens: int, min_tokens: int) -> Iterator[str]:
-        """`stream` (it polls the prediction every 0.5 s)."""
-        yield from self._llm(LLAMA_3, max_tokens, min_tokens).stream(prompt)
-
-    @override
-    def stop(self, prompt: str, *, stop: str) -> str:
-        """`invoke(stop=...)`: waits for the whole reply, then cuts it."""
-        llm = self._llm(self.settings.dolly, STOP_MAX_LENGTH)
-        text: str = llm.invoke(prompt, stop=[stop])
-        return text
-
-    @override
-    async def abatch(self, prompts: list[str], *, max_tokens: int) -> list[str]:
-        """`abatch` (its default: `_generate` in an executor, one prompt at a time)."""
-        outputs: list[str] = await self._llm(LLAMA_3, max_tokens).abatch(prompts)
-        return outputs
 
 
 # -- LiteLLM ---------------------------------------------------------------------------
