@@ -69,7 +69,200 @@ if TYPE_CHECKING:
 
 
 class ChatReplicate(BaseChatModel):
-    """Chat model over Replicate's language models."""
+    r"""Replicate chat models: any Replicate language model, as a LangChain chat model.
+
+    How a conversation is sent is decided by the model's input schema (looked
+    up once per process): a `messages` list for models that take one (e.g.
+    `openai/gpt-5-nano`); `system_prompt` + `prompt` for models that template
+    a single turn themselves; for longer conversations, the model family's chat
+    template (llama-2, llama-3, mistral, chatml, gemma, deepseek, phi-3, chosen
+    from the model name or by `prompt_template`), with a model's own
+    `prompt_template` input set to `{prompt}` so nothing is templated twice.
+
+    Setup:
+        Install `langchain-replicate` and set the environment variable
+        `REPLICATE_API_TOKEN` (or pass `api_key=...`).
+
+        ```bash
+        pip install -U langchain-replicate
+        export REPLICATE_API_TOKEN="r8_..."
+        ```
+
+    Key init args — completion params:
+        | Param             | Type               | Description                   |
+        | ----------------- | ------------------ | ----------------------------- |
+        | `model`           | `str`              | `owner/name[:version]` or     |
+        |                   |                    | `deployments/owner/name`.     |
+        | `temperature`     | `float \| None`    | Sent under the model's own    |
+        | `max_tokens`      | `int \| None`      | name, like `top_p`, `top_k`   |
+        |                   |                    | and `seed`.                   |
+        | `stop`            | `list[str] \| None`| Stop sequences.               |
+        | `prompt_template` | `str \| None`      | Chat template for plain-      |
+        |                   |                    | prompt models (or a           |
+        |                   |                    | `ChatTemplate`).              |
+        | `model_kwargs`    | `dict`             | Further model inputs.         |
+
+    Key init args — client params:
+        | Param         | Type                | Description                          |
+        | ------------- | ------------------- | ------------------------------------ |
+        | `api_key`     | `SecretStr \| None` | Default: env `REPLICATE_API_TOKEN`.  |
+        | `base_url`    | `str \| None`       | Default: env `REPLICATE_BASE_URL`.   |
+        | `timeout`     | `float \| None`     | Seconds per prediction, then cancel. |
+        | `max_retries` | `int`               | Retries of a create refused by 429.  |
+
+    Instantiate:
+        ```python
+        from langchain_replicate import ChatReplicate
+
+        model = ChatReplicate(
+            model="meta/meta-llama-3-8b-instruct",
+            max_tokens=40,
+            seed=1,
+            # api_key="...", base_url="...", timeout=..., other params...
+        )
+        ```
+
+        The outputs below are exact, from the local Replicate-compatible
+        server (`pip install "langchain-replicate[server]"`; run
+        `with LocalReplicateServer() as server:` and pass
+        `api_key=server.api_token, base_url=server.base_url`). Its models
+        answer with a deterministic reference reply; real models' replies vary.
+
+    Invoke:
+        ```python
+        messages = [
+            (
+                "system",
+                "You are a helpful translator. Translate the user sentence to French.",
+            ),
+            ("human", "I love programming."),
+        ]
+        model.invoke(messages).content
+        ```
+
+        ```txt
+        'You asked: "I love programming.". This is a reference reply from the
+        local Replicate server, put together from the words of your prompt, so
+        the same prompt and seed always give the same'
+        ```
+
+        With `stop=[...]` (at init or per call) the output ends before the first
+        stop sequence, and a prediction still running is canceled on Replicate
+        at once:
+
+        ```python
+        model.invoke("Can a dog drive a car?", stop=["local"]).content
+        ```
+
+        ```txt
+        'You asked: "Can a dog drive a car?". This is a reference reply from the '
+        ```
+
+    Stream:
+        ```python
+        for chunk in model.stream(messages, max_tokens=8):
+            print(repr(chunk.content), chunk.chunk_position)
+        ```
+
+        ```txt
+        'You' None
+        ' asked' None
+        ':' None
+        ' "' None
+        'I' None
+        ' love' None
+        ' programming' None
+        '.' None
+        '' last
+        ```
+
+        The last chunk carries `usage_metadata` and `response_metadata`.
+
+    Async:
+        ```python
+        await model.ainvoke(messages, max_tokens=12)
+        # async for chunk in model.astream(messages): ...
+        # await model.abatch([messages, messages])
+        ```
+
+        ```txt
+        AIMessage(content='You asked: "I love programming.". This is', ...)
+        ```
+
+    Image input:
+        Images (`image_url` parts, base64 or URL `image` blocks, v1 blocks with
+        a `file_id`) go to the model's image input; images over 256 KB are
+        uploaded through Replicate's files API.
+
+        ```python
+        vision = ChatReplicate(model="openai/gpt-5-nano", max_tokens=60)
+        message = {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Describe this image."},
+                {"type": "image", "base64": image_data, "mime_type": "image/png"},
+            ],
+        }
+        vision.invoke([message]).content
+        ```
+
+        ```txt
+        'You asked: "Describe this image.". This is a reference reply [...]
+        The image is 64x32 pixels in PNG format, and its dominant colour is red ('
+        ```
+
+        A model without an image input raises `ReplicateInputError` ("model
+        meta/meta-llama-3-8b-instruct takes no image input; its inputs are:
+        prompt, ... Remove the images or use a vision model.") before any
+        prediction is created.
+
+    Token usage:
+        ```python
+        ai_msg = model.invoke(messages)
+        ai_msg.usage_metadata
+        ```
+
+        ```txt
+        {'input_tokens': 29, 'output_tokens': 40, 'total_tokens': 69}
+        ```
+
+    Response metadata:
+        ```python
+        ai_msg.response_metadata
+        ```
+
+        ```txt
+        {'prediction_id': 'yhzdm6n01y7r9p8j4skj1xvp7b',
+         'model_name': 'meta/meta-llama-3-8b-instruct',
+         'model': 'meta/meta-llama-3-8b-instruct',
+         'version': 'dp-653caab6e1eec8f8bcf910e33aa8c409',
+         'status': 'succeeded',
+         'metrics': {'input_token_count': 29, 'output_token_count': 40,
+                     'time_to_first_token': 0.02073955535888672,
+                     'tokens_per_second': 95.02958130767222,
+                     'predict_time': 0.44166111946105957,
+                     'total_time': 0.4418168067932129},
+         'model_provider': 'replicate',
+         'finish_reason': 'length',
+         'web_url': 'http://127.0.0.1:35667/p/yhzdm6n01y7r9p8j4skj1xvp7b'}
+        ```
+
+        `finish_reason` is `'stop_sequence'` when a stop sequence ended the
+        output, `'length'` when it reached the max tokens, else `'stop'`.
+
+    Errors:
+        Failures raise the classes in `langchain_replicate.errors`, which
+        inherit both `replicate`'s exceptions and `langchain_core.exceptions`'
+        (`ReplicateInputError` for messages, images or inputs the model cannot
+        take, `ReplicateAuthenticationError`, `ReplicateRateLimitError`,
+        `ReplicatePredictionError`, `ReplicateTimeoutError` after `timeout`...).
+        A create refused with 429 is retried `max_retries` times; a create that
+        may have reached Replicate is never retried.
+
+    Not supported: tool calling and structured output (no `bind_tools` /
+    `with_structured_output`); tool messages and audio, video or PDF content
+    raise `ReplicateInputError`.
+    """
 
     model_config = ConfigDict(populate_by_name=True)
 
