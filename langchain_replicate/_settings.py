@@ -13,21 +13,24 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
+from langchain_replicate._calls import CallPlan
 from langchain_replicate._client import MAX_WAIT, ReplicateAPI
 from langchain_replicate._inputs import STANDARD_PARAMS
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 
     from langchain_core.callbacks import (
         AsyncCallbackManagerForLLMRun,
         CallbackManagerForLLMRun,
     )
+    from langchain_core.language_models.base import LangSmithParams
 
     from langchain_replicate._calls import PreparedCall
     from langchain_replicate._client import StreamPiece
+    from langchain_replicate._models import ModelRef
 
 ChunkT = TypeVar("ChunkT", GenerationChunk, ChatGenerationChunk)
 
@@ -36,6 +39,12 @@ class ReplicateSettings(BaseModel):
     """Client settings and standard model params of the Replicate classes."""
 
     model_config = ConfigDict(populate_by_name=True)
+
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Further model inputs, sent as given except that max-token aliases
+    (`max_tokens`, `max_new_tokens`, `max_length`, `max_completion_tokens`) are
+    renamed to the model's own. Unknown constructor kwargs land here (with a
+    warning). Default: `{}`."""
 
     replicate_api_token: SecretStr | None = Field(
         default_factory=secret_from_env(
@@ -98,6 +107,9 @@ class ReplicateSettings(BaseModel):
     """Extra keyword arguments for `replicate.Client` (e.g. `transport=`,
     `headers=`). Default: `{}`."""
 
+    _ref: ModelRef = PrivateAttr()
+    """The parsed model reference (set by each class's validator)."""
+
     @property
     def lc_secrets(self) -> dict[str, str]:
         """The token is serialized as a reference to its env var, never its value."""
@@ -125,6 +137,39 @@ class ReplicateSettings(BaseModel):
             for name in STANDARD_PARAMS
             if getattr(self, name) is not None
         }
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model": str(self._ref),
+            "model_kwargs": self.model_kwargs,
+            **self._standard_params(),
+        }
+
+    def _replicate_ls_params(
+        self, params: LangSmithParams, kwargs: Mapping[str, Any]
+    ) -> LangSmithParams:
+        """Tracing params: our provider, and the model the call really runs."""
+        params["ls_provider"] = "replicate"
+        model = kwargs.get("model")
+        params["ls_model_name"] = model if isinstance(model, str) else str(self._ref)
+        return params
+
+    def _plan_options(self) -> dict[str, Any]:
+        """Further `CallPlan.make` arguments of a class (e.g. `prompt_key`)."""
+        return {}
+
+    def _plan(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> CallPlan:
+        """Merge the settings with one call's `stop` and kwargs."""
+        return CallPlan.make(
+            ref=self._ref,
+            standard=self._standard_params(),
+            model_kwargs=self.model_kwargs,
+            stop=stop if stop is not None else self.stop,
+            call_kwargs=kwargs,
+            validate=self.validate_inputs,
+            **self._plan_options(),
+        )
 
     def _stream_chunks(
         self,

@@ -37,16 +37,15 @@ from langchain_core.language_models.chat_models import (
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
-from pydantic import ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from langchain_replicate._calls import CallPlan, PreparedCall
 from langchain_replicate._chat_inputs import chat_prompt
 from langchain_replicate._metadata import (
     finish_reason,
     prediction_info,
     usage_from_metrics,
 )
-from langchain_replicate._models import ModelRef, parse_model_ref
+from langchain_replicate._models import parse_model_ref
 from langchain_replicate._outputs import output_to_text
 from langchain_replicate._prompts import ChatTemplate  # noqa: TC001 - a field type
 from langchain_replicate._settings import ReplicateSettings
@@ -62,6 +61,7 @@ if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
     from typing_extensions import Self
 
+    from langchain_replicate._calls import CallPlan, PreparedCall
     from langchain_replicate._client import Prediction, StreamPiece
 
 
@@ -267,19 +267,11 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     """The model: `owner/name` (official model, latest version),
     `owner/name:version` or `deployments/owner/name`. Checked at construction."""
 
-    model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Further model inputs, sent as given except that max-token aliases
-    (`max_tokens`, `max_new_tokens`, `max_length`, `max_completion_tokens`) are
-    renamed to the model's own. Unknown constructor kwargs land here (with a
-    warning). Default: `{}`."""
-
     prompt_template: str | ChatTemplate | None = None
     """The chat template for models that take a plain prompt: a built-in name
     (`chatml`, `deepseek`, `gemma`, `llama-2`, `llama-3`, `mistral`, `phi-3`)
     or a `ChatTemplate`. Not the model's own `prompt_template` input (set that
     in `model_kwargs`). Default: chosen from the model's name."""
-
-    _ref: ModelRef = PrivateAttr()
 
     @model_validator(mode="before")
     @classmethod
@@ -301,12 +293,7 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {
-            "model": str(self._ref),
-            "model_kwargs": self.model_kwargs,
-            "prompt_template": self.prompt_template,
-            **self._standard_params(),
-        }
+        return {**super()._identifying_params, "prompt_template": self.prompt_template}
 
     def _get_ls_params(
         self,
@@ -314,20 +301,9 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> LangSmithParams:
         params = super()._get_ls_params(stop=stop or self.stop, **kwargs)
-        params["ls_provider"] = "replicate"
-        return params
+        return self._replicate_ls_params(params, kwargs)
 
     # -- building a call -------------------------------------------------------------
-
-    def _plan(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> CallPlan:
-        return CallPlan.make(
-            ref=self._ref,
-            standard=self._standard_params(),
-            model_kwargs=self.model_kwargs,
-            stop=stop if stop is not None else self.stop,
-            call_kwargs=kwargs,
-            validate=self.validate_inputs,
-        )
 
     def _prompt_builder(
         self, messages: list[BaseMessage], plan: CallPlan

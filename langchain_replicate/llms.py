@@ -11,7 +11,6 @@ from langchain_core.runnables.config import ContextThreadPoolExecutor
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
-from langchain_replicate._calls import CallPlan, PreparedCall
 from langchain_replicate._inputs import InputSchema
 from langchain_replicate._metadata import prediction_info
 from langchain_replicate._models import ModelRef, parse_model_ref
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models.base import LangSmithParams
     from typing_extensions import Self
 
+    from langchain_replicate._calls import PreparedCall
     from langchain_replicate._client import Prediction, StreamPiece
 
 
@@ -210,7 +210,6 @@ class Replicate(ReplicateSettings, BaseLLM):
     """The input that takes the prompt. Default: found from the model's schema
     (`prompt` if it has one)."""
 
-    _ref: ModelRef = PrivateAttr()
     _own_schema: InputSchema | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
@@ -245,38 +244,18 @@ class Replicate(ReplicateSettings, BaseLLM):
     def _llm_type(self) -> str:
         return "replicate"
 
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {
-            "model": str(self._ref),
-            "model_kwargs": self.model_kwargs,
-            **self._standard_params(),
-        }
-
     def _get_ls_params(
         self,
         stop: list[str] | None = None,
         **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
     ) -> LangSmithParams:
         params = super()._get_ls_params(stop=stop or self.stop, **kwargs)
-        params["ls_provider"] = "replicate"
-        model = kwargs.get("model")
-        params["ls_model_name"] = model if isinstance(model, str) else str(self._ref)
-        return params
+        return self._replicate_ls_params(params, kwargs)
 
     # -- building a call (pure but for the schema lookup) ------------------------------
 
-    def _plan(self, stop: list[str] | None, kwargs: dict[str, Any]) -> CallPlan:
-        return CallPlan.make(
-            ref=self._ref,
-            standard=self._standard_params(),
-            model_kwargs=self.model_kwargs,
-            stop=stop if stop is not None else self.stop,
-            call_kwargs=kwargs,
-            prompt_key=self.prompt_key,
-            validate=self.validate_inputs,
-            own_schema=self._own_schema,
-        )
+    def _plan_options(self) -> dict[str, Any]:
+        return {"prompt_key": self.prompt_key, "own_schema": self._own_schema}
 
     # -- results (pure) ----------------------------------------------------------------
 
