@@ -51,7 +51,7 @@ from langchain_replicate._prompts import ChatTemplate  # noqa: TC001 - a field t
 from langchain_replicate._settings import ReplicateSettings
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator, Mapping
+    from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 
     from langchain_core.callbacks import (
         AsyncCallbackManagerForLLMRun,
@@ -62,7 +62,9 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from langchain_replicate._calls import CallPlan, PreparedCall
+    from langchain_replicate._chat_inputs import ChatPrompt
     from langchain_replicate._client import Prediction, StreamPiece
+    from langchain_replicate._inputs import InputSchema
 
 
 class ChatReplicate(ReplicateSettings, BaseChatModel):
@@ -307,7 +309,8 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
 
     def _prompt_builder(
         self, messages: list[BaseMessage], plan: CallPlan
-    ) -> functools.partial[Any]:
+    ) -> Callable[[InputSchema | None], ChatPrompt]:
+        """The pure step that turns the messages into inputs, given the schema."""
         return functools.partial(
             chat_prompt,
             messages,
@@ -352,7 +355,11 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
 
     @staticmethod
     def _by_stream(call: PreparedCall) -> bool:
-        """Text calls with stop sequences run over the stream (to cancel early)."""
+        """Whether a non-streaming call runs over the stream.
+
+        Text calls with stop sequences do, so the prediction is canceled as soon
+        as a stop sequence appears; others wait in one `Prefer: wait` create.
+        """
         return bool(call.stop) and call.is_text
 
     # -- sync ------------------------------------------------------------------------
@@ -373,12 +380,8 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> Iterator[ChatGenerationChunk]:
-        yield from self._stream_call(self._prepare(messages, stop, kwargs), run_manager)
-
-    def _stream_call(
-        self, call: PreparedCall, run_manager: CallbackManagerForLLMRun | None
-    ) -> Iterator[ChatGenerationChunk]:
-        return self._stream_chunks(call, run_manager, self._chunk)
+        call = self._prepare(messages, stop, kwargs)
+        yield from self._stream_chunks(call, run_manager, self._chunk)
 
     def _generate(
         self,
@@ -389,7 +392,8 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     ) -> ChatResult:
         call = self._prepare(messages, stop, kwargs)
         if self._by_stream(call):
-            return generate_from_stream(self._stream_call(call, run_manager))
+            chunks = self._stream_chunks(call, run_manager, self._chunk)
+            return generate_from_stream(chunks)
         return self._result(call, self._api.run(call.ref, call.model_input, final=True))
 
     # -- async (the same steps; only the I/O differs) --------------------------------
@@ -411,13 +415,8 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> AsyncIterator[ChatGenerationChunk]:
         call = await self._aprepare(messages, stop, kwargs)
-        async for chunk in self._astream_call(call, run_manager):
+        async for chunk in self._astream_chunks(call, run_manager, self._chunk):
             yield chunk
-
-    def _astream_call(
-        self, call: PreparedCall, run_manager: AsyncCallbackManagerForLLMRun | None
-    ) -> AsyncIterator[ChatGenerationChunk]:
-        return self._astream_chunks(call, run_manager, self._chunk)
 
     async def _agenerate(
         self,
@@ -428,6 +427,7 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     ) -> ChatResult:
         call = await self._aprepare(messages, stop, kwargs)
         if self._by_stream(call):
-            return await agenerate_from_stream(self._astream_call(call, run_manager))
+            chunks = self._astream_chunks(call, run_manager, self._chunk)
+            return await agenerate_from_stream(chunks)
         prediction = await self._api.arun(call.ref, call.model_input, final=True)
         return self._result(call, prediction)
