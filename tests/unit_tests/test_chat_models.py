@@ -10,6 +10,7 @@ import asyncio
 import base64
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.load import dumps
@@ -22,7 +23,13 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from langchain_replicate import ChatReplicate, ReplicateInputError
+from langchain_replicate import (
+    ChatReplicate,
+    ReplicateAuthenticationError,
+    ReplicateInputError,
+    ReplicatePredictionError,
+    ReplicateRateLimitError,
+)
 from langchain_replicate._prompts import (
     BUILTIN_TEMPLATES,
     ChatTemplate,
@@ -196,7 +203,7 @@ async def test_prompt_only_model_conversation_needs_a_template(mode: str) -> Non
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("template", ["chatml", "gemma", "mistral", "phi-3"])
+@pytest.mark.parametrize("template", sorted(BUILTIN_TEMPLATES))
 async def test_prompt_template_field_chooses_the_template(
     mode: str, template: str
 ) -> None:
@@ -489,3 +496,43 @@ async def test_abandoned_stream_cancels_the_prediction(mode: str) -> None:
                 break
             await asyncio.sleep(0.01)
     assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
+
+
+# -- errors and retries (the shared client) --------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_missing_token_fails_before_any_request(mode: str) -> None:
+    fake = make_fake()
+    with pytest.raises(ReplicateAuthenticationError, match="REPLICATE_API_TOKEN"):
+        await invoke(make_chat(fake, mode=mode, api_key=None), mode, "Hi")
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_failed_prediction_raises_with_its_error(mode: str) -> None:
+    fake = make_fake(create_status="failed", error="CUDA out of memory")
+    with pytest.raises(ReplicatePredictionError, match="CUDA out of memory"):
+        await invoke(make_chat(fake, mode=mode), mode, "Hi")
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_429_on_create_is_retried(mode: str) -> None:
+    fake = make_fake()
+    fake.create_errors = [
+        httpx.Response(429, headers={"retry-after": "0.01"}, json={"detail": "slow"})
+    ]
+    result = await invoke(make_chat(fake, mode=mode), mode, "Hi")
+    assert result.content == "Hello world!"
+    assert len(fake.creates()) == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_rate_limit_after_retries_is_a_typed_error(mode: str) -> None:
+    fake = make_fake()
+    fake.create_errors = [
+        httpx.Response(429, headers={"retry-after": "0.01"}, json={"detail": "slow"})
+    ] * 2
+    chat = make_chat(fake, mode=mode, max_retries=1)
+    with pytest.raises(ReplicateRateLimitError):
+        await invoke(chat, mode, "Hi")
