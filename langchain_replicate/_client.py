@@ -658,7 +658,13 @@ class ReplicateAPI:
         timeout = httpx.Timeout(
             10.0, read=(deadline or Deadline()).read_timeout(30.0), pool=None
         )
-        response = self._send(action, f"/v1/predictions/{prediction_id}", timeout)
+        try:
+            response = self._send(action, f"/v1/predictions/{prediction_id}", timeout)
+        except ReplicateTimeoutError as e:
+            # The read timeout ends by the deadline: report the deadline.
+            if deadline is not None and deadline.expired():
+                raise _timeout_error(prediction_id, self.timeout) from e
+            raise
         return self._json(response, action)
 
     def cancel(self, prediction_id: str) -> Prediction | None:
@@ -982,9 +988,15 @@ class ReplicateAPI:
         timeout = httpx.Timeout(
             10.0, read=(deadline or Deadline()).read_timeout(30.0), pool=None
         )
-        response = await self._asend(
-            action, f"/v1/predictions/{prediction_id}", timeout
-        )
+        try:
+            response = await self._asend(
+                action, f"/v1/predictions/{prediction_id}", timeout
+            )
+        except ReplicateTimeoutError as e:
+            # The read timeout ends by the deadline: report the deadline.
+            if deadline is not None and deadline.expired():
+                raise _timeout_error(prediction_id, self.timeout) from e
+            raise
         return self._json(response, action)
 
     async def acancel(self, prediction_id: str) -> Prediction | None:
