@@ -272,8 +272,10 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     prompt_template: str | ChatTemplate | None = None
     """The chat template for models that take a plain prompt: a built-in name
     (`chatml`, `deepseek`, `gemma`, `llama-2`, `llama-3`, `mistral`, `phi-3`)
-    or a `ChatTemplate`. Not the model's own `prompt_template` input (set that
-    in `model_kwargs`). Default: chosen from the model's name."""
+    or a `ChatTemplate`. Default: chosen from the model's name. Not the
+    model's own `prompt_template` input: that one can be set in `model_kwargs`,
+    except that for a multi-turn conversation ChatReplicate renders the whole
+    prompt and sets it to `{prompt}`."""
 
     @model_validator(mode="before")
     @classmethod
