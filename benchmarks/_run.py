@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 RESULTS = Path(__file__).parent / "results"
 BIG_FILE_MB = 200
 WORKER_TIMEOUT = 150.0
-TABLE_SUBJECTS = ("ours", "community", "litellm", "replicate")
+TABLE_SUBJECTS = ("ours", "chat", "community", "litellm", "replicate")
 """Subjects with a column of ratios (the raw SSE reference has only the CPU row)."""
 
 
@@ -509,6 +509,7 @@ def main() -> None:
     labels = {key: SUBJECTS[key].label for key in TABLE_SUBJECTS}
     checks = [
         *call_targets("ours", results, measures, rtt),
+        *call_targets("chat", results, measures, rtt),
         *package_targets(measures, imports),
     ]
     elapsed = time.perf_counter() - started

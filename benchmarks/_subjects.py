@@ -138,17 +138,17 @@ class LangChainSubject(Subject):
 # -- langchain-replicate --------------------------------------------------------------
 
 
-class OurReplicate(LangChainSubject):
-    """`langchain_replicate.Replicate`: `stop` streams, cuts and cancels."""
+class _Ours(LangChainSubject):
+    """Our classes: `stop` streams, cuts and cancels the prediction."""
 
-    key = "ours"
-    label = "Replicate (ours)"
     library = "langchain_replicate"
+    class_name: ClassVar[str]
 
     def __init__(self, settings: Settings) -> None:
         """Import the package (only in the worker that measures it)."""
         super().__init__(settings)
-        self._cls: Any = importlib.import_module("langchain_replicate").Replicate
+        package = importlib.import_module("langchain_replicate")
+        self._cls: Any = getattr(package, self.class_name)
 
     @functools.cache  # noqa: B019 - one instance per setting, as an app keeps it
     @override
@@ -161,6 +161,14 @@ class OurReplicate(LangChainSubject):
             seed=STOP_SEED if model == self.settings.dolly else None,
             model_kwargs={} if min_tokens is None else {"min_tokens": min_tokens},
         )
+
+
+class OurReplicate(_Ours):
+    """`langchain_replicate.Replicate`."""
+
+    key = "ours"
+    label = "Replicate (ours)"
+    class_name = "Replicate"
 
     @override
     def invoke(self, prompt: str, *, max_tokens: int) -> Reply:
@@ -177,6 +185,26 @@ class OurReplicate(LangChainSubject):
             if key in metrics
         }
         return Reply(generation.text, usage or None)
+
+
+class OurChat(_Ours):
+    """`langchain_replicate.ChatReplicate` (one user message per call)."""
+
+    key = "chat"
+    label = "ChatReplicate (ours)"
+    class_name = "ChatReplicate"
+
+    @override
+    def invoke(self, prompt: str, *, max_tokens: int) -> Reply:
+        """`invoke`; the usage is the message's `usage_metadata`."""
+        message = self._model(LLAMA_3, max_tokens).invoke(prompt)
+        usage = message.usage_metadata
+        return Reply(
+            str(message.content),
+            None
+            if usage is None
+            else {"input": usage["input_tokens"], "output": usage["output_tokens"]},
+        )
 
 
 # -- langchain-community ---------------------------------------------------------------
@@ -462,6 +490,13 @@ class RawSSE(Subject):
 
 SUBJECTS: dict[str, type[Subject]] = {
     subject.key: subject
-    for subject in (OurReplicate, CommunityReplicate, LiteLLM, BareReplicate, RawSSE)
+    for subject in (
+        OurReplicate,
+        OurChat,
+        CommunityReplicate,
+        LiteLLM,
+        BareReplicate,
+        RawSSE,
+    )
 }
 """Every subject, by key, in table order."""
