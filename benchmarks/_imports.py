@@ -44,16 +44,16 @@ CASES = (
         "import replicate\n"
         "from langchain_core.language_models import BaseChatModel, BaseLLM\n"
         "from langchain_core.tools import BaseTool",
-        3,
+        2,
     ),
     ImportCase(
         "community",
         "from langchain_community.llms import Replicate",
         "from langchain_community.llms import Replicate",
-        2,
+        1,
     ),
     ImportCase("litellm", "import litellm", "import litellm", 1),
-    ImportCase("replicate", "import replicate", "import replicate", 3),
+    ImportCase("replicate", "import replicate", "import replicate", 2),
 )
 
 

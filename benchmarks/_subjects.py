@@ -93,7 +93,7 @@ class Subject:
         raise NotImplementedError
 
 
-def _dolly_input(prompt: str) -> dict[str, Any]:
+def dolly_input(prompt: str) -> dict[str, Any]:
     return {"prompt": prompt, "max_length": STOP_MAX_LENGTH, "seed": STOP_SEED}
 
 
@@ -237,7 +237,7 @@ class CommunityReplicate(LangChainSubject):
     @override
     def _model(self, model: str, max_tokens: int, min_tokens: int | None = None) -> Any:
         if model == self.settings.dolly:
-            model_kwargs = _dolly_input("")
+            model_kwargs = dolly_input("")
             del model_kwargs["prompt"]
         else:
             model_kwargs = {"max_tokens": max_tokens}
@@ -414,7 +414,7 @@ class BareReplicate(Subject):
         """Stream, watch for `stop`, cancel: what a careful user writes by hand."""
         version = self.settings.dolly_version
         prediction = self._client.predictions.create(
-            version=version, input=_dolly_input(prompt), stream=True
+            version=version, input=dolly_input(prompt), stream=True
         )
         text = ""
         for event in prediction.stream():

@@ -14,6 +14,7 @@ import functools
 import itertools
 import json
 import os
+import statistics
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from benchmarks import _server
 from benchmarks._server import ServerInfo
-from benchmarks._subjects import SUBJECTS, Settings, Subject
+from benchmarks._subjects import SUBJECTS, Settings, Subject, dolly_input
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,8 +36,8 @@ TTFT_MAX_TOKENS = 8
 TTFT_RUNS = 5
 CPU_TOKENS = 300
 STOP = "\n\n"
-STOP_RUNS = 5
-BATCH_CAPS = {64: 10.0, 256: 20.0}
+STOP_RUNS = 3
+BATCH_CAPS = {64: 8.0, 256: 12.0}
 """Seconds after which a batch is abandoned and reported as capped."""
 
 
@@ -56,8 +57,8 @@ class WorkerConfig:
     base_url: str
     token: str
     dolly_version: str
-    token_interval: float
-    """Seconds between two tokens, measured on an uncut reply of the stop model."""
+    stop_tokens: int
+    """How many tokens the stop model makes up to and including the stop token."""
 
     @classmethod
     def from_json(cls, text: str) -> WorkerConfig:
@@ -143,14 +144,37 @@ def scenario_cpu(subject: Subject, http: httpx.Client, _: WorkerConfig) -> Any: 
     }
 
 
+def _stop_floor(http: httpx.Client, config: WorkerConfig) -> dict[str, Any]:
+    """The model's own run up to the stop token: the same input, cut there by
+    `max_length`, its stream read as a client reads it (a listener slows the
+    server's token pace a little). Its `total_time` is the floor."""
+    model_input = dolly_input(PROMPT) | {"max_length": config.stop_tokens}
+    response = http.post(
+        "/v1/predictions",
+        json={"version": config.dolly_version, "input": model_input, "stream": True},
+    )
+    response.raise_for_status()
+    created = response.json()
+    headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+    with http.stream("GET", created["urls"]["stream"], headers=headers) as events:
+        for _line in events.iter_lines():
+            pass
+    metrics: dict[str, Any] = _server.wait_finished(http, created)["metrics"]
+    return metrics
+
+
 def scenario_stop(subject: Subject, http: httpx.Client, config: WorkerConfig) -> Any:  # noqa: ANN401 - JSON
     """A stop sequence early in a long reply: when did the call end, what ran on.
 
-    The server's record of the prediction (its output tokens, kept up to the
-    cancel) says which token completed the stop sequence; at the measured pace
-    that token was made `time_to_first_token + index * token_interval` after the
-    prediction started.
+    After one untimed call, the floor is the same model cut at the stop token by
+    `max_length`, run just before and just after the client's calls (the mean of
+    the two). The server's record of each call's prediction (its output, kept up
+    to the cancel) says which token completed the stop sequence and how many came
+    after it; `after_cancel` is the call's time outside that prediction (the
+    create's trip, the cancel's answer, the return).
     """
+    subject.stop(PROMPT, stop=STOP)  # warm-up: the schema lookup, connections
+    floors = [_stop_floor(http, config)]
     runs = []
     for _run in range(STOP_RUNS):
         started = time.perf_counter()
@@ -162,13 +186,11 @@ def scenario_stop(subject: Subject, http: httpx.Client, config: WorkerConfig) ->
             msg = f"the server never produced the stop sequence ({metrics['status']})"
             raise RuntimeError(msg)
         index, before = found
-        queued = metrics["total_time"] - metrics["predict_time"]
-        stop_at = metrics["time_to_first_token"] + index * config.token_interval
         runs.append(
             {
                 "wall": wall,
-                "floor": queued + stop_at,
-                "server_after_stop": metrics["predict_time"] - stop_at,
+                "predict_time": metrics["predict_time"],
+                "after_cancel": wall - metrics["total_time"],
                 "tokens": metrics["output_token_count"],
                 "tokens_past_stop": metrics["output_token_count"] - (index + 1),
                 "stop_token": index + 1,
@@ -176,7 +198,13 @@ def scenario_stop(subject: Subject, http: httpx.Client, config: WorkerConfig) ->
                 "text_ok": text == before,
             }
         )
-    return {"runs": runs}
+    floors.append(_stop_floor(http, config))
+    floor = statistics.mean(f["total_time"] for f in floors)
+    stop_at = statistics.mean(f["predict_time"] for f in floors)
+    for run in runs:
+        run["floor"] = floor
+        run["server_after_stop"] = run.pop("predict_time") - stop_at
+    return {"runs": runs, "floors": floors}
 
 
 def _server_side(http: httpx.Client, size: int) -> dict[str, float]:
