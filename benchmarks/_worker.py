@@ -38,6 +38,8 @@ CPU_TOKENS = 300
 STOP = "\n\n"
 STOP_RUNS = 3
 BATCH_CAPS = {64: 8.0, 256: 12.0}
+BATCH_REPEATS = {64: 3, 256: 1}
+"""A batch of 64 is short and noisy: the median of three."""
 """Seconds after which a batch is abandoned and reported as capped."""
 
 
@@ -230,32 +232,44 @@ def _loop() -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
 
 
+def _one_batch(
+    subject: Subject, http: httpx.Client, prompts: list[str]
+) -> dict[str, Any]:
+    """One `abatch`, abandoned at its cap."""
+    size = len(prompts)
+    _server.clear_request_log(http)
+    loop = _loop()
+    cpu = time.process_time()
+    started = time.perf_counter()
+    try:
+        outputs = loop.run_until_complete(
+            asyncio.wait_for(
+                subject.abatch(prompts, max_tokens=INVOKE_MAX_TOKENS),
+                BATCH_CAPS[size],
+            )
+        )
+    except (TimeoutError, asyncio.TimeoutError):
+        created = _server.creates_logged(http)
+        return {"wall": None, "capped_at": BATCH_CAPS[size], "created": created}
+    wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    empty = sum(1 for output in outputs if not output)
+    measured = {"wall": wall, "empty_outputs": empty, "cpu_per_call": cpu / size}
+    return measured | _server_side(http, size)
+
+
 def _batch(size: int) -> Callable[[Subject, httpx.Client, WorkerConfig], Any]:
     def scenario(subject: Subject, http: httpx.Client, _config: WorkerConfig) -> Any:  # noqa: ANN401 - JSON
+        """`BATCH_REPEATS[size]` batches (one when capped); the median one."""
         prompts = [f"Question {index}: {PROMPT}" for index in range(size)]
-        _server.clear_request_log(http)
-        loop = _loop()
-        cpu = time.process_time()
-        started = time.perf_counter()
-        try:
-            outputs = loop.run_until_complete(
-                asyncio.wait_for(
-                    subject.abatch(prompts, max_tokens=INVOKE_MAX_TOKENS),
-                    BATCH_CAPS[size],
-                )
-            )
-        except (TimeoutError, asyncio.TimeoutError):
-            return {
-                "wall": None,
-                "capped_at": BATCH_CAPS[size],
-                "created": _server.creates_logged(http),
-                "size": size,
-            }
-        wall = time.perf_counter() - started
-        cpu = time.process_time() - cpu
-        empty = sum(1 for output in outputs if not output)
-        measured = {"wall": wall, "size": size, "empty_outputs": empty}
-        return measured | {"cpu_per_call": cpu / size} | _server_side(http, size)
+        runs = []
+        for _repeat in range(BATCH_REPEATS[size]):
+            runs.append(_one_batch(subject, http, prompts))
+            if runs[-1]["wall"] is None:
+                return runs[-1] | {"size": size}
+        runs.sort(key=lambda run: run["wall"])
+        median = runs[len(runs) // 2]
+        return median | {"size": size, "walls": [run["wall"] for run in runs]}
 
     return scenario
 
