@@ -44,7 +44,7 @@ CASES = (
         "import replicate\n"
         "from langchain_core.language_models import BaseChatModel, BaseLLM\n"
         "from langchain_core.tools import BaseTool",
-        2,
+        3,
     ),
     ImportCase(
         "community",

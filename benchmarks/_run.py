@@ -449,8 +449,9 @@ def package_targets(
             "`langchain_core.language_models` and `langchain_core.tools` are lazy "
             "packages: importing them loads no base class. Any use of our classes "
             "needs BaseLLM / BaseChatModel / BaseTool, which pull in LangSmith "
-            "tracing, and against the dependencies with those classes the package "
-            "costs nothing extra. Meeting the target as written would take lazy "
+            f"tracing; against the dependencies with those classes it is "
+            f"{ours / bases:.2f} x (our own modules take about 0.1 s). Meeting the "
+            "target as written would take lazy "
             "exports (a PEP 562 `__getattr__` in langchain_replicate/__init__.py), "
             "which only moves the cost to the first use",
         ),
