@@ -9,7 +9,7 @@ PYTEST_UNIT := $(RUN) pytest tests/unit_tests --disable-socket --allow-unix-sock
 PYTEST_INTEGRATION := $(RUN) pytest tests/integration_tests
 PYTEST_NOTEBOOK := $(RUN) pytest --nbmake docs/replicate.ipynb
 
-.PHONY: help install test unit_tests integration_tests docs_tests lint format type
+.PHONY: help install test unit_tests integration_tests docs_tests demo lint format type
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -31,6 +31,9 @@ integration_tests: install ## Integration tests only (starts the local Replicate
 
 docs_tests: install ## Execute docs/replicate.ipynb (on the local server unless a token is set)
 	$(PYTEST_NOTEBOOK)
+
+demo: install ## The tour: chat, streaming, a stop sequence, text to image (offline without a token)
+	$(RUN) python docs/demo.py
 
 lint: install ## ruff check, ruff format --diff, mypy --strict
 	$(RUN) ruff check .
