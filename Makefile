@@ -7,7 +7,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --locked
 PYTEST_UNIT := $(RUN) pytest tests/unit_tests --disable-socket --allow-unix-socket
 PYTEST_INTEGRATION := $(RUN) pytest tests/integration_tests
-PYTEST_NOTEBOOK := $(RUN) pytest --nbmake docs/replicate.ipynb
+PYTEST_NOTEBOOK := $(RUN) pytest --nbmake docs/replicate.ipynb --timeout=300
 
 .PHONY: help install test unit_tests integration_tests docs_tests demo lint format type
 
