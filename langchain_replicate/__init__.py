@@ -18,6 +18,11 @@ from langchain_replicate.errors import (
     ReplicateTimeoutError,
 )
 from langchain_replicate.llms import Replicate
+from langchain_replicate.tools import (
+    ReplicateImageGenerationTool,
+    ReplicateImageInput,
+    ReplicateImageResult,
+)
 
 try:
     __version__ = metadata.version(__package__ or __name__)
@@ -29,6 +34,9 @@ __all__ = [
     "ReplicateAPIError",
     "ReplicateAuthenticationError",
     "ReplicateConnectionError",
+    "ReplicateImageGenerationTool",
+    "ReplicateImageInput",
+    "ReplicateImageResult",
     "ReplicateInputError",
     "ReplicateInvalidRequestError",
     "ReplicateNotFoundError",

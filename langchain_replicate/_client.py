@@ -47,8 +47,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from replicate.__about__ import __version__ as sdk_version
 from replicate.client import Client as ReplicateClient
+from replicate.helpers import FileOutput
 from replicate.stream import EventSource, ServerSentEvent
 
+from langchain_replicate._image_outputs import decode_data_uri, is_data_uri
 from langchain_replicate._inputs import InputSchema
 from langchain_replicate._outputs import output_delta
 from langchain_replicate._stop import StopSequenceFinder
@@ -72,6 +74,7 @@ if TYPE_CHECKING:
         Mapping,
         Sequence,
     )
+    from pathlib import Path
 
     from pydantic import SecretStr
 
@@ -334,6 +337,31 @@ class _StreamState:
         ]
 
 
+_DOWNLOAD_CHUNK = 256 * 1024
+_DOWNLOAD_TIMEOUT = httpx.Timeout(10.0, read=60.0, pool=None)
+
+
+def _followed_to_end(prediction: Mapping[str, Any], *, from_sync_create: bool) -> bool:
+    """Whether a followed prediction has its final output.
+
+    A polled `processing` prediction with output is still partial (a model may
+    add files); only a sync-mode create's answer counts as done that way.
+    """
+    if from_sync_create:
+        return is_done(prediction)
+    return prediction.get("status") in _TERMINAL
+
+
+def _part_path(path: Path) -> Path:
+    """Where a download is written until it is complete."""
+    return path.with_name(f"{path.name}.part")
+
+
+def _same_origin(url: str, base_url: str) -> bool:
+    a, b = httpx.URL(url), httpx.URL(base_url)
+    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
+
+
 # --------------------------------------------------------------------------- cache
 
 SchemaKey = tuple[str, str]
@@ -382,7 +410,8 @@ class ReplicateAPI:
                 (one for sync calls, one per event loop for async calls).
             base_url: Its base URL (the schema cache key).
             max_retries: Retries of a create refused with 429 (or never connected).
-            wait: Seconds to hold a create open with `Prefer: wait` (1-60).
+            wait: Seconds to hold a create open with `Prefer: wait` (1-60); `0`
+                sends no `Prefer` (the create answers at once).
             timeout: Seconds a whole prediction may take before it is canceled;
                 `None` for no limit.
         """
@@ -395,7 +424,7 @@ class ReplicateAPI:
         ] = weakref.WeakKeyDictionary()
         self.base_url = base_url
         self.max_retries = max_retries
-        self.wait = max(1, min(wait, MAX_WAIT))
+        self.wait = max(0, min(wait, MAX_WAIT))
         self.timeout = timeout
 
     @classmethod
@@ -464,7 +493,7 @@ class ReplicateAPI:
         # Instead the wait ends (at the latest) by the deadline.
         headers: dict[str, str] = {}
         read = _CREATE_READ_TIMEOUT
-        if not stream:
+        if not stream and self.wait:
             remaining = deadline.remaining()
             wait = self.wait
             if remaining is not None:
@@ -709,17 +738,107 @@ class ReplicateAPI:
             if not finished:
                 self.cancel(state.prediction_id)
 
+    def follow(
+        self, ref: ModelRef, model_input: dict[str, Any]
+    ) -> Generator[Prediction, None, None]:
+        """Create a prediction and yield each view of it until it ends.
+
+        The create (with `Prefer: wait` when `wait` is set) is yielded first,
+        then each poll (with backoff), so a caller can follow the logs. The last
+        prediction yielded is the final one (not checked: it may have failed).
+        A prediction abandoned before it ends (the caller stops iterating, an
+        exception, the deadline) is canceled.
+
+        Yields:
+            The prediction as created, then as polled.
+
+        Raises:
+            ReplicateTimeoutError: If `timeout` passed (it was canceled).
+        """
+        deadline = self.deadline()
+        prediction = self.create(ref, model_input, stream=False, deadline=deadline)
+        finished = False
+        try:
+            yield prediction
+            ended = _followed_to_end(prediction, from_sync_create=bool(self.wait))
+            delays = _poll_delays()
+            while not ended:
+                if deadline.expired():
+                    raise _timeout_error(prediction["id"], self.timeout)
+                delay = next(delays)
+                time.sleep(min(delay, deadline.remaining() or delay))
+                prediction = self.get(prediction["id"], deadline)
+                yield prediction
+                ended = _followed_to_end(prediction, from_sync_create=False)
+            finished = True
+        finally:
+            if not finished:
+                self.cancel(prediction["id"])
+
+    def file_outputs(self, urls: Sequence[str]) -> list[FileOutput]:
+        """Replicate `FileOutput`s for output URLs, bound to our client."""
+        return [FileOutput(url, self.client) for url in urls]
+
+    def _download_request(self, url: str) -> httpx.Request:
+        request = self._http.build_request("GET", url, timeout=_DOWNLOAD_TIMEOUT)
+        if not _same_origin(url, self.base_url):
+            # Output files live on other hosts (replicate.delivery): no token there.
+            del request.headers["Authorization"]
+        return request
+
+    def download(self, url: str, path: Path) -> int:
+        """Save an output file (a URL or a `data:` URI) to `path`, in chunks.
+
+        The file is written to `<path>.part` and renamed when complete, so an
+        interrupted download never leaves a truncated file under the real name.
+
+        Returns:
+            The number of bytes written.
+
+        Raises:
+            ReplicateAPIError: If the file cannot be fetched.
+        """
+        part = _part_path(path)
+        action = f"download {url[:100]}"
+        size = 0
+        try:
+            if is_data_uri(url):
+                size = part.write_bytes(decode_data_uri(url))
+            else:
+                response = self._http.send(self._download_request(url), stream=True)
+                try:
+                    if response.status_code >= 400:  # noqa: PLR2004
+                        response.read()
+                        raise error_from_response(response, action)
+                    with part.open("wb") as file:
+                        for chunk in response.iter_bytes(_DOWNLOAD_CHUNK):
+                            size += file.write(chunk)
+                finally:
+                    response.close()
+            part.replace(path)
+        except httpx.HTTPError as e:
+            part.unlink(missing_ok=True)
+            raise error_from_transport(e, action) from e
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        return size
+
     # -- async (the same steps; only the I/O differs) ----------------------------------
 
     @property
-    def _ahttp(self) -> httpx.AsyncClient:
+    def _loop_client(self) -> ReplicateClient:
         # An httpx.AsyncClient belongs to the event loop it first ran on, so each
         # loop gets its own replicate.Client (same settings).
         loop = asyncio.get_running_loop()
         client = self._loop_clients.get(loop)
         if client is None:
             client = self._loop_clients[loop] = self._make_client()
-        http: httpx.AsyncClient = client._async_client  # noqa: SLF001 - see _http
+        return client
+
+    @property
+    def _ahttp(self) -> httpx.AsyncClient:
+        http: httpx.AsyncClient = self._loop_client._async_client  # noqa: SLF001 - see _http
         return http
 
     async def _asend(
@@ -956,6 +1075,68 @@ class ReplicateAPI:
         finally:
             if not finished:
                 await self.acancel(state.prediction_id)
+
+    async def afollow(
+        self, ref: ModelRef, model_input: dict[str, Any]
+    ) -> AsyncGenerator[Prediction, None]:
+        """Async `follow`."""
+        deadline = self.deadline()
+        prediction = await self.acreate(
+            ref, model_input, stream=False, deadline=deadline
+        )
+        finished = False
+        try:
+            yield prediction
+            ended = _followed_to_end(prediction, from_sync_create=bool(self.wait))
+            delays = _poll_delays()
+            while not ended:
+                if deadline.expired():
+                    raise _timeout_error(prediction["id"], self.timeout)
+                delay = next(delays)
+                await asyncio.sleep(min(delay, deadline.remaining() or delay))
+                prediction = await self.aget(prediction["id"], deadline)
+                yield prediction
+                ended = _followed_to_end(prediction, from_sync_create=False)
+            finished = True
+        finally:
+            if not finished:
+                await self.acancel(prediction["id"])
+
+    def afile_outputs(self, urls: Sequence[str]) -> list[FileOutput]:
+        """`file_outputs` bound to this event loop's client (for `aread`)."""
+        return [FileOutput(url, self._loop_client) for url in urls]
+
+    async def adownload(self, url: str, path: Path) -> int:
+        """Async `download` (file writes run in a thread)."""
+        part = _part_path(path)
+        action = f"download {url[:100]}"
+        size = 0
+        try:
+            if is_data_uri(url):
+                size = await asyncio.to_thread(part.write_bytes, decode_data_uri(url))
+            else:
+                request = self._download_request(url)
+                response = await self._ahttp.send(request, stream=True)
+                try:
+                    if response.status_code >= 400:  # noqa: PLR2004
+                        await response.aread()
+                        raise error_from_response(response, action)
+                    file = await asyncio.to_thread(part.open, "wb")
+                    try:
+                        async for chunk in response.aiter_bytes(_DOWNLOAD_CHUNK):
+                            size += await asyncio.to_thread(file.write, chunk)
+                    finally:
+                        await asyncio.to_thread(file.close)
+                finally:
+                    await response.aclose()
+            await asyncio.to_thread(part.replace, path)
+        except httpx.HTTPError as e:
+            part.unlink(missing_ok=True)
+            raise error_from_transport(e, action) from e
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        return size
 
 
 def _user_agent() -> str:

@@ -7,7 +7,7 @@ which input is the prompt, what the model calls `max_tokens`, whether it takes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from langchain_replicate.errors import ReplicateInputError
@@ -50,6 +50,8 @@ class InputSchema:
     """Inputs without a default."""
     output: Mapping[str, Any] | None = None
     """`components.schemas.Output`, if given."""
+    components: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """All of `components.schemas` (where cog puts the enums inputs `$ref`)."""
 
     @classmethod
     def from_openapi(cls, openapi: Mapping[str, Any] | None) -> InputSchema | None:
@@ -70,6 +72,7 @@ class InputSchema:
             properties=properties,
             required=tuple(input_schema.get("required") or ()),
             output=schemas.get("Output"),
+            components=schemas,
         )
 
     @property
@@ -103,6 +106,21 @@ class InputSchema:
         return (
             prop.get("type") == "string" and "format" not in prop and "enum" not in prop
         )
+
+    def choices(self, name: str) -> tuple[Any, ...] | None:
+        """The values an enum input allows (inline, or behind cog's `allOf: [$ref]`).
+
+        Returns:
+            The allowed values, or `None` if the input is not an enum.
+        """
+        prop = self.properties.get(name) or {}
+        for schema in (prop, *prop.get("allOf", ())):
+            ref = schema.get("$ref")
+            if isinstance(ref, str):
+                schema = self.components.get(ref.rpartition("/")[2]) or {}  # noqa: PLW2901
+            if isinstance(schema.get("enum"), list):
+                return tuple(schema["enum"])
+        return None
 
     def max_tokens_name(self) -> str | None:
         """What this model calls "maximum tokens to generate", if it has one.

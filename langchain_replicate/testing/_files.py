@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import urlsplit
 
+from langchain_replicate._image_outputs import decode_data_uri
 from langchain_replicate.testing._wire import new_file_id
 
 if TYPE_CHECKING:
@@ -149,22 +148,3 @@ class FileStore:
         """Forget every file."""
         self._uploads.clear()
         self._outputs.clear()
-
-
-def decode_data_uri(uri: str) -> bytes:
-    """Decode `data:[<mime>][;base64],<payload>`.
-
-    Raises:
-        ValueError: if it is malformed.
-    """
-    header, sep, payload = uri.partition(",")
-    if not sep:
-        msg = "Malformed data: URI (no comma)"
-        raise ValueError(msg)
-    if header.endswith(";base64"):
-        try:
-            return base64.b64decode(payload, validate=True)
-        except binascii.Error as e:
-            msg = "Malformed data: URI (bad base64)"
-            raise ValueError(msg) from e
-    return unquote_to_bytes(payload)

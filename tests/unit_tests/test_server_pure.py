@@ -9,8 +9,9 @@ from datetime import datetime
 import pytest
 from jsonschema import Draft202012Validator
 
+from langchain_replicate._image_outputs import decode_data_uri
 from langchain_replicate.testing import _errors
-from langchain_replicate.testing._files import FileStore, decode_data_uri
+from langchain_replicate.testing._files import FileStore
 from langchain_replicate.testing._guard import bearer_token, is_create
 from langchain_replicate.testing._model import GeneratedFile
 from langchain_replicate.testing._pagination import (
