@@ -2,6 +2,7 @@
 
 from importlib import metadata
 
+from langchain_replicate.chat_models import ChatReplicate
 from langchain_replicate.errors import (
     ReplicateAPIError,
     ReplicateAuthenticationError,
@@ -30,6 +31,7 @@ except metadata.PackageNotFoundError:  # pragma: no cover - running from a sourc
     __version__ = ""
 
 __all__ = [
+    "ChatReplicate",
     "Replicate",
     "ReplicateAPIError",
     "ReplicateAuthenticationError",

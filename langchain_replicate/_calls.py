@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_replicate._inputs import (
     GUESSED_PROMPT_KEY,
+    MAX_TOKENS_NAMES,
     STANDARD_PARAMS,
     InputSchema,
     build_input,
@@ -163,6 +164,20 @@ class PreparedCall:
     def kind(self) -> OutputKind | None:
         """The output kind by the schema; `None` when the schema is unknown."""
         return output_kind(self.schema.output) if self.schema else None
+
+    @property
+    def max_tokens(self) -> int | None:
+        """The output-token limit of the call: as sent, else the schema's default."""
+        if self.schema is None:
+            names: tuple[str, ...] = MAX_TOKENS_NAMES
+            default = None
+        elif (name := self.schema.max_tokens_name()) is not None:
+            names, default = (name,), self.schema.properties[name].get("default")
+        else:
+            return None
+        sent = (self.model_input[n] for n in names if n in self.model_input)
+        value = next(sent, default)
+        return value if isinstance(value, int) else None
 
     @property
     def is_text(self) -> bool:

@@ -52,6 +52,7 @@ from replicate.stream import EventSource, ServerSentEvent
 
 from langchain_replicate._image_outputs import decode_data_uri, is_data_uri
 from langchain_replicate._inputs import InputSchema
+from langchain_replicate._messages import ImageFile, ImageUpload
 from langchain_replicate._outputs import output_delta
 from langchain_replicate._stop import StopSequenceFinder
 from langchain_replicate.errors import (
@@ -79,6 +80,8 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
     from langchain_replicate._calls import CallPlan, PreparedCall
+    from langchain_replicate._chat_inputs import ChatPrompt
+    from langchain_replicate._messages import ImageInput
     from langchain_replicate._models import ModelRef
 
 logger = logging.getLogger(__name__)
@@ -240,6 +243,23 @@ def _sse_request(deadline: Deadline) -> dict[str, Any]:
         "headers": {"Accept": "text/event-stream", "Cache-Control": "no-store"},
         "timeout": httpx.Timeout(10.0, read=deadline.read_timeout(), pool=None),
     }
+
+
+_UPLOAD_TIMEOUT = httpx.Timeout(10.0, read=60.0, write=60.0, pool=None)
+
+
+def _upload_request(image: ImageUpload) -> dict[str, Any]:
+    """A `POST /v1/files` of image bytes (multipart, field `content`)."""
+    extension = image.mime_type.rpartition("/")[2] or "bin"
+    return {
+        "files": {"content": (f"image.{extension}", image.data, image.mime_type)},
+        "timeout": _UPLOAD_TIMEOUT,
+    }
+
+
+def _file_url(file: Mapping[str, Any]) -> str:
+    """The URL a prediction input takes for an uploaded file (its `urls.get`)."""
+    return str(file["urls"]["get"])
 
 
 def _timeout_error(
@@ -518,6 +538,24 @@ class ReplicateAPI:
         data: Prediction = response.json()
         return data
 
+    def _image_url(self, image: ImageInput) -> str | ImageUpload:
+        """The URL of an image, or the image itself when it must be uploaded."""
+        if isinstance(image, ImageUpload):
+            return image
+        if isinstance(image, ImageFile):
+            return f"{self.base_url}/v1/files/{image.file_id}"
+        return image.url
+
+    def _run_is_over(self, prediction: Prediction, *, final: bool) -> bool:
+        """Whether `run` can return the created prediction as it is.
+
+        With `final`, a sync-mode answer that is complete but still
+        `processing` (no metrics yet) is not: one `GET` fetches the metrics.
+        """
+        return _is_final(prediction) and not (
+            final and prediction.get("status") not in _TERMINAL
+        )
+
     def cached_schema(self, ref: ModelRef) -> InputSchema | None:
         """The input schema if this process already fetched it, else `None`."""
         return _schemas.get((self.base_url, str(ref)))
@@ -527,6 +565,39 @@ class ReplicateAPI:
         if plan.needs_schema:
             return plan.prepare(prompt, self.input_schema(plan.ref))
         return plan.prepare(prompt, self.cached_schema(plan.ref))
+
+    def prepare_chat(
+        self, plan: CallPlan, build: Callable[[InputSchema | None], ChatPrompt]
+    ) -> PreparedCall:
+        """Build a chat call: the schema, the prompt inputs, then image uploads.
+
+        Args:
+            plan: The call's parameters.
+            build: Decides the prompt inputs from the model's schema (pure).
+
+        Returns:
+            The prepared call.
+        """
+        schema = self.input_schema(plan.ref)
+        prompt = build(schema)
+        urls = [
+            url if isinstance(url, str) else self.upload_file(url)
+            for url in map(self._image_url, prompt.images)
+        ]
+        return prompt.prepare(plan, schema, urls)
+
+    def upload_file(self, image: ImageUpload) -> str:
+        """Upload image bytes through the files API.
+
+        Returns:
+            The file's URL, for a prediction input.
+        """
+        action = "upload an image to Replicate's files API"
+        try:
+            response = self._http.post("/v1/files", **_upload_request(image))
+        except httpx.HTTPError as e:
+            raise error_from_transport(e, action) from e
+        return _file_url(self._json(response, action))
 
     def reprepare(
         self, call: PreparedCall, error: ReplicateAPIError
@@ -587,7 +658,13 @@ class ReplicateAPI:
         timeout = httpx.Timeout(
             10.0, read=(deadline or Deadline()).read_timeout(30.0), pool=None
         )
-        response = self._send(action, f"/v1/predictions/{prediction_id}", timeout)
+        try:
+            response = self._send(action, f"/v1/predictions/{prediction_id}", timeout)
+        except ReplicateTimeoutError as e:
+            # The read timeout ends by the deadline: report the deadline.
+            if deadline is not None and deadline.expired():
+                raise _timeout_error(prediction_id, self.timeout) from e
+            raise
         return self._json(response, action)
 
     def cancel(self, prediction_id: str) -> Prediction | None:
@@ -637,8 +714,16 @@ class ReplicateAPI:
             self._get_json(f"/v1/models/{ref.slug}", action).get("latest_version")
         )
 
-    def run(self, ref: ModelRef, model_input: dict[str, Any]) -> Prediction:
+    def run(
+        self, ref: ModelRef, model_input: dict[str, Any], *, final: bool = False
+    ) -> Prediction:
         """Run a prediction to completion (sync mode first, then stream or poll).
+
+        Args:
+            ref: The model.
+            model_input: The prediction input.
+            final: Return the prediction only once it has ended (with its
+                metrics), never the sync-mode `processing` answer.
 
         Returns:
             The finished prediction.
@@ -649,7 +734,7 @@ class ReplicateAPI:
         """
         deadline = self.deadline()
         prediction = self.create(ref, model_input, stream=False, deadline=deadline)
-        if _is_final(prediction):
+        if self._run_is_over(prediction, final=final):
             return check_prediction(prediction)
         state = _StreamState(None, prediction)
         finished = False
@@ -903,9 +988,15 @@ class ReplicateAPI:
         timeout = httpx.Timeout(
             10.0, read=(deadline or Deadline()).read_timeout(30.0), pool=None
         )
-        response = await self._asend(
-            action, f"/v1/predictions/{prediction_id}", timeout
-        )
+        try:
+            response = await self._asend(
+                action, f"/v1/predictions/{prediction_id}", timeout
+            )
+        except ReplicateTimeoutError as e:
+            # The read timeout ends by the deadline: report the deadline.
+            if deadline is not None and deadline.expired():
+                raise _timeout_error(prediction_id, self.timeout) from e
+            raise
         return self._json(response, action)
 
     async def acancel(self, prediction_id: str) -> Prediction | None:
@@ -934,6 +1025,27 @@ class ReplicateAPI:
         if plan.needs_schema:
             return plan.prepare(prompt, await self.ainput_schema(plan.ref))
         return plan.prepare(prompt, self.cached_schema(plan.ref))
+
+    async def aprepare_chat(
+        self, plan: CallPlan, build: Callable[[InputSchema | None], ChatPrompt]
+    ) -> PreparedCall:
+        """Async `prepare_chat`."""
+        schema = await self.ainput_schema(plan.ref)
+        prompt = build(schema)
+        urls = [
+            url if isinstance(url, str) else await self.aupload_file(url)
+            for url in map(self._image_url, prompt.images)
+        ]
+        return prompt.prepare(plan, schema, urls)
+
+    async def aupload_file(self, image: ImageUpload) -> str:
+        """Async `upload_file`."""
+        action = "upload an image to Replicate's files API"
+        try:
+            response = await self._ahttp.post("/v1/files", **_upload_request(image))
+        except httpx.HTTPError as e:
+            raise error_from_transport(e, action) from e
+        return _file_url(self._json(response, action))
 
     async def areprepare(
         self, call: PreparedCall, error: ReplicateAPIError
@@ -970,13 +1082,15 @@ class ReplicateAPI:
             )
         )
 
-    async def arun(self, ref: ModelRef, model_input: dict[str, Any]) -> Prediction:
+    async def arun(
+        self, ref: ModelRef, model_input: dict[str, Any], *, final: bool = False
+    ) -> Prediction:
         """Async `run`."""
         deadline = self.deadline()
         prediction = await self.acreate(
             ref, model_input, stream=False, deadline=deadline
         )
-        if _is_final(prediction):
+        if self._run_is_over(prediction, final=final):
             return check_prediction(prediction)
         state = _StreamState(None, prediction)
         finished = False

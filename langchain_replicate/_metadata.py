@@ -59,3 +59,29 @@ def usage_from_metrics(metrics: Mapping[str, Any] | None) -> UsageMetadata | Non
         output_tokens=output_tokens,
         total_tokens=input_tokens + output_tokens,
     )
+
+
+def finish_reason(
+    metrics: Mapping[str, Any] | None, *, stopped: bool, max_tokens: int | None
+) -> str:
+    """Why the output ended, in LangChain's terms.
+
+    Args:
+        metrics: The prediction's `metrics`.
+        stopped: Whether our stop sequence finder cut the output.
+        max_tokens: The output-token limit the call ran with, if known.
+
+    Returns:
+        `stop_sequence` when a stop sequence ended it, `length` when the output
+        reached `max_tokens`, else `stop`.
+    """
+    if stopped:
+        return "stop_sequence"
+    output_tokens = (metrics or {}).get("output_token_count")
+    if (
+        isinstance(max_tokens, int)
+        and isinstance(output_tokens, int)
+        and output_tokens >= max_tokens
+    ):
+        return "length"
+    return "stop"

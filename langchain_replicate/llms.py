@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models.llms import BaseLLM
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from langchain_core.runnables.config import ContextThreadPoolExecutor
-from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
-from langchain_replicate._calls import CallPlan, PreparedCall
-from langchain_replicate._client import MAX_WAIT, ReplicateAPI, StreamPiece
-from langchain_replicate._inputs import STANDARD_PARAMS, InputSchema
+from langchain_replicate._inputs import InputSchema
 from langchain_replicate._metadata import prediction_info
 from langchain_replicate._models import ModelRef, parse_model_ref
 from langchain_replicate._outputs import output_to_text
+from langchain_replicate._settings import ReplicateSettings
 from langchain_replicate.errors import (
     ReplicateInvalidRequestError,
 )
@@ -34,14 +31,15 @@ if TYPE_CHECKING:
     from langchain_core.language_models.base import LangSmithParams
     from typing_extensions import Self
 
-    from langchain_replicate._client import Prediction
+    from langchain_replicate._calls import PreparedCall
+    from langchain_replicate._client import Prediction, StreamPiece
 
 
 _THREADS = 128
 """Most threads one sync `generate` uses (prompts beyond that queue)."""
 
 
-class Replicate(BaseLLM):
+class Replicate(ReplicateSettings, BaseLLM):
     r"""Replicate large language models (and any model whose output is text or a file).
 
     A drop-in for `langchain_community.llms.Replicate`: same constructor, same
@@ -230,72 +228,10 @@ class Replicate(BaseLLM):
     renamed to the model's own. Unknown constructor kwargs land here (with a
     warning). Default: `{}`."""
 
-    replicate_api_token: SecretStr | None = Field(
-        default_factory=secret_from_env(
-            ["REPLICATE_API_TOKEN", "REPLICATE_API_KEY"], default=None
-        ),
-        alias="api_key",
-    )
-    """API token. Default: env `REPLICATE_API_TOKEN`, then `REPLICATE_API_KEY`."""
-
-    base_url: str | None = Field(
-        default_factory=from_env("REPLICATE_BASE_URL", default=None)
-    )
-    """API origin. Default: env `REPLICATE_BASE_URL`, else
-    `https://api.replicate.com`."""
-
     prompt_key: str | None = None
     """The input that takes the prompt. Default: found from the model's schema
     (`prompt` if it has one)."""
 
-    streaming: bool = False
-    """Stream tokens to callbacks (`on_llm_new_token`) during `invoke`. Default:
-    `False`."""
-
-    stop: list[str] | None = None
-    """Stop sequences for every call (a call's own `stop` replaces them).
-    Default: none."""
-
-    temperature: float | None = None
-    """Sampling temperature, if the model takes one. Default: the model's."""
-
-    max_tokens: int | None = None
-    """Maximum tokens to generate, sent under the model's own name
-    (`max_tokens`, `max_new_tokens`, `max_length`, `max_completion_tokens`).
-    Default: the model's."""
-
-    top_p: float | None = None
-    """Nucleus sampling probability. Default: the model's."""
-
-    top_k: int | None = None
-    """Top-k sampling. Default: the model's."""
-
-    seed: int | None = None
-    """Random seed. Default: the model's."""
-
-    timeout: float | None = None
-    """Seconds a whole prediction may take; after that it is canceled on
-    Replicate and `ReplicateTimeoutError` is raised. Default: no limit."""
-
-    max_retries: int = 2
-    """Retries of a prediction create refused with HTTP 429 (after `Retry-After`).
-    Default: `2`."""
-
-    wait: int = Field(default=MAX_WAIT, ge=1, le=MAX_WAIT)
-    """Seconds a non-streaming create is held open (`Prefer: wait`) before
-    falling back to the stream or polling. Default: `60` (the maximum)."""
-
-    validate_inputs: bool = True
-    """Reject inputs the model's schema does not list, before any prediction is
-    created. Turn off for models whose schema is incomplete. Default: `True`."""
-
-    client_kwargs: dict[str, Any] = Field(
-        default_factory=dict, exclude=True, repr=False
-    )
-    """Extra keyword arguments for `replicate.Client` (e.g. `transport=`,
-    `headers=`). Default: `{}`."""
-
-    _ref: ModelRef = PrivateAttr()
     _own_schema: InputSchema | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
@@ -327,26 +263,8 @@ class Replicate(BaseLLM):
         return self
 
     @property
-    def lc_secrets(self) -> dict[str, str]:
-        """The token is serialized as a reference to its env var, never its value."""
-        return {"replicate_api_token": "REPLICATE_API_TOKEN"}
-
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        """`Replicate` can be serialized with `langchain_core.load.dumpd`."""
-        return True
-
-    @property
     def _llm_type(self) -> str:
         return "replicate"
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {
-            "model": str(self._ref),
-            "model_kwargs": self.model_kwargs,
-            **self._standard_params(),
-        }
 
     def _get_ls_params(
         self,
@@ -354,42 +272,12 @@ class Replicate(BaseLLM):
         **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
     ) -> LangSmithParams:
         params = super()._get_ls_params(stop=stop or self.stop, **kwargs)
-        params["ls_provider"] = "replicate"
-        model = kwargs.get("model")
-        params["ls_model_name"] = model if isinstance(model, str) else str(self._ref)
-        return params
+        return self._replicate_ls_params(params, kwargs)
 
     # -- building a call (pure but for the schema lookup) ------------------------------
 
-    @cached_property
-    def _api(self) -> ReplicateAPI:
-        return ReplicateAPI.from_settings(
-            api_token=self.replicate_api_token,
-            base_url=self.base_url,
-            client_kwargs=self.client_kwargs,
-            max_retries=self.max_retries,
-            wait=self.wait,
-            timeout=self.timeout,
-        )
-
-    def _standard_params(self) -> dict[str, Any]:
-        return {
-            name: getattr(self, name)
-            for name in STANDARD_PARAMS
-            if getattr(self, name) is not None
-        }
-
-    def _plan(self, stop: list[str] | None, kwargs: dict[str, Any]) -> CallPlan:
-        return CallPlan.make(
-            ref=self._ref,
-            standard=self._standard_params(),
-            model_kwargs=self.model_kwargs,
-            stop=stop if stop is not None else self.stop,
-            call_kwargs=kwargs,
-            prompt_key=self.prompt_key,
-            validate=self.validate_inputs,
-            own_schema=self._own_schema,
-        )
+    def _plan_options(self) -> dict[str, Any]:
+        return {"prompt_key": self.prompt_key, "own_schema": self._own_schema}
 
     # -- results (pure) ----------------------------------------------------------------
 
@@ -455,15 +343,7 @@ class Replicate(BaseLLM):
     def _stream_call(
         self, call: PreparedCall, run_manager: CallbackManagerForLLMRun | None
     ) -> Iterator[GenerationChunk]:
-        pieces = self._api.stream_text(call.ref, call.model_input, stop=call.stop)
-        try:
-            for piece in pieces:
-                chunk = self._chunk(call, piece)
-                if run_manager:
-                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
-        finally:
-            pieces.close()
+        return self._stream_chunks(call, run_manager, self._chunk)
 
     def _generate_one(
         self,
@@ -537,18 +417,10 @@ class Replicate(BaseLLM):
             async for chunk in self._astream_call(retry, run_manager):
                 yield chunk
 
-    async def _astream_call(
+    def _astream_call(
         self, call: PreparedCall, run_manager: AsyncCallbackManagerForLLMRun | None
     ) -> AsyncIterator[GenerationChunk]:
-        pieces = self._api.astream_text(call.ref, call.model_input, stop=call.stop)
-        try:
-            async for piece in pieces:
-                chunk = self._chunk(call, piece)
-                if run_manager:
-                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
-        finally:
-            await pieces.aclose()
+        return self._astream_chunks(call, run_manager, self._chunk)
 
     async def _agenerate_one(
         self,

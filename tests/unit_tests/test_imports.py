@@ -2,6 +2,7 @@ import langchain_replicate
 from langchain_replicate import __all__
 
 EXPECTED_ALL = [
+    "ChatReplicate",
     "Replicate",
     "ReplicateAPIError",
     "ReplicateAuthenticationError",

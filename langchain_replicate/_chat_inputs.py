@@ -1,0 +1,188 @@
+"""A conversation → the prompt inputs of one model, decided by its schema (pure).
+
+`chat_prompt` looks at the model's input schema and picks the first rule that
+fits:
+
+1. a `messages` input (Replicate's newer official models, e.g.
+   `openai/gpt-5-nano`): the OpenAI-style message list;
+2. one user message (after any system messages) and a `system_prompt` input:
+   `system_prompt` + `prompt`, templated by the model itself;
+3. a `prompt_template` input (the official llama-3 models): the conversation
+   rendered with the family template into `prompt`, and the model's own
+   template set to `{prompt}` so it is not templated twice (what the model's
+   schema recommends for dialogs);
+4. a `system_prompt` input: `split_system_prompt` — the model adds the
+   opening and the close of its family template, we render the rest;
+5. otherwise: the conversation rendered with the family template; one user
+   message alone is sent as it is when no template is known.
+
+Images (`extract_images`) go to the schema's image input (`image_slot`),
+checked before any upload; `ChatPrompt.prepare` fills it once the I/O layer has
+turned each image into a URL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from langchain_replicate._inputs import GUESSED_PROMPT_KEY
+from langchain_replicate._messages import (
+    ImageInput,
+    ImageSlot,
+    extract_images,
+    image_slot,
+    to_openai_messages,
+    to_turns,
+)
+from langchain_replicate._prompts import (
+    ChatTemplate,
+    render_prompt,
+    select_template,
+    split_system_prompt,
+    template_for_model,
+)
+from langchain_replicate.errors import ReplicateInputError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from langchain_core.messages import BaseMessage
+
+    from langchain_replicate._calls import CallPlan, PreparedCall
+    from langchain_replicate._inputs import InputSchema
+
+_MESSAGES = "messages"
+_SYSTEM_PROMPT = "system_prompt"
+_PROMPT_TEMPLATE = "prompt_template"
+_VERBATIM = "{prompt}"
+"""A model's own `prompt_template` that leaves our rendered prompt as it is."""
+
+
+@dataclass(frozen=True)
+class ChatPrompt:
+    """The inputs a conversation becomes for one model, before image uploads."""
+
+    prompt_key: str
+    """The input that takes `prompt`: `messages` or the schema's prompt input."""
+    prompt: Any
+    """The message list, or the prompt text."""
+    inputs: dict[str, Any]
+    """Further inputs from the conversation (`system_prompt`, `prompt_template`)."""
+    images: tuple[ImageInput, ...] = ()
+    """The images, in order, for the I/O layer to turn into URLs."""
+    slot: ImageSlot | None = None
+    """The schema input that takes the images (set when there are images)."""
+
+    def prepare(
+        self, plan: CallPlan, schema: InputSchema | None, image_urls: Sequence[str]
+    ) -> PreparedCall:
+        """Build the prediction input.
+
+        The conversation's inputs win over `model_kwargs` and call kwargs of
+        the same name: they are what the messages say.
+
+        Args:
+            plan: The call's parameters.
+            schema: The model's input schema.
+            image_urls: One URL per image in `images`.
+
+        Returns:
+            The prepared call.
+        """
+        inputs = dict(self.inputs)
+        if self.slot is not None:
+            inputs.update(self.slot.fill(image_urls))
+        plan = dataclasses.replace(
+            plan, prompt_key=self.prompt_key, extra={**plan.extra, **inputs}
+        )
+        return plan.prepare(self.prompt, schema)
+
+
+def _takes(schema: InputSchema | None, name: str) -> bool:
+    return schema is not None and name in schema.properties
+
+
+def chat_prompt(
+    messages: Sequence[BaseMessage],
+    schema: InputSchema | None,
+    *,
+    model: str,
+    prompt_template: str | ChatTemplate | None = None,
+) -> ChatPrompt:
+    """Decide how a conversation is sent to a model (see the module docstring).
+
+    Args:
+        messages: The conversation.
+        schema: The model's input schema (`None` when it has none).
+        model: The model reference, to choose a template and for errors.
+        prompt_template: Our template choice (a built-in name or a
+            `ChatTemplate`); `None` to choose by model name.
+
+    Returns:
+        The prompt inputs.
+
+    Raises:
+        ReplicateInputError: On messages or content the model cannot take,
+            images for a model without an image input, or no template for a
+            conversation that needs one (before any prediction is created).
+    """
+    try:
+        if not messages:
+            msg = "No messages to send; pass at least one human message."
+            raise ValueError(msg)  # noqa: TRY301 - one conversion below
+        images = extract_images(messages)
+        slot = None
+        if images:
+            properties = schema.properties if schema else {}
+            slot = image_slot(
+                {"properties": properties}, model=model, count=len(images)
+            )
+        prompt_key, prompt, inputs = _prompt_inputs(
+            messages,
+            schema,
+            model=model,
+            prompt_template=prompt_template,
+            allow_images=slot is not None,
+        )
+    except ValueError as e:
+        raise ReplicateInputError(str(e)) from e
+    return ChatPrompt(prompt_key, prompt, inputs, tuple(images), slot)
+
+
+def _prompt_inputs(
+    messages: Sequence[BaseMessage],
+    schema: InputSchema | None,
+    *,
+    model: str,
+    prompt_template: str | ChatTemplate | None,
+    allow_images: bool,
+) -> tuple[str, Any, dict[str, Any]]:
+    """(prompt input name, its value, further inputs), by the rules above."""
+    prompt_key = schema.prompt_key() if schema else GUESSED_PROMPT_KEY
+    if _takes(schema, _MESSAGES):
+        return _MESSAGES, to_openai_messages(messages), {}
+    turns = to_turns(messages, allow_images=allow_images)
+    talk = [t for t in turns if t.role != "system"]
+    single = len(talk) == 1 and talk[0].role == "user"
+    if _takes(schema, _SYSTEM_PROMPT) and (
+        single or not _takes(schema, _PROMPT_TEMPLATE)
+    ):
+        template = None if single else select_template(model, prompt_template)
+        split = split_system_prompt(messages, template, allow_images=allow_images)
+        inputs = {_SYSTEM_PROMPT: split.system_prompt} if split.system_prompt else {}
+        return prompt_key, split.prompt, inputs
+    if _takes(schema, _PROMPT_TEMPLATE):
+        template = select_template(model, prompt_template)
+        rendered = render_prompt(messages, template, allow_images=allow_images)
+        return prompt_key, rendered, {_PROMPT_TEMPLATE: _VERBATIM}
+    if (
+        prompt_template is None
+        and len(turns) == 1
+        and single
+        and template_for_model(model) is None
+    ):
+        return prompt_key, talk[0].text, {}
+    template = select_template(model, prompt_template)
+    return prompt_key, render_prompt(messages, template, allow_images=allow_images), {}

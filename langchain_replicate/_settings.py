@@ -1,0 +1,206 @@
+"""What `Replicate` and `ChatReplicate` share: settings, standard params, streaming.
+
+A pydantic mixin placed before the LangChain base class
+(`class Replicate(ReplicateSettings, BaseLLM)`), so both classes take the same
+constructor arguments, build their `ReplicateAPI` the same way and turn a
+streamed prediction into chunks with one loop per I/O flavour.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
+from langchain_core.utils import from_env, secret_from_env
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+
+from langchain_replicate._calls import CallPlan
+from langchain_replicate._client import MAX_WAIT, ReplicateAPI
+from langchain_replicate._inputs import STANDARD_PARAMS
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+
+    from langchain_core.callbacks import (
+        AsyncCallbackManagerForLLMRun,
+        CallbackManagerForLLMRun,
+    )
+    from langchain_core.language_models.base import LangSmithParams
+
+    from langchain_replicate._calls import PreparedCall
+    from langchain_replicate._client import StreamPiece
+    from langchain_replicate._models import ModelRef
+
+ChunkT = TypeVar("ChunkT", GenerationChunk, ChatGenerationChunk)
+
+
+class ReplicateSettings(BaseModel):
+    """Client settings and standard model params of the Replicate classes."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Further model inputs, sent as given except that max-token aliases
+    (`max_tokens`, `max_new_tokens`, `max_length`, `max_completion_tokens`) are
+    renamed to the model's own. Unknown constructor kwargs land here (with a
+    warning). Default: `{}`."""
+
+    replicate_api_token: SecretStr | None = Field(
+        default_factory=secret_from_env(
+            ["REPLICATE_API_TOKEN", "REPLICATE_API_KEY"], default=None
+        ),
+        alias="api_key",
+    )
+    """API token. Default: env `REPLICATE_API_TOKEN`, then `REPLICATE_API_KEY`."""
+
+    base_url: str | None = Field(
+        default_factory=from_env("REPLICATE_BASE_URL", default=None)
+    )
+    """API origin. Default: env `REPLICATE_BASE_URL`, else
+    `https://api.replicate.com`."""
+
+    streaming: bool = False
+    """Stream tokens to callbacks (`on_llm_new_token`) during `invoke`. Default:
+    `False`."""
+
+    stop: list[str] | None = None
+    """Stop sequences for every call (a call's own `stop` replaces them).
+    Default: none."""
+
+    temperature: float | None = None
+    """Sampling temperature, if the model takes one. Default: the model's."""
+
+    max_tokens: int | None = None
+    """Maximum tokens to generate, sent under the model's own name
+    (`max_tokens`, `max_new_tokens`, `max_length`, `max_completion_tokens`).
+    Default: the model's."""
+
+    top_p: float | None = None
+    """Nucleus sampling probability. Default: the model's."""
+
+    top_k: int | None = None
+    """Top-k sampling. Default: the model's."""
+
+    seed: int | None = None
+    """Random seed. Default: the model's."""
+
+    timeout: float | None = None
+    """Seconds a whole prediction may take; after that it is canceled on
+    Replicate and `ReplicateTimeoutError` is raised. Default: no limit."""
+
+    max_retries: int = 2
+    """Retries of a prediction create refused with HTTP 429 (after `Retry-After`).
+    Default: `2`."""
+
+    wait: int = Field(default=MAX_WAIT, ge=1, le=MAX_WAIT)
+    """Seconds a non-streaming create is held open (`Prefer: wait`) before
+    falling back to the stream or polling. Default: `60` (the maximum)."""
+
+    validate_inputs: bool = True
+    """Reject inputs the model's schema does not list, before any prediction is
+    created. Turn off for models whose schema is incomplete. Default: `True`."""
+
+    client_kwargs: dict[str, Any] = Field(
+        default_factory=dict, exclude=True, repr=False
+    )
+    """Extra keyword arguments for `replicate.Client` (e.g. `transport=`,
+    `headers=`). Default: `{}`."""
+
+    _ref: ModelRef = PrivateAttr()
+    """The parsed model reference (set by each class's validator)."""
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """The token is serialized as a reference to its env var, never its value."""
+        return {"replicate_api_token": "REPLICATE_API_TOKEN"}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """Serializable with `langchain_core.load.dumpd`."""
+        return True
+
+    @cached_property
+    def _api(self) -> ReplicateAPI:
+        return ReplicateAPI.from_settings(
+            api_token=self.replicate_api_token,
+            base_url=self.base_url,
+            client_kwargs=self.client_kwargs,
+            max_retries=self.max_retries,
+            wait=self.wait,
+            timeout=self.timeout,
+        )
+
+    def _standard_params(self) -> dict[str, Any]:
+        return {
+            name: getattr(self, name)
+            for name in STANDARD_PARAMS
+            if getattr(self, name) is not None
+        }
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model": str(self._ref),
+            "model_kwargs": self.model_kwargs,
+            **self._standard_params(),
+        }
+
+    def _replicate_ls_params(
+        self, params: LangSmithParams, kwargs: Mapping[str, Any]
+    ) -> LangSmithParams:
+        """Tracing params: our provider, and the model the call really runs."""
+        params["ls_provider"] = "replicate"
+        model = kwargs.get("model")
+        params["ls_model_name"] = model if isinstance(model, str) else str(self._ref)
+        return params
+
+    def _plan_options(self) -> dict[str, Any]:
+        """Further `CallPlan.make` arguments of a class (e.g. `prompt_key`)."""
+        return {}
+
+    def _plan(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> CallPlan:
+        """Merge the settings with one call's `stop` and kwargs."""
+        return CallPlan.make(
+            ref=self._ref,
+            standard=self._standard_params(),
+            model_kwargs=self.model_kwargs,
+            stop=stop if stop is not None else self.stop,
+            call_kwargs=kwargs,
+            validate=self.validate_inputs,
+            **self._plan_options(),
+        )
+
+    def _stream_chunks(
+        self,
+        call: PreparedCall,
+        run_manager: CallbackManagerForLLMRun | None,
+        to_chunk: Callable[[PreparedCall, StreamPiece], ChunkT],
+    ) -> Iterator[ChunkT]:
+        """Stream the call's prediction as chunks, calling back before each yield."""
+        pieces = self._api.stream_text(call.ref, call.model_input, stop=call.stop)
+        try:
+            for piece in pieces:
+                chunk = to_chunk(call, piece)
+                if run_manager:
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        finally:
+            pieces.close()
+
+    async def _astream_chunks(
+        self,
+        call: PreparedCall,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        to_chunk: Callable[[PreparedCall, StreamPiece], ChunkT],
+    ) -> AsyncIterator[ChunkT]:
+        """Async `_stream_chunks`."""
+        pieces = self._api.astream_text(call.ref, call.model_input, stop=call.stop)
+        try:
+            async for piece in pieces:
+                chunk = to_chunk(call, piece)
+                if run_manager:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        finally:
+            await pieces.aclose()
