@@ -4,10 +4,10 @@ Without `REPLICATE_API_TOKEN` it starts the local Replicate-compatible server (t
 reference models answer with deterministic text and draw real PNGs); with one, it
 runs on Replicate (a few cents). Then:
 
-1. chat with a system prompt;
+1. `ChatReplicate` with a system prompt, and its token usage;
 2. streaming, token by token;
 3. a stop sequence: the same prompt with and without it, time and tokens compared;
-4. a text-to-image chain (prompt | LLM | image tool) that saves a PNG to disk.
+4. a text-to-image chain (prompt | chat model | image tool) that saves a PNG.
 
 Run it with `make demo`, or `uv run --locked python docs/demo.py`.
 """
@@ -21,15 +21,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from langchain_core.output_parsers import StrOutputParser
-from langchain_core.prompts import PromptTemplate
+from langchain_core.prompts import ChatPromptTemplate
 
-from langchain_replicate import Replicate, ReplicateImageGenerationTool
+from langchain_replicate import ChatReplicate, ReplicateImageGenerationTool
 from langchain_replicate.testing import LocalReplicateServer, ModelPace
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-LLM = "meta/meta-llama-3-8b-instruct"
+CHAT_MODEL = "meta/meta-llama-3-8b-instruct"
 IMAGE_MODEL = "black-forest-labs/flux-schnell"
 OUTPUT_DIR = Path("demo_output")
 
@@ -70,55 +70,56 @@ def replicate_backend() -> Iterator[str]:
 
 
 def chat() -> None:
-    """One question, answered under a system prompt."""
+    """One question under a system prompt, and what it cost in tokens."""
     heading("Chat, with a system prompt")
-    llm = Replicate(
-        model=LLM,
-        max_tokens=80,
-        model_kwargs={"system_prompt": "You are a concise travel guide."},
-    )
-    question = "What should I see in Lisbon in one day?"
-    say(f"user: {question}")
-    say(f"assistant: {llm.invoke(question)}")
+    model = ChatReplicate(model=CHAT_MODEL, max_tokens=80)
+    messages = [
+        ("system", "You are a concise travel guide."),
+        ("human", "What should I see in Lisbon in one day?"),
+    ]
+    for role, text in messages:
+        say(f"{role}: {text}")
+    reply = model.invoke(messages)
+    say(f"ai: {reply.content}")
+    say(f"usage: {reply.usage_metadata}")
 
 
 def streaming() -> None:
     """Tokens printed as the model makes them (over server-sent events)."""
     heading("Streaming")
-    llm = Replicate(model=LLM, max_tokens=60)
-    for chunk in llm.stream("Write a haiku about llamas."):
-        print(chunk, end="", flush=True)
+    model = ChatReplicate(model=CHAT_MODEL, max_tokens=60)
+    for chunk in model.stream("Write a haiku about llamas."):
+        print(chunk.content, end="", flush=True)
     say("")
 
 
 def stop_sequence() -> None:
     """The same prompt without and with a stop sequence: time and tokens saved."""
     heading("A stop sequence ends (and stops paying for) the prediction")
-    llm = Replicate(model=LLM, max_tokens=300, temperature=0.01)
+    model = ChatReplicate(model=CHAT_MODEL, max_tokens=300, temperature=0.01)
     prompt = "What is the best way to learn python?"
-    runs = {}
+    runs = []
     for label, stop in (("without stop", None), ("with stop=['\\n\\n']", ["\n\n"])):
         started = time.perf_counter()
-        generation = llm.generate([prompt], stop=stop).generations[0][0]
+        reply = model.invoke(prompt, stop=stop)
         seconds = time.perf_counter() - started
-        metrics = (generation.generation_info or {}).get("metrics", {})
-        tokens = metrics.get("output_token_count")
-        runs[label] = (seconds, tokens)
-        chars = len(generation.text)
-        say(f"{label:>20}: {seconds:5.2f} s, {tokens} tokens, {chars} characters")
-    (full_s, full_tokens), (stopped_s, stopped_tokens) = runs.values()
+        usage = reply.usage_metadata
+        tokens = usage["output_tokens"] if usage else None
+        runs.append((seconds, tokens))
+        say(f"{label:>20}: {seconds:5.2f} s, {tokens} output tokens")
+    (full_s, full_tokens), (stopped_s, stopped_tokens) = runs
     saved = (
         f"{full_tokens - stopped_tokens} tokens"
-        if isinstance(full_tokens, int) and isinstance(stopped_tokens, int)
+        if full_tokens is not None and stopped_tokens is not None
         else "the tokens after it"
     )
     say(f"The stop sequence saved {full_s - stopped_s:.2f} s and {saved}.")
 
 
 def text_to_image() -> None:
-    """An LLM writes an image prompt, the image tool draws and saves it."""
-    heading("A text-to-image chain: prompt | LLM | image tool")
-    writer = Replicate(model=LLM, max_tokens=40)
+    """A chat model writes an image prompt, the image tool draws and saves it."""
+    heading("A text-to-image chain: prompt | chat model | image tool")
+    writer = ChatReplicate(model=CHAT_MODEL, max_tokens=40)
     painter = ReplicateImageGenerationTool(
         model=IMAGE_MODEL,
         model_kwargs={"megapixels": "0.25", "output_format": "png"},
@@ -126,7 +127,7 @@ def text_to_image() -> None:
         show_progress=True,
     )
     chain = (
-        PromptTemplate.from_template(
+        ChatPromptTemplate.from_template(
             "Describe a logo for a company that makes {product}."
         )
         | writer
