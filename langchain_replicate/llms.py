@@ -87,15 +87,22 @@ class Replicate(ReplicateSettings, BaseLLM):
         ```
 
     Invoke:
+        The outputs shown here are real, from the local Replicate-compatible
+        server (see Offline below), whose reference models reply to any prompt
+        with deterministic text; a real model's reply differs. `...` marks a cut.
+
         ```python
         llm.invoke("Can a dog drive a car? Answer in one word.")
         ```
 
         ```txt
-        'No.'
+        'You asked: "Can a dog drive a car? Answer in one word.". This is a reference
+        reply from the local Replicate server, put together from the words of your
+        prompt, so the same prompt and seed always give the same text.\n\nMost
+        practical questions about word come down to history and example. ...
+        That is the outline; the details of word follow from it.'
         ```
 
-        (Real models' replies vary; the outputs shown for them are abridged.)
         An image model returns the URL of its (first) output file:
 
         ```python
@@ -107,13 +114,21 @@ class Replicate(ReplicateSettings, BaseLLM):
         ```
 
         ```txt
-        'https://replicate.delivery/.../out-0.png'
+        'http://127.0.0.1:8787/delivery/dgvt9qre3ep3j0q4dwzavv9d9r/out-0.png'
         ```
+
+        (On Replicate: `'https://replicate.delivery/.../out-0.png'`, or a `data:`
+        URI for a small file returned in sync mode.)
 
     Stream:
         ```python
         for chunk in llm.stream("Write a haiku about llamas."):
-            print(chunk, end="", flush=True)
+            print(chunk, end="|", flush=True)
+        ```
+
+        ```txt
+        You| asked|:| "|Write| a| haiku| about| llamas|.|"|.| This| is| a| reference|
+        reply| from| the| local| Replicate| server|,| ...
         ```
 
         With `stop=[...]` (at init or per call) the output ends before the first
@@ -129,20 +144,27 @@ class Replicate(ReplicateSettings, BaseLLM):
         await llm.abatch(["Hi", "Hello"], config={"max_concurrency": 8})
         ```
 
+        ```txt
+        ['You asked: "Hi". This is a reference reply from the local Replicate ...',
+         'You asked: "Hello". This is a reference reply from the local Replicate ...']
+        ```
+
     Response metadata:
         ```python
         llm.generate(["Hi"]).generations[0][0].generation_info
         ```
 
         ```txt
-        {'prediction_id': '0b60fsnqv7bn4tz8h9kkvbg3sf',
+        {'prediction_id': 'wc5phwh54va4js271j0b0zjb8s',
          'model_name': 'meta/meta-llama-3-8b-instruct',
          'model': 'meta/meta-llama-3-8b-instruct',
          'version': 'dp-653caab6e1eec8f8bcf910e33aa8c409',
          'status': 'succeeded',
-         'metrics': {'input_token_count': 18, 'output_token_count': 40,
-                     'time_to_first_token': 0.0206, 'tokens_per_second': 96.09,
-                     'predict_time': 0.4369, 'total_time': 0.4371},
+         'metrics': {'input_token_count': 18, 'output_token_count': 225,
+                     'time_to_first_token': 0.020514488220214844,
+                     'tokens_per_second': 95.67901628843421,
+                     'predict_time': 2.3721272945404053,
+                     'total_time': 2.3722121715545654},
          'model_provider': 'replicate',
          'finish_reason': None}
         ```
