@@ -12,7 +12,7 @@ from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_n
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from langchain_replicate._inputs import InputSchema
-from langchain_replicate._metadata import prediction_info
+from langchain_replicate._metadata import generation_info
 from langchain_replicate._models import ModelRef, parse_model_ref
 from langchain_replicate._outputs import output_to_text
 from langchain_replicate._settings import ReplicateSettings
@@ -155,23 +155,25 @@ class Replicate(ReplicateSettings, BaseLLM):
         ```
 
         ```txt
-        {'prediction_id': 'wc5phwh54va4js271j0b0zjb8s',
+        {'prediction_id': 'j1g59xva715rv220gjj3sxw0j1',
          'model_name': 'meta/meta-llama-3-8b-instruct',
          'model': 'meta/meta-llama-3-8b-instruct',
          'version': 'dp-653caab6e1eec8f8bcf910e33aa8c409',
          'status': 'succeeded',
-         'metrics': {'input_token_count': 18, 'output_token_count': 225,
-                     'time_to_first_token': 0.020514488220214844,
-                     'tokens_per_second': 95.67901628843421,
-                     'predict_time': 2.3721272945404053,
-                     'total_time': 2.3722121715545654},
+         'metrics': {'input_token_count': 18, 'output_token_count': 211,
+                     'time_to_first_token': 0.02068042755126953,
+                     'tokens_per_second': 94.51373266056501,
+                     'predict_time': 2.253160238265991,
+                     'total_time': 2.253310441970825},
          'model_provider': 'replicate',
-         'finish_reason': None}
+         'web_url': 'http://127.0.0.1:45253/p/j1g59xva715rv220gjj3sxw0j1',
+         'finish_reason': 'stop'}
         ```
 
         A non-streaming call answered in sync mode may report `status`
         `'processing'` and empty `metrics` (Replicate sends the output before
-        the metrics); `finish_reason` is `'stop'` when a stop sequence ended it.
+        the metrics). `finish_reason` is `'stop_sequence'` when a stop sequence
+        ended it, `'length'` when the output reached `max_tokens`, else `'stop'`.
 
     Offline:
         The same calls run against the local Replicate-compatible server
@@ -281,18 +283,10 @@ class Replicate(ReplicateSettings, BaseLLM):
 
     # -- results (pure) ----------------------------------------------------------------
 
-    @staticmethod
-    def _info(
-        call: PreparedCall, prediction: Prediction, *, stopped: bool
-    ) -> dict[str, Any]:
-        info = prediction_info(prediction, model_name=str(call.ref))
-        info["finish_reason"] = "stop" if stopped else None
-        return info
-
     def _generation(self, call: PreparedCall, prediction: Prediction) -> Generation:
         return Generation(
             text=output_to_text(prediction.get("output"), call.kind),
-            generation_info=self._info(call, prediction, stopped=False),
+            generation_info=generation_info(call, prediction, stopped=False),
         )
 
     def _chunk(self, call: PreparedCall, piece: StreamPiece) -> GenerationChunk:
@@ -300,7 +294,9 @@ class Replicate(ReplicateSettings, BaseLLM):
             return GenerationChunk(text=piece.text)
         return GenerationChunk(
             text=piece.text,
-            generation_info=self._info(call, piece.prediction, stopped=piece.stopped),
+            generation_info=generation_info(
+                call, piece.prediction, stopped=piece.stopped
+            ),
         )
 
     @staticmethod
