@@ -7,8 +7,9 @@ UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --locked
 PYTEST_UNIT := $(RUN) pytest tests/unit_tests --disable-socket --allow-unix-socket
 PYTEST_INTEGRATION := $(RUN) pytest tests/integration_tests
+PYTEST_NOTEBOOK := $(RUN) pytest --nbmake docs/replicate.ipynb --timeout=300
 
-.PHONY: help install test unit_tests integration_tests lint format type bench
+.PHONY: help install test unit_tests integration_tests docs_tests demo lint format type bench
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -17,15 +18,22 @@ PYTEST_INTEGRATION := $(RUN) pytest tests/integration_tests
 install: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv) ## Create .venv from uv.lock
 	$(UV) sync --locked --quiet
 
-test: install ## Run every offline test: unit tests, then integration tests on the local server
+test: install ## Run every offline test: unit, integration (local server), the docs notebook
 	$(PYTEST_UNIT)
 	$(PYTEST_INTEGRATION)
+	$(PYTEST_NOTEBOOK)
 
 unit_tests: install ## Unit tests only (no sockets)
 	$(PYTEST_UNIT)
 
 integration_tests: install ## Integration tests only (starts the local Replicate server itself)
 	$(PYTEST_INTEGRATION)
+
+docs_tests: install ## Execute docs/replicate.ipynb (on the local server unless a token is set)
+	$(PYTEST_NOTEBOOK)
+
+demo: install ## The tour: chat, streaming, a stop sequence, text to image (offline without a token)
+	$(RUN) python docs/demo.py
 
 lint: install ## ruff check, ruff format --diff, mypy --strict
 	$(RUN) ruff check .

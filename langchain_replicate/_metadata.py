@@ -12,6 +12,8 @@ from langchain_core.messages.ai import UsageMetadata
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from langchain_replicate._calls import PreparedCall
+
 
 def prediction_info(
     prediction: Mapping[str, Any], *, model_name: str
@@ -24,7 +26,8 @@ def prediction_info(
 
     Returns:
         `prediction_id`, `model_name`, `model` (what Replicate ran), `version`,
-        `status` and `metrics` (empty when the API gave none, as in sync mode).
+        `status`, `metrics` (empty when the API gave none, as in sync mode) and
+        `web_url` (the prediction's page on replicate.com).
     """
     return {
         "prediction_id": prediction.get("id"),
@@ -34,7 +37,31 @@ def prediction_info(
         "status": prediction.get("status"),
         "metrics": dict(prediction.get("metrics") or {}),
         "model_provider": "replicate",
+        "web_url": (prediction.get("urls") or {}).get("web"),
     }
+
+
+def generation_info(
+    call: PreparedCall, prediction: Mapping[str, Any], *, stopped: bool
+) -> dict[str, Any]:
+    """`prediction_info` plus why the output ended (`finish_reason`).
+
+    What `Replicate`'s `generation_info` and `ChatReplicate`'s
+    `response_metadata` report.
+
+    Args:
+        call: The call the prediction ran.
+        prediction: The prediction JSON (final, or as far as known).
+        stopped: Whether our stop sequence finder cut the output.
+
+    Returns:
+        The metadata, with `finish_reason` (see `finish_reason`).
+    """
+    info = prediction_info(prediction, model_name=str(call.ref))
+    info["finish_reason"] = finish_reason(
+        info["metrics"], stopped=stopped, max_tokens=call.max_tokens
+    )
+    return info
 
 
 def usage_from_metrics(metrics: Mapping[str, Any] | None) -> UsageMetadata | None:

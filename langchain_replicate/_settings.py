@@ -35,16 +35,14 @@ if TYPE_CHECKING:
 ChunkT = TypeVar("ChunkT", GenerationChunk, ChatGenerationChunk)
 
 
-class ReplicateSettings(BaseModel):
-    """Client settings and standard model params of the Replicate classes."""
+class ReplicateConnection(BaseModel):
+    """How a class reaches Replicate: token, base URL, deadline, retries, client.
+
+    Shared by every public class (the image tool too); `_api` builds the one
+    `ReplicateAPI` an instance uses, lazily.
+    """
 
     model_config = ConfigDict(populate_by_name=True)
-
-    model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Further model inputs, sent as given except that max-token aliases
-    (`max_tokens`, `max_new_tokens`, `max_length`, `max_completion_tokens`) are
-    renamed to the model's own. Unknown constructor kwargs land here (with a
-    warning). Default: `{}`."""
 
     replicate_api_token: SecretStr | None = Field(
         default_factory=secret_from_env(
@@ -59,6 +57,49 @@ class ReplicateSettings(BaseModel):
     )
     """API origin. Default: env `REPLICATE_BASE_URL`, else
     `https://api.replicate.com`."""
+
+    timeout: float | None = None
+    """Seconds a whole prediction may take; after that it is canceled on
+    Replicate and `ReplicateTimeoutError` is raised. Default: no limit."""
+
+    max_retries: int = 2
+    """Retries of a prediction create refused with HTTP 429 (after `Retry-After`).
+    Default: `2`."""
+
+    client_kwargs: dict[str, Any] = Field(
+        default_factory=dict, exclude=True, repr=False
+    )
+    """Extra keyword arguments for `replicate.Client` (e.g. `transport=`,
+    `headers=`). Default: `{}`."""
+
+    _ref: ModelRef = PrivateAttr()
+    """The parsed model reference (set by each class's validator)."""
+
+    @property
+    def _create_wait(self) -> int:
+        """Seconds a create is held open with `Prefer: wait` (`0`: not at all)."""
+        return MAX_WAIT
+
+    @cached_property
+    def _api(self) -> ReplicateAPI:
+        return ReplicateAPI.from_settings(
+            api_token=self.replicate_api_token,
+            base_url=self.base_url,
+            client_kwargs=self.client_kwargs,
+            max_retries=self.max_retries,
+            wait=self._create_wait,
+            timeout=self.timeout,
+        )
+
+
+class ReplicateSettings(ReplicateConnection):
+    """Client settings and standard model params of the Replicate classes."""
+
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Further model inputs, sent as given except that max-token aliases
+    (`max_tokens`, `max_new_tokens`, `max_length`, `max_completion_tokens`) are
+    renamed to the model's own. Unknown constructor kwargs land here (with a
+    warning). Default: `{}`."""
 
     streaming: bool = False
     """Stream tokens to callbacks (`on_llm_new_token`) during `invoke`. Default:
@@ -85,14 +126,6 @@ class ReplicateSettings(BaseModel):
     seed: int | None = None
     """Random seed. Default: the model's."""
 
-    timeout: float | None = None
-    """Seconds a whole prediction may take; after that it is canceled on
-    Replicate and `ReplicateTimeoutError` is raised. Default: no limit."""
-
-    max_retries: int = 2
-    """Retries of a prediction create refused with HTTP 429 (after `Retry-After`).
-    Default: `2`."""
-
     wait: int = Field(default=MAX_WAIT, ge=1, le=MAX_WAIT)
     """Seconds a non-streaming create is held open (`Prefer: wait`) before
     falling back to the stream or polling. Default: `60` (the maximum)."""
@@ -100,15 +133,6 @@ class ReplicateSettings(BaseModel):
     validate_inputs: bool = True
     """Reject inputs the model's schema does not list, before any prediction is
     created. Turn off for models whose schema is incomplete. Default: `True`."""
-
-    client_kwargs: dict[str, Any] = Field(
-        default_factory=dict, exclude=True, repr=False
-    )
-    """Extra keyword arguments for `replicate.Client` (e.g. `transport=`,
-    `headers=`). Default: `{}`."""
-
-    _ref: ModelRef = PrivateAttr()
-    """The parsed model reference (set by each class's validator)."""
 
     @property
     def lc_secrets(self) -> dict[str, str]:
@@ -120,16 +144,9 @@ class ReplicateSettings(BaseModel):
         """Serializable with `langchain_core.load.dumpd`."""
         return True
 
-    @cached_property
-    def _api(self) -> ReplicateAPI:
-        return ReplicateAPI.from_settings(
-            api_token=self.replicate_api_token,
-            base_url=self.base_url,
-            client_kwargs=self.client_kwargs,
-            max_retries=self.max_retries,
-            wait=self.wait,
-            timeout=self.timeout,
-        )
+    @property
+    def _create_wait(self) -> int:
+        return self.wait
 
     def _standard_params(self) -> dict[str, Any]:
         return {

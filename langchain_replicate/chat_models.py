@@ -40,11 +40,7 @@ from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_n
 from pydantic import ConfigDict, Field, model_validator
 
 from langchain_replicate._chat_inputs import chat_prompt
-from langchain_replicate._metadata import (
-    finish_reason,
-    prediction_info,
-    usage_from_metrics,
-)
+from langchain_replicate._metadata import generation_info, usage_from_metrics
 from langchain_replicate._models import parse_model_ref
 from langchain_replicate._outputs import output_to_text
 from langchain_replicate._prompts import ChatTemplate  # noqa: TC001 - a field type
@@ -242,8 +238,8 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
                      'predict_time': 0.44166111946105957,
                      'total_time': 0.4418168067932129},
          'model_provider': 'replicate',
-         'finish_reason': 'length',
-         'web_url': 'http://127.0.0.1:35667/p/yhzdm6n01y7r9p8j4skj1xvp7b'}
+         'web_url': 'http://127.0.0.1:35667/p/yhzdm6n01y7r9p8j4skj1xvp7b',
+         'finish_reason': 'length'}
         ```
 
         `finish_reason` is `'stop_sequence'` when a stop sequence ended the
@@ -322,22 +318,11 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
 
     # -- results (pure) --------------------------------------------------------------
 
-    @staticmethod
-    def _metadata(
-        call: PreparedCall, prediction: Prediction, *, stopped: bool
-    ) -> dict[str, Any]:
-        info = prediction_info(prediction, model_name=str(call.ref))
-        info["finish_reason"] = finish_reason(
-            info["metrics"], stopped=stopped, max_tokens=call.max_tokens
-        )
-        info["web_url"] = (prediction.get("urls") or {}).get("web")
-        return info
-
     def _result(self, call: PreparedCall, prediction: Prediction) -> ChatResult:
         message = AIMessage(
             content=output_to_text(prediction.get("output"), call.kind),
             usage_metadata=usage_from_metrics(prediction.get("metrics")),
-            response_metadata=self._metadata(call, prediction, stopped=False),
+            response_metadata=generation_info(call, prediction, stopped=False),
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
@@ -348,7 +333,7 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
             message=AIMessageChunk(
                 content=piece.text,
                 usage_metadata=usage_from_metrics(piece.prediction.get("metrics")),
-                response_metadata=self._metadata(
+                response_metadata=generation_info(
                     call, piece.prediction, stopped=piece.stopped
                 ),
                 chunk_position="last",

@@ -12,7 +12,7 @@ from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_n
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from langchain_replicate._inputs import InputSchema
-from langchain_replicate._metadata import prediction_info
+from langchain_replicate._metadata import generation_info
 from langchain_replicate._models import ModelRef, parse_model_ref
 from langchain_replicate._outputs import output_to_text
 from langchain_replicate._settings import ReplicateSettings
@@ -87,15 +87,22 @@ class Replicate(ReplicateSettings, BaseLLM):
         ```
 
     Invoke:
+        The outputs shown here are real, from the local Replicate-compatible
+        server (see Offline below), whose reference models reply to any prompt
+        with deterministic text; a real model's reply differs. `...` marks a cut.
+
         ```python
         llm.invoke("Can a dog drive a car? Answer in one word.")
         ```
 
         ```txt
-        'No.'
+        'You asked: "Can a dog drive a car? Answer in one word.". This is a reference
+        reply from the local Replicate server, put together from the words of your
+        prompt, so the same prompt and seed always give the same text.\n\nMost
+        practical questions about word come down to history and example. ...
+        That is the outline; the details of word follow from it.'
         ```
 
-        (Real models' replies vary; the outputs shown for them are abridged.)
         An image model returns the URL of its (first) output file:
 
         ```python
@@ -107,13 +114,21 @@ class Replicate(ReplicateSettings, BaseLLM):
         ```
 
         ```txt
-        'https://replicate.delivery/.../out-0.png'
+        'http://127.0.0.1:8787/delivery/dgvt9qre3ep3j0q4dwzavv9d9r/out-0.png'
         ```
+
+        (On Replicate: `'https://replicate.delivery/.../out-0.png'`, or a `data:`
+        URI for a small file returned in sync mode.)
 
     Stream:
         ```python
         for chunk in llm.stream("Write a haiku about llamas."):
-            print(chunk, end="", flush=True)
+            print(chunk, end="|", flush=True)
+        ```
+
+        ```txt
+        You| asked|:| "|Write| a| haiku| about| llamas|.|"|.| This| is| a| reference|
+        reply| from| the| local| Replicate| server|,| ...
         ```
 
         With `stop=[...]` (at init or per call) the output ends before the first
@@ -129,27 +144,36 @@ class Replicate(ReplicateSettings, BaseLLM):
         await llm.abatch(["Hi", "Hello"], config={"max_concurrency": 8})
         ```
 
+        ```txt
+        ['You asked: "Hi". This is a reference reply from the local Replicate ...',
+         'You asked: "Hello". This is a reference reply from the local Replicate ...']
+        ```
+
     Response metadata:
         ```python
         llm.generate(["Hi"]).generations[0][0].generation_info
         ```
 
         ```txt
-        {'prediction_id': '0b60fsnqv7bn4tz8h9kkvbg3sf',
+        {'prediction_id': 'j1g59xva715rv220gjj3sxw0j1',
          'model_name': 'meta/meta-llama-3-8b-instruct',
          'model': 'meta/meta-llama-3-8b-instruct',
          'version': 'dp-653caab6e1eec8f8bcf910e33aa8c409',
          'status': 'succeeded',
-         'metrics': {'input_token_count': 18, 'output_token_count': 40,
-                     'time_to_first_token': 0.0206, 'tokens_per_second': 96.09,
-                     'predict_time': 0.4369, 'total_time': 0.4371},
+         'metrics': {'input_token_count': 18, 'output_token_count': 211,
+                     'time_to_first_token': 0.02068042755126953,
+                     'tokens_per_second': 94.51373266056501,
+                     'predict_time': 2.253160238265991,
+                     'total_time': 2.253310441970825},
          'model_provider': 'replicate',
-         'finish_reason': None}
+         'web_url': 'http://127.0.0.1:45253/p/j1g59xva715rv220gjj3sxw0j1',
+         'finish_reason': 'stop'}
         ```
 
         A non-streaming call answered in sync mode may report `status`
         `'processing'` and empty `metrics` (Replicate sends the output before
-        the metrics); `finish_reason` is `'stop'` when a stop sequence ended it.
+        the metrics). `finish_reason` is `'stop_sequence'` when a stop sequence
+        ended it, `'length'` when the output reached `max_tokens`, else `'stop'`.
 
     Offline:
         The same calls run against the local Replicate-compatible server
@@ -259,18 +283,10 @@ class Replicate(ReplicateSettings, BaseLLM):
 
     # -- results (pure) ----------------------------------------------------------------
 
-    @staticmethod
-    def _info(
-        call: PreparedCall, prediction: Prediction, *, stopped: bool
-    ) -> dict[str, Any]:
-        info = prediction_info(prediction, model_name=str(call.ref))
-        info["finish_reason"] = "stop" if stopped else None
-        return info
-
     def _generation(self, call: PreparedCall, prediction: Prediction) -> Generation:
         return Generation(
             text=output_to_text(prediction.get("output"), call.kind),
-            generation_info=self._info(call, prediction, stopped=False),
+            generation_info=generation_info(call, prediction, stopped=False),
         )
 
     def _chunk(self, call: PreparedCall, piece: StreamPiece) -> GenerationChunk:
@@ -278,7 +294,9 @@ class Replicate(ReplicateSettings, BaseLLM):
             return GenerationChunk(text=piece.text)
         return GenerationChunk(
             text=piece.text,
-            generation_info=self._info(call, piece.prediction, stopped=piece.stopped),
+            generation_info=generation_info(
+                call, piece.prediction, stopped=piece.stopped
+            ),
         )
 
     @staticmethod

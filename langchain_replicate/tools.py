@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path  # noqa: TC003 - pydantic reads the field types at runtime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -22,23 +21,21 @@ from langchain_core.callbacks.manager import (
     dispatch_custom_event,
 )
 from langchain_core.tools import BaseTool, ToolException
-from langchain_core.utils import from_env, secret_from_env
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
-    SecretStr,
     model_validator,
 )
 
-from langchain_replicate._client import ReplicateAPI, check_prediction
+from langchain_replicate._client import check_prediction
 from langchain_replicate._image_args import map_image_args
 from langchain_replicate._image_outputs import content_text, file_name, output_urls
 from langchain_replicate._inputs import build_input
 from langchain_replicate._metadata import prediction_info
-from langchain_replicate._models import ModelRef, parse_model_ref
+from langchain_replicate._models import parse_model_ref
 from langchain_replicate._progress import PROGRESS_EVENT, Progress, ProgressTracker
+from langchain_replicate._settings import ReplicateConnection
 from langchain_replicate.errors import (
     ReplicateInvalidRequestError,
     ReplicatePredictionError,
@@ -137,7 +134,7 @@ class ReplicateImageResult:
         return [file.url for file in self.files]
 
 
-class ReplicateImageGenerationTool(BaseTool):
+class ReplicateImageGenerationTool(ReplicateConnection, BaseTool):
     r"""Generate images with any Replicate image model.
 
     The text content is the images' URL(s), one per line, so the tool fits in
@@ -287,27 +284,6 @@ class ReplicateImageGenerationTool(BaseTool):
     the call's arguments win over them. Checked against the model's schema.
     Default: `{}`."""
 
-    replicate_api_token: SecretStr | None = Field(
-        default_factory=secret_from_env(
-            ["REPLICATE_API_TOKEN", "REPLICATE_API_KEY"], default=None
-        ),
-        alias="api_key",
-    )
-    """API token. Default: env `REPLICATE_API_TOKEN`, then `REPLICATE_API_KEY`."""
-
-    base_url: str | None = Field(
-        default_factory=from_env("REPLICATE_BASE_URL", default=None)
-    )
-    """API origin. Default: env `REPLICATE_BASE_URL`, else
-    `https://api.replicate.com`."""
-
-    timeout: float | None = None
-    """Seconds a run may take; then the prediction is canceled on Replicate and
-    `ToolException` is raised. Default: no limit."""
-
-    max_retries: int = 2
-    """Retries of a create refused with HTTP 429. Default: `2`."""
-
     wait: int | None = Field(default=None, ge=1, le=60)
     """Sync mode: seconds to hold the create open (`Prefer: wait`). Saves a poll
     for fast models, but shows no progress meanwhile, and Replicate may return
@@ -322,30 +298,15 @@ class ReplicateImageGenerationTool(BaseTool):
     show_progress: bool = False
     """Draw a progress bar on stderr while the model runs. Default: `False`."""
 
-    client_kwargs: dict[str, Any] = Field(
-        default_factory=dict, exclude=True, repr=False
-    )
-    """Extra keyword arguments for `replicate.Client` (e.g. `transport=`).
-    Default: `{}`."""
-
-    _ref: ModelRef = PrivateAttr()
-
     @model_validator(mode="after")
     def _parse_model(self) -> Self:
         """Parse the model reference so a malformed one fails here."""
         self._ref = parse_model_ref(self.model)
         return self
 
-    @cached_property
-    def _api(self) -> ReplicateAPI:
-        return ReplicateAPI.from_settings(
-            api_token=self.replicate_api_token,
-            base_url=self.base_url,
-            client_kwargs=self.client_kwargs,
-            max_retries=self.max_retries,
-            wait=self.wait or 0,
-            timeout=self.timeout,
-        )
+    @property
+    def _create_wait(self) -> int:
+        return self.wait or 0
 
     # -- pure steps shared by sync and async -------------------------------------------
 

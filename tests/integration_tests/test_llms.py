@@ -241,7 +241,7 @@ async def test_stop_cancels_a_model_that_ignores_stop_sequences(
     server.clear_request_log()
     stopped, info = await generation_info(llm, mode, prompt, stop=["\n\n"])
     assert stopped == raw[: raw.index("\n\n")]
-    assert info["finish_reason"] == "stop"
+    assert info["finish_reason"] == "stop_sequence"
     assert cancels(server) == [f"/v1/predictions/{info['prediction_id']}/cancel"]
     final = prediction(server, info["prediction_id"])
     assert final["status"] == "canceled"

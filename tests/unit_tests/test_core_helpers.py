@@ -216,7 +216,13 @@ def test_usage_from_metrics() -> None:
 
 def test_prediction_info() -> None:
     info = prediction_info(
-        {"id": "p", "model": "m/n", "version": "v", "status": "succeeded"},
+        {
+            "id": "p",
+            "model": "m/n",
+            "version": "v",
+            "status": "succeeded",
+            "urls": {"web": "https://replicate.com/p/p"},
+        },
         model_name="m/n",
     )
     assert info == {
@@ -227,6 +233,7 @@ def test_prediction_info() -> None:
         "status": "succeeded",
         "metrics": {},
         "model_provider": "replicate",
+        "web_url": "https://replicate.com/p/p",
     }
 
 

@@ -444,11 +444,26 @@ async def test_stop_sent_when_the_schema_takes_it(
 
 
 @pytest.mark.parametrize("mode", MODES)
+async def test_finish_reason_length_when_output_reaches_max_tokens(
+    fake: FakeReplicate, mode: str
+) -> None:
+    fake.create_status = "succeeded"
+    info = await generate_info(
+        make_llm(fake, prompt_key="prompt", max_tokens=3), mode, "Hi"
+    )
+    assert info["finish_reason"] == "length"
+    info = await generate_info(
+        make_llm(fake, prompt_key="prompt", max_tokens=4), mode, "Hi"
+    )
+    assert info["finish_reason"] == "stop"
+
+
+@pytest.mark.parametrize("mode", MODES)
 async def test_generation_info_on_stop(fake: FakeReplicate, mode: str) -> None:
     fake.tokens = ["a", "b", "STOP", "c"]
     llm = make_llm(fake, prompt_key="prompt", stop=["STOP"])
     info = await generate_info(llm, mode, "Hi")
-    assert info["finish_reason"] == "stop"
+    assert info["finish_reason"] == "stop_sequence"
     assert info["prediction_id"] == "pred1"
 
 
