@@ -9,7 +9,7 @@ PYTEST_UNIT := $(RUN) pytest tests/unit_tests --disable-socket --allow-unix-sock
 PYTEST_INTEGRATION := $(RUN) pytest tests/integration_tests
 PYTEST_NOTEBOOK := $(RUN) pytest --nbmake docs/replicate.ipynb --timeout=300
 
-.PHONY: help install test unit_tests integration_tests docs_tests demo lint format type
+.PHONY: help install test unit_tests integration_tests docs_tests demo lint format type bench
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -46,6 +46,9 @@ type: install ## mypy --strict only
 format: install ## Apply ruff's fixes and formatting
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
+
+bench: install ## Benchmarks against the alternatives on the local server (table, JSON, PNG)
+	$(RUN) --group bench python -m benchmarks
 
 help: ## Show this help
 	@grep -hE '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'

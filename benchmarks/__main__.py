@@ -1,0 +1,5 @@
+"""`python -m benchmarks` (what `make bench` runs)."""
+
+from benchmarks._run import main
+
+main()
