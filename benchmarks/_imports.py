@@ -47,6 +47,18 @@ CASES = (
         3,
     ),
     ImportCase(
+        "ours_llm",
+        "from langchain_replicate import Replicate",
+        "from langchain_replicate import Replicate",
+        3,
+    ),
+    ImportCase(
+        "llm_bases",
+        "replicate + BaseLLM (what the LLM subclasses)",
+        "import replicate\nfrom langchain_core.language_models import BaseLLM",
+        3,
+    ),
+    ImportCase(
         "community",
         "from langchain_community.llms import Replicate",
         "from langchain_community.llms import Replicate",
