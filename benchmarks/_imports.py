@@ -50,13 +50,13 @@ CASES = (
         "ours_llm",
         "from langchain_replicate import Replicate",
         "from langchain_replicate import Replicate",
-        3,
+        5,
     ),
     ImportCase(
         "llm_bases",
         "replicate + BaseLLM (what the LLM subclasses)",
         "import replicate\nfrom langchain_core.language_models import BaseLLM",
-        3,
+        5,
     ),
     ImportCase(
         "community",

@@ -266,7 +266,7 @@ def _imports_measure(imports: dict[str, dict[str, Any]]) -> Measure:
         "langchain_core.tools, replicate)",
     )
     for key, case in (
-        ("ours", "ours"),
+        ("ours", "ours_llm"),  # like for like: community's row imports its class
         ("community", "community"),
         ("litellm", "litellm"),
         ("replicate", "replicate"),
