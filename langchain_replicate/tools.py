@@ -380,34 +380,23 @@ class ReplicateImageGenerationTool(ReplicateConnection, BaseTool):
         check_prediction(prediction)
         return self._downloads(prediction)
 
-    @staticmethod
-    def _args(prompt: str, **optional: str | int | None) -> dict[str, Any]:
-        return {"prompt": prompt, **optional}
-
     # -- sync --------------------------------------------------------------------------
 
     def _run(
         self,
         prompt: str,
         *,
-        negative_prompt: str | None = None,
-        aspect_ratio: str | None = None,
-        width: int | None = None,
-        height: int | None = None,
-        num_outputs: int | None = None,
-        seed: int | None = None,
         run_manager: CallbackManagerForToolRun | None = None,
+        **optional: str | int | None,
     ) -> tuple[str, ReplicateImageResult]:
-        """Make the images; see the class docstring."""
-        args = self._args(
-            prompt,
-            negative_prompt=negative_prompt,
-            aspect_ratio=aspect_ratio,
-            width=width,
-            height=height,
-            num_outputs=num_outputs,
-            seed=seed,
-        )
+        """Make the images; see the class docstring.
+
+        Args:
+            prompt: What to draw.
+            run_manager: The tool run's callbacks (progress events go there).
+            **optional: The other `ReplicateImageInput` arguments given.
+        """
+        args = {"prompt": prompt, **optional}
         api = self._api
         try:
             model_input = self._model_input(api.input_schema(self._ref), args)
@@ -441,24 +430,11 @@ class ReplicateImageGenerationTool(ReplicateConnection, BaseTool):
         self,
         prompt: str,
         *,
-        negative_prompt: str | None = None,
-        aspect_ratio: str | None = None,
-        width: int | None = None,
-        height: int | None = None,
-        num_outputs: int | None = None,
-        seed: int | None = None,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
+        **optional: str | int | None,
     ) -> tuple[str, ReplicateImageResult]:
         """Async `_run`."""
-        args = self._args(
-            prompt,
-            negative_prompt=negative_prompt,
-            aspect_ratio=aspect_ratio,
-            width=width,
-            height=height,
-            num_outputs=num_outputs,
-            seed=seed,
-        )
+        args = {"prompt": prompt, **optional}
         api = self._api
         try:
             model_input = self._model_input(await api.ainput_schema(self._ref), args)
