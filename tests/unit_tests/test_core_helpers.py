@@ -278,3 +278,31 @@ def test_stop_sequences_keep_the_model_defaults() -> None:
         model="o/n",
     )
     assert got["stop_sequences"] == "\n\n,<|eot_id|>,<|end_of_text|>"
+
+
+# -- one client per settings -----------------------------------------------------------
+
+
+def test_instances_with_the_same_settings_share_one_client() -> None:
+    from langchain_replicate import (  # noqa: PLC0415
+        ChatReplicate,
+        Replicate,
+        ReplicateImageGenerationTool,
+    )
+
+    settings = {"api_key": "r8_shared", "base_url": "https://replicate.example.test"}
+    llm = Replicate(model="meta/meta-llama-3-8b-instruct", **settings)
+    chat = ChatReplicate(model="openai/gpt-5-nano", **settings)
+    again = Replicate(model="replicate/dolly-v2-12b:abc", **settings)
+    assert llm._api is again._api
+    assert llm._api is chat._api
+    assert llm._api.client is chat._api.client
+
+    # Any setting the client is built from gives another one.
+    assert Replicate(model="meta/x", timeout=5, **settings)._api is not llm._api
+    assert Replicate(model="meta/x", api_key="r8_other")._api is not llm._api
+    # The image tool's sync mode is off by default: another wrapper.
+    assert ReplicateImageGenerationTool(**settings)._api is not llm._api
+    # Explicit client arguments (e.g. a transport) always get their own client.
+    own = Replicate(model="meta/x", client_kwargs={"headers": {"X": "1"}}, **settings)
+    assert own._api is not llm._api
