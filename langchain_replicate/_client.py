@@ -202,6 +202,20 @@ def _poll_delays() -> Iterator[float]:
         delay = min(delay * _POLL_FACTOR, _POLL_MAX)
 
 
+def _poll_sleeps(
+    deadline: Deadline, prediction_id: str, timeout: float | None
+) -> Iterator[float]:
+    """How long to sleep before each next poll (backoff, cut at the deadline).
+
+    Raises:
+        ReplicateTimeoutError: When a poll is due after the deadline.
+    """
+    for delay in _poll_delays():
+        if deadline.expired():
+            raise _timeout_error(prediction_id, timeout)
+        yield min(delay, deadline.remaining() or delay)
+
+
 def _create_retry_delay(
     error: ReplicateAPIError | httpx.HTTPError,
     attempt: int,
@@ -796,14 +810,13 @@ class ReplicateAPI:
         """Texts from polling with backoff until the prediction ends or stops."""
         if state.finder.stopped:
             return
-        for delay in _poll_delays():
+        sleeps = _poll_sleeps(deadline, state.prediction_id, self.timeout)
+        while True:
             if text := state.on_poll(self.get(state.prediction_id, deadline)):
                 yield text
             if state.finished:
                 return
-            if deadline.expired():
-                raise _timeout_error(state.prediction_id, self.timeout)
-            time.sleep(min(delay, deadline.remaining() or delay))
+            time.sleep(next(sleeps))
 
     def _events(self, url: str, deadline: Deadline) -> Iterator[ServerSentEvent]:
         action = "read the prediction's stream"
@@ -871,12 +884,9 @@ class ReplicateAPI:
         try:
             yield prediction
             ended = _followed_to_end(prediction, from_sync_create=bool(self.wait))
-            delays = _poll_delays()
+            sleeps = _poll_sleeps(deadline, prediction["id"], self.timeout)
             while not ended:
-                if deadline.expired():
-                    raise _timeout_error(prediction["id"], self.timeout)
-                delay = next(delays)
-                time.sleep(min(delay, deadline.remaining() or delay))
+                time.sleep(next(sleeps))
                 prediction = self.get(prediction["id"], deadline)
                 yield prediction
                 ended = _followed_to_end(prediction, from_sync_create=False)
@@ -1159,14 +1169,13 @@ class ReplicateAPI:
         """Async `_poll_texts`."""
         if state.finder.stopped:
             return
-        for delay in _poll_delays():
+        sleeps = _poll_sleeps(deadline, state.prediction_id, self.timeout)
+        while True:
             if text := state.on_poll(await self.aget(state.prediction_id, deadline)):
                 yield text
             if state.finished:
                 return
-            if deadline.expired():
-                raise _timeout_error(state.prediction_id, self.timeout)
-            await asyncio.sleep(min(delay, deadline.remaining() or delay))
+            await asyncio.sleep(next(sleeps))
 
     async def _aevents(
         self, url: str, deadline: Deadline
@@ -1227,12 +1236,9 @@ class ReplicateAPI:
         try:
             yield prediction
             ended = _followed_to_end(prediction, from_sync_create=bool(self.wait))
-            delays = _poll_delays()
+            sleeps = _poll_sleeps(deadline, prediction["id"], self.timeout)
             while not ended:
-                if deadline.expired():
-                    raise _timeout_error(prediction["id"], self.timeout)
-                delay = next(delays)
-                await asyncio.sleep(min(delay, deadline.remaining() or delay))
+                await asyncio.sleep(next(sleeps))
                 prediction = await self.aget(prediction["id"], deadline)
                 yield prediction
                 ended = _followed_to_end(prediction, from_sync_create=False)
