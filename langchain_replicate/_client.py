@@ -42,6 +42,7 @@ import math
 import threading
 import time
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -387,9 +388,22 @@ def _followed_to_end(prediction: Mapping[str, Any], *, from_sync_create: bool) -
     return prediction.get("status") in _TERMINAL
 
 
-def _part_path(path: Path) -> Path:
-    """Where a download is written until it is complete."""
-    return path.with_name(f"{path.name}.part")
+@contextmanager
+def _saving(path: Path, action: str) -> Iterator[Path]:
+    """Write to `<path>.part`, renamed to `path` only when the block succeeds.
+
+    An interrupted or failed download never leaves a truncated file under the
+    real name; transport errors become ours.
+    """
+    part = path.with_name(f"{path.name}.part")
+    try:
+        yield part
+        part.replace(path)
+    except BaseException as e:
+        part.unlink(missing_ok=True)
+        if isinstance(e, httpx.HTTPError):
+            raise error_from_transport(e, action) from e
+        raise
 
 
 def _same_origin(url: str, base_url: str) -> bool:
@@ -918,10 +932,9 @@ class ReplicateAPI:
         Raises:
             ReplicateAPIError: If the file cannot be fetched.
         """
-        part = _part_path(path)
         action = f"download {url[:100]}"
         size = 0
-        try:
+        with _saving(path, action) as part:
             if is_data_uri(url):
                 size = part.write_bytes(decode_data_uri(url))
             else:
@@ -935,13 +948,6 @@ class ReplicateAPI:
                             size += file.write(chunk)
                 finally:
                     response.close()
-            part.replace(path)
-        except httpx.HTTPError as e:
-            part.unlink(missing_ok=True)
-            raise error_from_transport(e, action) from e
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
         return size
 
     # -- async (the same steps; only the I/O differs) ----------------------------------
@@ -1253,10 +1259,9 @@ class ReplicateAPI:
 
     async def adownload(self, url: str, path: Path) -> int:
         """Async `download` (file writes run in a thread)."""
-        part = _part_path(path)
         action = f"download {url[:100]}"
         size = 0
-        try:
+        with _saving(path, action) as part:
             if is_data_uri(url):
                 size = await asyncio.to_thread(part.write_bytes, decode_data_uri(url))
             else:
@@ -1274,13 +1279,6 @@ class ReplicateAPI:
                         await asyncio.to_thread(file.close)
                 finally:
                     await response.aclose()
-            await asyncio.to_thread(part.replace, path)
-        except httpx.HTTPError as e:
-            part.unlink(missing_ok=True)
-            raise error_from_transport(e, action) from e
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
         return size
 
 
