@@ -18,6 +18,7 @@ from replicate.helpers import FileOutput
 
 from langchain_replicate import (
     ReplicateAuthenticationError,
+    ReplicateConnectionError,
     ReplicateImageGenerationTool,
     ReplicateImageInput,
     ReplicateImageResult,
@@ -27,6 +28,7 @@ from langchain_replicate.testing.models import FLUX_SCHNELL
 from tests.unit_tests.fake_replicate import TOKEN, FakeReplicate
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
     from pathlib import Path
     from uuid import UUID
 
@@ -43,6 +45,20 @@ def hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+class _BrokenBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body cut off after its first bytes."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b"\x89PNG partial"
+        msg = "connection lost"
+        raise httpx.ReadError(msg)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b"\x89PNG partial"
+        msg = "connection lost"
+        raise httpx.ReadError(msg)
+
+
 @dataclass
 class FakeImages(FakeReplicate):
     """The scripted API as an image model: tqdm logs that grow per poll, files."""
@@ -51,6 +67,8 @@ class FakeImages(FakeReplicate):
     files: dict[str, bytes] = field(
         default_factory=lambda: {"/xezq/abc123/out-0.png": PNG}
     )
+    broken: set[str] = field(default_factory=set)
+    """File paths whose download breaks after the first bytes."""
 
     def __post_init__(self) -> None:
         self.tokens = []
@@ -71,6 +89,8 @@ class FakeImages(FakeReplicate):
 
     def _route(self, request: httpx.Request) -> httpx.Response:
         if request.url.host == "replicate.delivery":
+            if request.url.path in self.broken:
+                return httpx.Response(200, stream=_BrokenBody())
             data = self.files.get(request.url.path)
             if data is None:
                 return httpx.Response(404)
@@ -374,6 +394,18 @@ async def test_a_failed_prediction_is_a_tool_exception_with_the_models_error(
 
 
 # -- files -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_broken_download_leaves_no_file_behind(
+    fake: FakeImages, mode: str, tmp_path: Path
+) -> None:
+    fake.broken.add("/xezq/abc123/out-0.png")
+    save_dir = tmp_path / "images"
+    tool = make_tool(fake, use_async=mode == "async", save_dir=save_dir)
+    with pytest.raises(ReplicateConnectionError, match="download"):
+        await call(tool, mode, {"prompt": "socks"})
+    assert list(save_dir.iterdir()) == []  # neither the file nor its .part
 
 
 @pytest.mark.parametrize("mode", MODES)
