@@ -13,12 +13,12 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from langchain_replicate.testing._reference import ReferenceModel
+
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from langchain_replicate.testing._reference import Predict
-
-from langchain_replicate.testing._reference import ReferenceModel
 
 _NO_DEFAULT: Any = object()
 
@@ -40,6 +40,7 @@ class In:
     required: bool = False
 
     def schema(self, order: int) -> dict[str, Any]:
+        """This input's property in the `Input` schema, at position `order`."""
         prop: dict[str, Any]
         if self.choices:
             prop = {"allOf": [{"$ref": f"#/components/schemas/{self.name}"}]}
@@ -60,6 +61,7 @@ class In:
 
 
 def _input_schema(inputs: Sequence[In]) -> dict[str, Any]:
+    """The `Input` schema: the rows in order, those without a default `required`."""
     schema: dict[str, Any] = {"type": "object", "title": "Input"}
     required = [row.name for row in inputs if row.required]
     if required:
@@ -69,6 +71,7 @@ def _input_schema(inputs: Sequence[In]) -> dict[str, Any]:
 
 
 def _enum_schemas(inputs: Sequence[In]) -> dict[str, Any]:
+    """The enum component schemas the rows with `choices` refer to."""
     return {
         row.name: {
             "title": row.name,

@@ -46,6 +46,14 @@ _TEMPERATURE = (
     "Adjusts randomness of outputs, greater than 1 is random and 0 is deterministic, "
     "0.75 is a good starting value."
 )
+_SAMPLE_TOP_P = (
+    "When decoding text, samples from the top p percentage of most likely tokens; "
+    "lower to ignore less likely tokens"
+)
+_SAMPLE_TOP_K = (
+    "When decoding text, samples from the top k most likely tokens; lower to ignore "
+    "less likely tokens"
+)
 _MAX_WORDS = "Maximum number of tokens to generate. A word is generally 2-3 tokens"
 _MESSAGES = (
     'A JSON string representing a list of messages. For example: [{"role": "user", '
@@ -139,10 +147,7 @@ LLAMA_2_CHAT = reference_model(
             "top_p",
             "number",
             0.9,
-            (
-                "When decoding text, samples from the top p percentage of most likely "
-                "tokens; lower to ignore less likely tokens"
-            ),
+            _SAMPLE_TOP_P,
             minimum=0,
             maximum=1,
         ),
@@ -150,10 +155,7 @@ LLAMA_2_CHAT = reference_model(
             "top_k",
             "integer",
             50,
-            (
-                "When decoding text, samples from the top k most likely tokens; lower "
-                "to ignore less likely tokens"
-            ),
+            _SAMPLE_TOP_K,
             minimum=0,
         ),
         In("stop_sequences", description=_STOP),
@@ -195,10 +197,7 @@ DOLLY = reference_model(
             "top_p",
             "number",
             1,
-            (
-                "When decoding text, samples from the top p percentage of most likely "
-                "tokens; lower to ignore less likely tokens"
-            ),
+            _SAMPLE_TOP_P,
             minimum=0.01,
             maximum=1,
         ),
@@ -206,10 +205,7 @@ DOLLY = reference_model(
             "top_k",
             "integer",
             50,
-            (
-                "When decoding text, samples from the top k most likely tokens; lower "
-                "to ignore less likely tokens"
-            ),
+            _SAMPLE_TOP_K,
             minimum=1,
         ),
         In(
@@ -313,10 +309,7 @@ LLAVA = reference_model(
             "top_p",
             "number",
             1.0,
-            (
-                "When decoding text, samples from the top p percentage of most likely "
-                "tokens; lower to ignore less likely tokens"
-            ),
+            _SAMPLE_TOP_P,
             minimum=0,
             maximum=1,
         ),
