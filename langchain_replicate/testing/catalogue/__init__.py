@@ -13,9 +13,11 @@ against. The catalogue is data only, one module per family:
 
 Adding a reference model:
 
-1. Write its predictor (an async generator taking a `PredictionContext`, see
-   `testing._reference`) in a behaviour module, or reuse one (e.g.
-   `language_model(max_key="max_tokens")`).
+1. Reuse a predictor (e.g. `language_model(max_key="max_tokens")` from
+   `testing._language`) or write one: an async generator taking a
+   `PredictionContext` (see `testing._reference`) that yields `str` tokens or
+   `GeneratedFile`s, in the behaviour module of its kind (a new kind, e.g.
+   embeddings, gets its own `testing/_<kind>.py`).
 2. In its family module, declare it as a table:
    `NEW = reference_model("owner/name", [In("prompt", required=True), ...],
    TEXT_ITERATOR, predict, version=..., description=...)` (the DSL is in
