@@ -1,9 +1,9 @@
-"""The chat-completions reference models: IBM Granite 4.0 H Small and Granite 4.1 8B.
+"""What the chat-completions reference models do (IBM Granite 4.0 / 4.1).
 
-They copy the input schema of Replicate's vLLM-based predictor (`prompt`,
-`messages`, `tools`, `tool_choice`, `response_format`, `documents`,
-`chat_template_kwargs`, sampling, `stop`, `stream`; the declared output is a
-text iterator) and answer as it does:
+Their schemas (data) are in `catalogue.granite`: Replicate's vLLM-based
+predictor's inputs (`prompt`, `messages`, `tools`, `tool_choice`,
+`response_format`, `documents`, `chat_template_kwargs`, sampling, `stop`,
+`stream`; the declared output is a text iterator). They answer as it does:
 
 * with `prompt` (no `messages`): plain text tokens, the server's usual
   deterministic reply (`_text.reply_tokens`);
@@ -59,14 +59,8 @@ import re
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_replicate.testing._model import (
-    Output,
-    Predict,
-    PredictionContext,
-    ReferenceModel,
-)
 from langchain_replicate.testing._text import (
     count_tokens,
     derive_seed,
@@ -83,136 +77,14 @@ from langchain_replicate.testing._tool_rules import (
     tool_parameters,
 )
 
-__all__ = ["GRANITE_4_0_H_SMALL", "GRANITE_4_1_8B", "GRANITE_MODELS"]
+if TYPE_CHECKING:
+    from langchain_replicate.testing._reference import (
+        Output,
+        Predict,
+        PredictionContext,
+    )
 
-_TEXT_ITERATOR = {
-    "type": "array",
-    "items": {"type": "string"},
-    "title": "Output",
-    "x-cog-array-type": "iterator",
-    "x-cog-array-display": "concatenate",
-}
-
-
-_NULLABLE: dict[str, Any] = {"nullable": True}
-_OBJECTS: dict[str, Any] = {"items": {"type": "object"}}
-_INPUT_ROWS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
-    ("prompt", "string", "User prompt to send to the model.", _NULLABLE),
-    (
-        "system_prompt",
-        "string",
-        "System prompt to send to the model. The chat template provides a default.",
-        _NULLABLE,
-    ),
-    (
-        "messages",
-        "array",
-        (
-            "A list of messages in OpenAI format. When given, the output is "
-            "chat-completion JSON, and prompt and system_prompt are ignored."
-        ),
-        _OBJECTS,
-    ),
-    (
-        "tools",
-        "array",
-        "OpenAI-format tool definitions the model may call.",
-        {**_OBJECTS, "default": []},
-    ),
-    (
-        "tool_choice",
-        "string",
-        "'none', 'auto', 'required', or a JSON string naming a function.",
-        _NULLABLE,
-    ),
-    (
-        "response_format",
-        "object",
-        "OpenAI response format: text, json_object or json_schema.",
-        _NULLABLE,
-    ),
-    (
-        "documents",
-        "array",
-        "Documents for retrieval-augmented generation: {text, doc_id?, title?}.",
-        {**_OBJECTS, "default": []},
-    ),
-    (
-        "chat_template_kwargs",
-        "object",
-        "Extra variables for the chat template (e.g. thinking).",
-        {"default": {}},
-    ),
-    (
-        "chat_template",
-        "string",
-        "A Jinja chat template to use instead of the model's.",
-        _NULLABLE,
-    ),
-    (
-        "add_generation_prompt",
-        "boolean",
-        "Add the generation prompt of the chat template.",
-        {"default": True},
-    ),
-    (
-        "max_tokens",
-        "integer",
-        "Deprecated: use max_completion_tokens.",
-        {"default": 512},
-    ),
-    (
-        "max_completion_tokens",
-        "integer",
-        "The maximum number of tokens the model should generate as output.",
-        _NULLABLE,
-    ),
-    (
-        "min_tokens",
-        "integer",
-        "The minimum number of tokens the model should generate as output.",
-        {"default": 0},
-    ),
-    (
-        "temperature",
-        "number",
-        "Modulates the next token probabilities.",
-        {"default": 0.6},
-    ),
-    ("top_p", "number", "A probability threshold for the output.", {"default": 0.9}),
-    ("top_k", "integer", "How many top tokens to consider.", {"default": 50}),
-    ("presence_penalty", "number", "Presence penalty.", {"default": 0}),
-    ("frequency_penalty", "number", "Frequency penalty.", {"default": 0}),
-    ("repetition_penalty", "number", "Repetition penalty.", {"default": 1}),
-    ("seed", "integer", "Random seed. Leave unspecified to randomize.", _NULLABLE),
-    (
-        "stop",
-        "array",
-        "A list of sequences to stop generation at.",
-        {"items": {"type": "string"}, "default": []},
-    ),
-    (
-        "stream",
-        "boolean",
-        "With messages: one chat-completion chunk per output item.",
-        {"default": False},
-    ),
-)
-
-
-def _inputs(*, messages_default: list[Any] | None) -> dict[str, Any]:
-    """The predictor's `Input` schema, as cog renders it."""
-    properties: dict[str, Any] = {}
-    for order, (name, kind, description, extra) in enumerate(_INPUT_ROWS):
-        prop = {"type": kind, "title": name.replace("_", " ").title(), **extra}
-        if name == "messages" and messages_default is None:
-            prop["nullable"] = True  # `list | None = None`: cog writes no default
-        elif name == "messages":
-            prop["default"] = messages_default
-        prop["description"] = description
-        prop["x-order"] = order
-        properties[name] = prop
-    return {"type": "object", "title": "Input", "properties": properties}
+__all__ = ["CompletionStyle", "chat_completions_model"]
 
 
 class _VLLMError(Exception):
@@ -230,33 +102,21 @@ class _VLLMError(Exception):
 
 
 @dataclass(frozen=True)
-class _Style:
-    """How one version writes its output and metrics."""
+class CompletionStyle:
+    """How one predictor version writes its output and metrics."""
 
     model: str
+    """`owner/name`, written as the completion's `model`."""
     write_nulls: bool
+    """Write nulls and empty lists (4.1) rather than omit them (4.0)."""
     usage_chunk: bool
+    """End a stream with a usage-only chunk (`choices: []`)."""
     input_metric: str
+    """Metric name of the prompt tokens."""
     output_metric: str
+    """Metric name of the completion tokens."""
     metrics_when_streamed: bool
-
-
-_V40 = _Style(
-    "ibm-granite/granite-4.0-h-small",
-    write_nulls=False,
-    usage_chunk=True,
-    input_metric="input_token_count",
-    output_metric="output_token_count",
-    metrics_when_streamed=True,
-)
-_V41 = _Style(
-    "ibm-granite/granite-4.1-8b",
-    write_nulls=True,
-    usage_chunk=False,
-    input_metric="token_input_count",
-    output_metric="token_output_count",
-    metrics_when_streamed=False,
-)
+    """Record token metrics for streamed predictions too."""
 
 
 # --- reading the request -------------------------------------------------------
@@ -431,7 +291,7 @@ def _reply(values: Mapping[str, Any]) -> _Reply:
 
 @dataclass(frozen=True)
 class _Writer:
-    style: _Style
+    style: CompletionStyle
     completion_id: str
     created: int
 
@@ -534,7 +394,9 @@ async def _paced(ctx: PredictionContext, items: Sequence[str]) -> AsyncIterator[
         yield item
 
 
-def _predictor(style: _Style) -> Predict:
+def chat_completions_model(style: CompletionStyle) -> Predict:
+    """The predictor of a chat-completions model (see the module docstring)."""
+
     async def predict(ctx: PredictionContext) -> AsyncIterator[Output]:
         values = ctx.input
         if not values.get("messages"):
@@ -575,50 +437,3 @@ def _predictor(style: _Style) -> Predict:
         yield writer.response(reply, usage)
 
     return predict
-
-
-def _granite(
-    style: _Style,
-    *,
-    messages_default: list[Any] | None,
-    description: str,
-    created_at: str,
-) -> ReferenceModel:
-    owner, name = style.model.split("/")
-    return ReferenceModel(
-        owner=owner,
-        name=name,
-        version=hashlib.sha256(style.model.encode()).hexdigest(),
-        description=description,
-        input_schema=_inputs(messages_default=messages_default),
-        output_schema=dict(_TEXT_ITERATOR),
-        predict=_predictor(style),
-        official=True,
-        cog_version="0.16.8",
-        created_at=created_at,
-        run_count=150_000,
-        counts_tokens=False,
-    )
-
-
-GRANITE_4_0_H_SMALL = _granite(
-    _V40,
-    messages_default=[],
-    description=(
-        "Granite-4.0-H-Small is a 32B parameter long-context instruct model "
-        "(reference: chat completions, tool calling, structured output)"
-    ),
-    created_at="2025-10-02T14:00:00.000000Z",
-)
-GRANITE_4_1_8B = _granite(
-    _V41,
-    messages_default=None,
-    description=(
-        "Granite-4.1-8B instruct model (reference: chat completions with every "
-        "field written, no streamed usage, token_* metrics)"
-    ),
-    created_at="2026-04-20T14:00:00.000000Z",
-)
-
-GRANITE_MODELS: tuple[ReferenceModel, ...] = (GRANITE_4_0_H_SMALL, GRANITE_4_1_8B)
-"""The chat-completions reference models, for the server's catalogue."""
