@@ -43,7 +43,9 @@ which tool, which arguments, JSON instances), plus:
 5. `documents`: the text reply cites the first document (its title, else its
    id, and its text);
 6. text replies honour `max_completion_tokens` (else `max_tokens`),
-   `min_tokens` and `stop`; JSON content and tool calls are never cut.
+   `min_tokens` and `stop` (the sequence that ended the text is the choice's
+   `stop_reason`, as vLLM reports it); JSON content and tool calls are never
+   cut.
 
 Usage counts the words and marks of every message (and the tools' JSON) as
 prompt tokens, and the content tokens (or the arguments' tokens) as
@@ -200,6 +202,8 @@ class _Reply:
     calls: tuple[_Call, ...]
     finish_reason: str
     completion_tokens: int
+    stop_reason: str | None = None
+    """The stop sequence that ended the text, as vLLM reports it."""
 
 
 def _split_json(text: str) -> list[str]:
@@ -207,23 +211,32 @@ def _split_json(text: str) -> list[str]:
     return re.findall(r"\S+\s*|\s+", text) or [text]
 
 
+def _max_tokens(values: Mapping[str, Any]) -> int:
+    max_tokens = values.get("max_completion_tokens")
+    return max_tokens if isinstance(max_tokens, int) else int(values["max_tokens"])
+
+
 def _text_reply(
     values: Mapping[str, Any], question: str, facts: list[str]
-) -> list[str]:
+) -> tuple[list[str], str | None]:
+    """The text tokens, and the stop sequence that ended them (if one did)."""
     rng = random.Random(_seed(values))  # noqa: S311 - reproducible text
-    max_tokens = values.get("max_completion_tokens")
-    if not isinstance(max_tokens, int):
-        max_tokens = int(values["max_tokens"])
+    max_tokens = _max_tokens(values)
     min_tokens = max(int(values.get("min_tokens") or 0), 0)
-    tokens = reply_tokens(question, rng, facts=facts, min_tokens=min_tokens)
-    return list(
+    tokens = list(reply_tokens(question, rng, facts=facts, min_tokens=min_tokens))
+    stops = [s for s in values.get("stop") or [] if s]
+    whole = "".join(limit_tokens(tokens, max_tokens=max_tokens, min_tokens=min_tokens))
+    cut = list(
         limit_tokens(
             tokens,
             max_tokens=max_tokens,
             min_tokens=min_tokens,
-            stop_sequences=[s for s in values.get("stop") or [] if s],
+            stop_sequences=stops,
         )
     )
+    rest = whole[len("".join(cut)) :]
+    hit = next((s for s in stops if rest.startswith(s)), None) if rest else None
+    return cut, hit
 
 
 def _seed(values: Mapping[str, Any]) -> int:
@@ -279,10 +292,10 @@ def _reply(values: Mapping[str, Any]) -> _Reply:
     elif kind == "json_object":
         content = _split_json(json.dumps(json_object_for(text), ensure_ascii=False))
     else:
-        content = _text_reply(values, text, _facts(values, results))
-        max_tokens = values.get("max_completion_tokens") or values["max_tokens"]
-        reason = "length" if len(content) >= int(max_tokens) else "stop"
-        return _Reply(content, (), reason, len(content))
+        content, stopped_by = _text_reply(values, text, _facts(values, results))
+        full = len(content) >= _max_tokens(values) and stopped_by is None
+        reason = "length" if full else "stop"
+        return _Reply(content, (), reason, len(content), stopped_by)
     return _Reply(content, (), "stop", len(content))
 
 
@@ -340,11 +353,16 @@ class _Writer:
             "message": message,
             "logprobs": None,
             "finish_reason": reply.finish_reason,
-            "stop_reason": None,
+            "stop_reason": reply.stop_reason,
         }
         return self._envelope("chat.completion", [choice], usage)
 
-    def chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> str:
+    def chunk(
+        self,
+        delta: dict[str, Any],
+        finish_reason: str | None = None,
+        stop_reason: str | None = None,
+    ) -> str:
         full: dict[str, Any] = {
             "role": None,
             "content": None,
@@ -357,6 +375,7 @@ class _Writer:
             "delta": full,
             "logprobs": None,
             "finish_reason": finish_reason,
+            "stop_reason": stop_reason,
         }
         return self._envelope("chat.completion.chunk", [choice], None)
 
@@ -380,7 +399,7 @@ class _Writer:
                 )
                 for piece in _split_json(call.arguments)
             ]
-        items.append(self.chunk({}, reply.finish_reason))
+        items.append(self.chunk({}, reply.finish_reason, reply.stop_reason))
         if self.style.usage_chunk:
             items.append(self.usage_chunk(usage))
         return items
@@ -401,7 +420,7 @@ def chat_completions_model(style: CompletionStyle) -> Predict:
         values = ctx.input
         if not values.get("messages"):
             prompt = str(values.get("prompt") or "")
-            tokens = _text_reply(values, prompt, _facts(values, []))
+            tokens, _ = _text_reply(values, prompt, _facts(values, []))
             ctx.metrics[style.input_metric] = count_tokens(
                 f"{values.get('system_prompt') or ''} {prompt}"
             )
