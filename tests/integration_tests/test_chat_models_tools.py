@@ -218,6 +218,14 @@ async def test_documents_and_chat_template_kwargs_reach_the_model(
     sent = prediction_input(client, result)
     assert sent["documents"] == documents
     assert sent["chat_template_kwargs"] == {"thinking": False}
+    # Both are chat-template variables: documents may come either way.
+    via_template = await invoke(
+        chat(replicate_server, GRANITE_40, max_tokens=120),
+        mode,
+        "Who joined?",
+        chat_template_kwargs={"documents": documents},
+    )
+    assert 'According to document "Court"' in via_template.text
 
 
 @pytest.mark.parametrize("mode", MODES)
