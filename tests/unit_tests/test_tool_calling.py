@@ -32,6 +32,7 @@ from langchain_replicate._models import parse_model_ref
 from langchain_replicate._profiles import model_profile
 from langchain_replicate._tool_calling import (
     RawToolCall,
+    ai_chunk,
     convert_tools,
     final_message,
     normalize_tool_choice,
@@ -439,6 +440,16 @@ def test_final_message_parses_streamed_arguments_strictly() -> None:
     message = final_message(chunk, make_id=lambda i: f"call_{i}")
     assert message.tool_calls == []  # ...but a finished message is strict
     assert message.invalid_tool_calls[0]["id"] == "call_0"
+
+
+def test_ai_chunks_from_raw_calls_sum_into_one_call() -> None:
+    first = ai_chunk("", [RawToolCall("f", "", "id1", index=0)])
+    rest = ai_chunk("ok", [RawToolCall("", '{"a": 2}', None, index=0)])
+    total = first + rest
+    assert total.content == "ok"
+    assert final_message(total).tool_calls == [
+        {"name": "f", "args": {"a": 2}, "id": "id1", "type": "tool_call"}
+    ]
 
 
 def test_parse_tool_calls_keeps_ids_and_rejects_non_objects() -> None:
