@@ -243,6 +243,11 @@ def test_the_family_is_recognised_by_messages_and_tools() -> None:
     assert not is_chat_completions(LLAMA)
 
 
+def test_max_tokens_goes_to_the_input_that_is_not_deprecated() -> None:
+    assert GRANITE.max_tokens_name() == "max_completion_tokens"
+    assert LLAMA.max_tokens_name() == "max_tokens"
+
+
 def test_chat_prompt_sends_tools_choice_format_stop_and_stream() -> None:
     request = ToolRequest.pop_from(
         {"tools": [get_weather], "tool_choice": "get_weather"}
