@@ -270,6 +270,18 @@ def test_chat_prompt_sends_tools_choice_format_stop_and_stream() -> None:
     assert prompt.inputs["tools"][0]["function"]["name"] == "get_weather"
 
 
+def test_no_tool_choice_is_sent_without_tools() -> None:
+    request = ToolRequest.pop_from({"tools": [], "tool_choice": "auto"})
+    prompt = chat_prompt(
+        [HumanMessage("hi")],
+        GRANITE,
+        model="ibm-granite/granite-4.0-h-small",
+        tool_request=request,
+    )
+    assert "tool_choice" not in prompt.inputs
+    assert "tools" not in prompt.inputs
+
+
 def test_tools_for_a_model_without_a_tools_input_fail_before_any_request() -> None:
     request = ToolRequest.pop_from({"tools": [get_weather]})
     with pytest.raises(ReplicateInputError, match="takes no `tools` input"):
