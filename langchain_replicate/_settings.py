@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from langchain_replicate._calls import PreparedCall
     from langchain_replicate._client import StreamPiece
-    from langchain_replicate._models import ModelRef
+    from langchain_replicate._model_ref import ModelRef
 
 ChunkT = TypeVar("ChunkT", GenerationChunk, ChatGenerationChunk)
 

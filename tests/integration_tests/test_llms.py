@@ -28,7 +28,7 @@ from langchain_replicate import (
     ReplicateServerError,
     ReplicateTimeoutError,
 )
-from langchain_replicate._client import _schemas
+from langchain_replicate._connection import schemas as _schemas
 from langchain_replicate.testing import ModelPace
 
 if TYPE_CHECKING:
