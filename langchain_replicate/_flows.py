@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -159,10 +160,12 @@ class Policy:
     """Seconds of `Prefer: wait` on a non-streaming create (`0`: none)."""
     timeout: float | None
     """Seconds a whole prediction may take (`None`: no limit)."""
+    clock: Callable[[], float] = time.monotonic
+    """The deadline's clock (tests pass a fake one)."""
 
     def deadline(self) -> Deadline:
         """A fresh deadline for one prediction."""
-        return Deadline.after(self.timeout)
+        return Deadline.after(self.timeout, self.clock)
 
 
 class Flow(Generic[T]):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -277,12 +276,10 @@ async def test_wait_expired_without_stream_polls_with_backoff(
     fake.stream_url = False
     fake.polls_before_done = 3
     llm = make_llm(fake, prompt_key="prompt")
-    started = time.monotonic()
     assert await invoke(llm, mode, "Hi") == "Hello world!"
-    elapsed = time.monotonic() - started
     assert fake.paths("GET") == ["/v1/predictions/pred1"] * 4
-    # Backoff 0.2 + 0.3 + 0.45 s between the four polls.
-    assert 0.9 < elapsed < 3
+    # The backoff between the polls (0.2, 0.3, 0.45 s) is checked on a fake clock:
+    # test_core_flows.py::test_run_polls_with_backoff_when_the_wait_ran_out.
 
 
 async def test_deadline_cancels_a_prediction_that_runs_too_long(
@@ -292,10 +289,10 @@ async def test_deadline_cancels_a_prediction_that_runs_too_long(
     fake.stream_url = False
     fake.polls_before_done = 10_000
     llm = make_llm(fake, prompt_key="prompt", timeout=0.5)
-    started = time.monotonic()
+    # When it gives up is checked on a fake clock: test_core_flows.py::
+    # test_run_past_its_deadline_raises_and_leaves_the_prediction_to_cancel.
     with pytest.raises(ReplicateTimeoutError, match="pred1") as e:
         await invoke(llm, mode, "Hi")
-    assert time.monotonic() - started < 2
     assert isinstance(e.value, ModelTimeoutError)
     assert e.value.prediction_id == "pred1"
     assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
@@ -731,10 +728,10 @@ async def test_429_on_create_is_retried_honouring_retry_after(
         httpx.Response(429, headers={"retry-after": "0.2"}, json={"detail": "slow"}),
     ]
     llm = make_llm(fake, prompt_key="prompt", max_retries=2)
-    started = time.monotonic()
     assert await invoke(llm, mode, "Hi") == "Hello world!"
-    assert time.monotonic() - started >= 0.4
     assert len(fake.creates()) == 3
+    # The Retry-After sleeps (0.2 s, twice) are checked on a fake clock:
+    # test_core_flows.py::test_create_429s_are_retried_after_retry_after.
 
 
 async def test_5xx_on_create_is_not_retried(fake: FakeReplicate, mode: str) -> None:
@@ -799,9 +796,7 @@ async def test_batch_runs_concurrently_and_respects_max_concurrency(
 ) -> None:
     fake.delay = 0.2
     llm = make_llm(fake, prompt_key="prompt")
-    started = time.monotonic()
     assert llm.batch([f"p{i}" for i in range(20)]) == ["Hello world!"] * 20
-    assert time.monotonic() - started < 2
     assert fake.max_in_flight > 10
     fake.max_in_flight = 0
     llm.batch([f"p{i}" for i in range(6)], config={"max_concurrency": 2})
@@ -813,10 +808,8 @@ async def test_abatch_runs_concurrently_and_respects_max_concurrency(
 ) -> None:
     fake.delay = 0.2
     llm = make_llm(fake, prompt_key="prompt", use_async=True)
-    started = time.monotonic()
     results = await llm.abatch([f"p{i}" for i in range(100)])
     assert results == ["Hello world!"] * 100
-    assert time.monotonic() - started < 2
     assert fake.max_in_flight > 50
     fake.max_in_flight = 0
     await llm.abatch([f"p{i}" for i in range(6)], config={"max_concurrency": 3})

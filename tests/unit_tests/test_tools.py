@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -346,10 +345,10 @@ async def test_a_cancelled_task_cancels_the_prediction(fake: FakeImages) -> None
 async def test_the_deadline_cancels_the_prediction(fake: FakeImages, mode: str) -> None:
     fake.polls_before_done = 10_000
     tool = make_tool(fake, use_async=mode == "async", timeout=0.5)
-    started = time.monotonic()
+    # When the deadline cuts the polls is checked on a fake clock (follow runs the
+    # same poll schedule): test_core_protocol.py::test_poll_sleeps_backoff_is_cut...
     with pytest.raises(ToolException, match="did not finish within timeout"):
         await invoke(tool, mode, "socks")
-    assert time.monotonic() - started < 2
     assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
 
 
