@@ -20,7 +20,7 @@ import itertools
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import httpx
 
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
     from langchain_replicate._calls import CallPlan, PreparedCall
     from langchain_replicate._chat_inputs import ChatPrompt
+    from langchain_replicate._messages import ImageUpload
     from langchain_replicate._model_ref import ModelRef
 
 logger = logging.getLogger(__name__)
@@ -58,82 +59,69 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # -- effects: what a flow asks its driver to do ---------------------------------------
+#
+# effect                        the driver                          sends back
+# Emit(value)                   yields `value` to the caller        -
+# SendCreate(request)           sends a prediction create           the httpx.Response
+# Get(prediction_id, deadline)  fetches a prediction                its JSON
+# GetJSON(path, action)         GETs an API path (schemas)          its JSON
+# Sleep(seconds)                waits                               -
+# Cancel(prediction_id)         cancels (best effort)               its JSON, or None
+# Schema(ref)                   looks the input schema up (cached)  it, or None
+# Upload(image)                 uploads to the files API            the file's URL
+# OpenEvents(url, deadline)     opens the SSE stream (Flow.events)  -
+# NextEvent()                   reads the stream's next event       it; None at the end
+# CloseEvents()                 closes the stream (also on exit)    -
+#
+# An effect that fails is thrown into the flow, which may catch it (a create's
+# 429, a broken stream) or let it end the call.
 
 
-@dataclass(frozen=True)
-class Emit:
-    """Hand `value` to the caller (a stream piece, a prediction, a result)."""
-
+class Emit(NamedTuple):
     value: Any
 
 
-@dataclass(frozen=True)
-class SendCreate:
-    """Send a prediction create; reply: the `httpx.Response`."""
-
+class SendCreate(NamedTuple):
     request: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Get:
-    """Fetch a prediction; reply: its JSON."""
-
+class Get(NamedTuple):
     prediction_id: str
     deadline: Deadline
 
 
-@dataclass(frozen=True)
-class GetJSON:
-    """`GET` an API path; reply: its JSON."""
-
+class GetJSON(NamedTuple):
     path: str
     action: str
 
 
-@dataclass(frozen=True)
-class Sleep:
-    """Wait; reply: `None`."""
-
+class Sleep(NamedTuple):
     seconds: float
 
 
-@dataclass(frozen=True)
-class Cancel:
-    """Cancel a prediction (best effort); reply: its JSON, or `None`."""
-
+class Cancel(NamedTuple):
     prediction_id: str
 
 
-@dataclass(frozen=True)
-class Schema:
-    """Look a model's input schema up (cached); reply: it, or `None`."""
-
+class Schema(NamedTuple):
     ref: ModelRef
 
 
-@dataclass(frozen=True)
-class Upload:
-    """Upload an image to the files API; reply: its URL."""
-
-    image: Any
+class Upload(NamedTuple):
+    image: ImageUpload
 
 
-@dataclass(frozen=True)
-class OpenEvents:
-    """Open a prediction's SSE stream (the driver keeps it in `Flow.events`)."""
-
+class OpenEvents(NamedTuple):
     url: str
     deadline: Deadline
 
 
-@dataclass(frozen=True)
-class NextEvent:
-    """Read the open stream's next event; reply: it, or `None` at its end."""
+class NextEvent(NamedTuple):
+    """No fields."""
 
 
-@dataclass(frozen=True)
-class CloseEvents:
-    """Close the open stream (the driver also does when the flow is left)."""
+class CloseEvents(NamedTuple):
+    """No fields."""
 
 
 Effect = (
