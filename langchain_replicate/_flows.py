@@ -263,6 +263,23 @@ def poll(
         yield Sleep(next(sleeps))
 
 
+def started(
+    flow: Flow[Any],
+    policy: Policy,
+    ref: ModelRef,
+    model_input: dict[str, Any],
+    *,
+    stream: bool,
+) -> Generator[Effect, Any, tuple[Prediction, Deadline]]:
+    """Create the call's prediction and mark it `unfinished` (see the module doc)."""
+    deadline = policy.deadline()
+    prediction = yield from create(
+        policy, ref, model_input, stream=stream, deadline=deadline
+    )
+    flow.unfinished = prediction["id"]
+    return prediction, deadline
+
+
 def run(
     flow: Flow[Prediction],
     policy: Policy,
@@ -275,18 +292,16 @@ def run(
 
     Emits the ended prediction (checked: raises if it failed or was canceled).
     """
-    deadline = policy.deadline()
-    prediction = yield from create(
-        policy, ref, model_input, stream=False, deadline=deadline
+    prediction, deadline = yield from started(
+        flow, policy, ref, model_input, stream=False
     )
     if not can_return(prediction, final=final):
-        flow.unfinished = prediction["id"]
         state = StreamState(None, prediction)
         if not has_final_output(prediction):
             yield from read_stream(policy, state, deadline, emit=False)
         yield from poll(policy, state, deadline, emit=False)
-        flow.unfinished = None
         prediction = state.prediction
+    flow.unfinished = None
     yield Emit(check_prediction(prediction))
 
 
@@ -299,11 +314,9 @@ def stream(
     stop: Sequence[str] | None,
 ) -> Generator[Effect, Any, None]:
     """Stream a prediction's text, stopping (and canceling) at a stop sequence."""
-    deadline = policy.deadline()
-    prediction = yield from create(
-        policy, ref, model_input, stream=True, deadline=deadline
+    prediction, deadline = yield from started(
+        flow, policy, ref, model_input, stream=True
     )
-    flow.unfinished = prediction["id"]
     state = StreamState(stop, prediction)
     yield from read_stream(policy, state, deadline, emit=True)
     yield from poll(policy, state, deadline, emit=True)
@@ -326,11 +339,9 @@ def follow(
     create's answer may count as ended while `processing` (`has_final_output`);
     a polled one must be terminal, since a model may still add files.
     """
-    deadline = policy.deadline()
-    prediction = yield from create(
-        policy, ref, model_input, stream=False, deadline=deadline
+    prediction, deadline = yield from started(
+        flow, policy, ref, model_input, stream=False
     )
-    flow.unfinished = prediction["id"]
     yield Emit(prediction)
     over = has_final_output(prediction) if policy.wait else is_terminal(prediction)
     sleeps = poll_sleeps(deadline, prediction["id"], policy.timeout)
