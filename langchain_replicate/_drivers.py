@@ -82,43 +82,27 @@ class Driver:
 
     def _drive(self, flow: Flow[T]) -> Generator[T, None, None]:
         """Run a flow, yielding what it emits; cancel what it leaves unfinished."""
-        reply: Any = None
-        error: Exception | None = None
         try:
-            while (effect := flow.step(reply, error)) is not None:
-                reply, error = None, None
+            for effect in flow:
                 if isinstance(effect, _flows.Emit):
                     yield effect.value
-                    continue
-                try:
-                    reply = self._execute(flow, effect)
-                except Exception as e:  # noqa: BLE001 - thrown into the flow
-                    error = e
+                with flow.answering():
+                    flow.reply = self._execute(flow, effect)
         finally:
-            self._execute(flow, _flows.CloseEvents())
-            flow.close()
-            if flow.unfinished is not None:
-                self.cancel(flow.unfinished)
+            for effect in flow.final_effects():
+                self._execute(flow, effect)
 
     async def _adrive(self, flow: Flow[T]) -> AsyncGenerator[T, None]:
         """Async `_drive`."""
-        reply: Any = None
-        error: Exception | None = None
         try:
-            while (effect := flow.step(reply, error)) is not None:
-                reply, error = None, None
+            for effect in flow:
                 if isinstance(effect, _flows.Emit):
                     yield effect.value
-                    continue
-                try:
-                    reply = await self._aexecute(flow, effect)
-                except Exception as e:  # noqa: BLE001 - thrown into the flow
-                    error = e
+                with flow.answering():
+                    flow.reply = await self._aexecute(flow, effect)
         finally:
-            await self._aexecute(flow, _flows.CloseEvents())
-            flow.close()
-            if flow.unfinished is not None:
-                await self.acancel(flow.unfinished)
+            for effect in flow.final_effects():
+                await self._aexecute(flow, effect)
 
     def _execute(self, flow: Flow[Any], effect: _flows.Effect) -> Any:  # noqa: ANN401, C901, PLR0911 - a branch per effect
         match effect:

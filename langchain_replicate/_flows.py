@@ -4,7 +4,7 @@ A flow is a generator that *yields effects* (send this create, get that
 prediction, sleep, read the next SSE event, emit a value to the caller) and is
 *sent back* their results, or thrown their errors. It never does I/O itself.
 `ReplicateAPI` runs a flow with one of two short drivers (`_drive` / `_adrive`
-in `_client.py`), the only places where sync and async differ; this is the
+in `_drivers.py`), the only places where sync and async differ; this is the
 pattern of httpx's `Auth.auth_flow`.
 
 The drivers also keep the one rule about abandoned predictions: while a flow's
@@ -16,6 +16,7 @@ prediction has ended.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import time
@@ -47,7 +48,7 @@ from langchain_replicate.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Sequence
+    from collections.abc import Callable, Generator, Iterator, Sequence
 
     from langchain_replicate._calls import CallPlan, PreparedCall
     from langchain_replicate._chat_inputs import ChatPrompt
@@ -157,7 +158,13 @@ class Policy:
 
 
 class Flow(Generic[T]):
-    """One running flow: its steps, the prediction to cancel if it is left early."""
+    """One running flow: its steps, the prediction to cancel if it is left early.
+
+    A driver iterates the flow for its effects, executes each one
+    `with flow.answering(): flow.reply = ...` (an error is thrown into the flow
+    at its next step), and when it leaves (in any way) executes
+    `flow.final_effects()`.
+    """
 
     def __init__(self) -> None:
         """Empty; see `start`."""
@@ -165,6 +172,9 @@ class Flow(Generic[T]):
         """The id of a created prediction that has not ended yet."""
         self.events: Any = None
         """The open SSE event iterator (sync or async), owned by the driver."""
+        self.reply: Any = None
+        """The result of the effect just executed."""
+        self._error: Exception | None = None
         self._steps: Generator[Effect, Any, None] | None = None
 
     @classmethod
@@ -180,6 +190,12 @@ class Flow(Generic[T]):
         flow._steps = steps(flow, *args, **kwargs)
         return flow
 
+    def __iter__(self) -> Iterator[Effect]:
+        """The effects, each resumed with the last one's `reply` (or error)."""
+        while (effect := self.step(self.reply, self._error)) is not None:
+            self.reply, self._error = None, None
+            yield effect
+
     def step(self, reply: object, error: Exception | None) -> Effect | None:
         """Resume with the last result (or error); the next effect (`None`: done)."""
         assert self._steps is not None  # noqa: S101 - set by start
@@ -190,10 +206,20 @@ class Flow(Generic[T]):
         except StopIteration:
             return None
 
-    def close(self) -> None:
-        """Stop the steps where they are."""
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """Keep an effect's error to throw into the flow (not into the driver)."""
+        try:
+            yield
+        except Exception as e:  # noqa: BLE001 - the flow decides
+            self._error = e
+
+    def final_effects(self) -> list[Effect]:
+        """Stop the steps; what leaving needs: close the stream, cancel `unfinished`."""
         if self._steps is not None:
             self._steps.close()
+        cancel = [Cancel(self.unfinished)] if self.unfinished is not None else []
+        return [CloseEvents(), *cancel]
 
 
 # -- the flows -------------------------------------------------------------------------

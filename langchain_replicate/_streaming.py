@@ -1,6 +1,6 @@
 """Streamed text, pure: SSE decoding, what a stream has shown, stop sequences.
 
-The I/O (reading lines off `urls.stream`, polling) is in `_client.py`; the
+The I/O (reading lines off `urls.stream`, polling) is in `_drivers.py`; the
 order of steps in `_flows.py`. Here: `EventDecoder` turns lines into events,
 `StreamState` turns events and polled predictions into the text that may be
 emitted (holding back what could begin a stop sequence), and `StreamPiece` is

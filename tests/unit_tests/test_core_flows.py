@@ -81,19 +81,14 @@ class Script:
         return None
 
     def play(self, flow: Flow[Any]) -> list[Any]:
-        """Run the flow to its end (or error); the effects it asked for."""
-        reply: Any = None
-        error: Exception | None = None
-        while (effect := flow.step(reply, error)) is not None:
-            reply, error = None, None
+        """Run the flow to its end (or error) as the drivers do; the effects asked."""
+        for effect in flow:
             if isinstance(effect, _flows.Emit):
                 self.emitted.append(effect.value)
                 continue
             self.log.append(effect)
-            try:
-                reply = self.answer(effect)
-            except Exception as e:  # noqa: BLE001 - thrown into the flow, as drivers do
-                error = e
+            with flow.answering():
+                flow.reply = self.answer(effect)
         return self.log
 
     def kinds(self) -> list[str]:
@@ -155,7 +150,7 @@ def test_run_past_its_deadline_raises_and_leaves_the_prediction_to_cancel() -> N
     ]
     assert script.clock.now == pytest.approx(100.5)
     assert e.value.prediction_id == "p1"
-    assert flow.unfinished == "p1"
+    assert flow.final_effects() == [_flows.CloseEvents(), _flows.Cancel("p1")]
 
 
 def test_run_follows_the_stream_then_fetches_the_final_prediction() -> None:
@@ -284,8 +279,8 @@ def test_a_stream_left_early_leaves_its_prediction_to_cancel() -> None:
     while not isinstance(effect := flow.step(reply, None), _flows.Emit):
         reply = script.answer(effect)
     assert effect.value == StreamPiece("Hi")
-    flow.close()  # the caller stopped iterating
-    assert flow.unfinished == "p1"
+    # The caller stopped iterating: the driver runs what leaving needs.
+    assert flow.final_effects() == [_flows.CloseEvents(), _flows.Cancel("p1")]
 
 
 # -- follow ----------------------------------------------------------------------------
