@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -406,6 +407,47 @@ async def test_save_dir_streams_every_file_and_reports_the_paths(
     ]
     # Output files live on another host: the token is not sent there.
     assert [r.headers.get("authorization") for r in fake.deliveries()] == [None] * 2
+
+
+@dataclass
+class SlowDeliveries(FakeImages):
+    """Output files served slowly, counting how many are fetched at once."""
+
+    fetching: int = 0
+    most_at_once: int = 0
+
+    def _fetching(self, change: int) -> None:
+        with self._lock:
+            self.fetching += change
+            self.most_at_once = max(self.most_at_once, self.fetching)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host != "replicate.delivery":
+            return super().handle(request)
+        self._fetching(1)
+        time.sleep(0.05)
+        self._fetching(-1)
+        return super().handle(request)
+
+    async def ahandle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host != "replicate.delivery":
+            return await super().ahandle(request)
+        self._fetching(1)
+        await asyncio.sleep(0.05)
+        self._fetching(-1)
+        return await super().ahandle(request)
+
+
+async def test_files_are_downloaded_concurrently_in_both_modes(
+    mode: str, tmp_path: Path
+) -> None:
+    fake = SlowDeliveries()
+    fake.files = {f"/xezq/abc123/out-{i}.png": PNG for i in range(3)}
+    fake.output = [f"{DELIVERY}/out-{i}.png" for i in range(3)]
+    tool = make_tool(fake, use_async=mode == "async", save_dir=tmp_path)
+    message = await invoke(tool, mode, tool_call({"prompt": "socks"}))
+    assert [p.read_bytes() for p in message.artifact.paths] == [PNG] * 3
+    assert fake.most_at_once == 3
 
 
 async def test_a_missing_file_leaves_no_partial_file(
