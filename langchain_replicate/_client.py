@@ -10,9 +10,12 @@ What it does is decided elsewhere, once for sync and async alike:
 * `_connection.py`: clients (built and shared) and the schema cache.
 * `_files.py`: uploads and downloads.
 
-This module holds the thin I/O: the two drivers that execute a flow's effects
-(`_drive` / `_adrive`), the single requests (`get`, `cancel`, `upload_file`,
-...), and the public method pairs the model classes call.
+* `_drivers.py`: the I/O itself: the two drivers that execute a flow's
+  effects (`_drive` / `_adrive`) and the single requests (`get`, `cancel`,
+  `upload_file`, the SSE reader, ...). `ReplicateAPI` inherits them.
+
+This module holds the public method pairs the model classes call, each one
+flow run by either driver, and `from_settings` (clients shared per settings).
 
 Anything abandoned (consumer stops, an exception or `KeyboardInterrupt`,
 asyncio cancellation, the deadline) cancels the prediction on the server.
@@ -26,11 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from replicate.helpers import FileOutput
 
 from langchain_replicate import _files, _flows
@@ -75,12 +76,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_WAIT", "Prediction", "ReplicateAPI", "StreamPiece"]
 
-logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
-_CANCEL_TIMEOUT = 10.0
-_GET_TIMEOUT = httpx.Timeout(10.0, read=30.0, pool=None)
-_STREAM_ACTION = "read the prediction's stream"
 _MAX_DOWNLOAD_THREADS = 8
 
 

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from langchain_replicate._messages import ImageUpload
     from langchain_replicate._model_ref import ModelRef
 
-logger = logging.getLogger("langchain_replicate._client")
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _CANCEL_TIMEOUT = 10.0
