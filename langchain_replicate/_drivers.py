@@ -86,6 +86,7 @@ class Driver:
             for effect in flow:
                 if isinstance(effect, _flows.Emit):
                     yield effect.value
+                    continue
                 with flow.answering():
                     flow.reply = self._execute(flow, effect)
         finally:
@@ -98,6 +99,7 @@ class Driver:
             for effect in flow:
                 if isinstance(effect, _flows.Emit):
                     yield effect.value
+                    continue
                 with flow.answering():
                     flow.reply = await self._aexecute(flow, effect)
         finally:
