@@ -761,6 +761,7 @@ async def test_failed_prediction_error_has_id_error_and_log_tail(
     assert "CUDA out of memory" in str(err)
     assert "line 39" in str(err)
     assert "line 5\n" not in str(err)
+    assert "line 39" in err.logs_tail
 
 
 async def test_failed_stream_raises_the_prediction_error(
