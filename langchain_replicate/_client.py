@@ -43,7 +43,7 @@ from langchain_replicate._connection import (
     schemas,
 )
 from langchain_replicate._drivers import Driver, alast, last
-from langchain_replicate._flows import Flow, Policy
+from langchain_replicate._flows import Flow, Policy, Target
 from langchain_replicate._protocol import (
     MAX_WAIT,
     Deadline,
@@ -184,7 +184,7 @@ class ReplicateAPI(Driver):
             ReplicateTimeoutError: If `timeout` passed (it was canceled).
         """
         flow: Flow[Prediction] = Flow.start(
-            _flows.run, self._policy, ref, model_input, final=final
+            _flows.run, self._policy, Target(ref, model_input), final=final
         )
         return last(self._drive(flow))
 
@@ -193,7 +193,7 @@ class ReplicateAPI(Driver):
     ) -> Prediction:
         """Async `run`."""
         flow: Flow[Prediction] = Flow.start(
-            _flows.run, self._policy, ref, model_input, final=final
+            _flows.run, self._policy, Target(ref, model_input), final=final
         )
         return await alast(self._adrive(flow))
 
@@ -206,7 +206,7 @@ class ReplicateAPI(Driver):
             Text pieces, then one last piece with the final prediction.
         """
         flow: Flow[StreamPiece] = Flow.start(
-            _flows.stream, self._policy, ref, model_input, stop=stop
+            _flows.stream, self._policy, Target(ref, model_input), stop=stop
         )
         return self._drive(flow)
 
@@ -215,7 +215,7 @@ class ReplicateAPI(Driver):
     ) -> AsyncGenerator[StreamPiece, None]:
         """Async `stream_text`."""
         flow: Flow[StreamPiece] = Flow.start(
-            _flows.stream, self._policy, ref, model_input, stop=stop
+            _flows.stream, self._policy, Target(ref, model_input), stop=stop
         )
         return self._adrive(flow)
 
@@ -237,7 +237,7 @@ class ReplicateAPI(Driver):
             ReplicateTimeoutError: If `timeout` passed (it was canceled).
         """
         flow: Flow[Prediction] = Flow.start(
-            _flows.follow, self._policy, ref, model_input
+            _flows.follow, self._policy, Target(ref, model_input)
         )
         return self._drive(flow)
 
@@ -246,7 +246,7 @@ class ReplicateAPI(Driver):
     ) -> AsyncGenerator[Prediction, None]:
         """Async `follow`."""
         flow: Flow[Prediction] = Flow.start(
-            _flows.follow, self._policy, ref, model_input
+            _flows.follow, self._policy, Target(ref, model_input)
         )
         return self._adrive(flow)
 

@@ -140,6 +140,13 @@ Effect = (
 )
 
 
+class Target(NamedTuple):
+    """The prediction a flow creates: which model, with which input."""
+
+    ref: ModelRef
+    model_input: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Policy:
     """A `ReplicateAPI`'s settings that shape its flows."""
@@ -290,37 +297,23 @@ def poll(
 
 
 def started(
-    flow: Flow[Any],
-    policy: Policy,
-    ref: ModelRef,
-    model_input: dict[str, Any],
-    *,
-    stream: bool,
+    flow: Flow[Any], policy: Policy, target: Target, *, stream: bool
 ) -> Generator[Effect, Any, tuple[Prediction, Deadline]]:
     """Create the call's prediction and mark it `unfinished` (see the module doc)."""
     deadline = policy.deadline()
-    prediction = yield from create(
-        policy, ref, model_input, stream=stream, deadline=deadline
-    )
+    prediction = yield from create(policy, *target, stream=stream, deadline=deadline)
     flow.unfinished = prediction["id"]
     return prediction, deadline
 
 
 def run(
-    flow: Flow[Prediction],
-    policy: Policy,
-    ref: ModelRef,
-    model_input: dict[str, Any],
-    *,
-    final: bool,
+    flow: Flow[Prediction], policy: Policy, target: Target, *, final: bool
 ) -> Generator[Effect, Any, None]:
     """Run a prediction to completion: sync mode first, then stream or poll.
 
     Emits the ended prediction (checked: raises if it failed or was canceled).
     """
-    prediction, deadline = yield from started(
-        flow, policy, ref, model_input, stream=False
-    )
+    prediction, deadline = yield from started(flow, policy, target, stream=False)
     if not can_return(prediction, final=final):
         state = StreamState(None, prediction)
         if not has_final_output(prediction):
@@ -334,15 +327,12 @@ def run(
 def stream(
     flow: Flow[StreamPiece],
     policy: Policy,
-    ref: ModelRef,
-    model_input: dict[str, Any],
+    target: Target,
     *,
     stop: Sequence[str] | None,
 ) -> Generator[Effect, Any, None]:
     """Stream a prediction's text, stopping (and canceling) at a stop sequence."""
-    prediction, deadline = yield from started(
-        flow, policy, ref, model_input, stream=True
-    )
+    prediction, deadline = yield from started(flow, policy, target, stream=True)
     state = StreamState(stop, prediction)
     yield from read_stream(policy, state, deadline, emit=True)
     yield from poll(policy, state, deadline, emit=True)
@@ -354,10 +344,7 @@ def stream(
 
 
 def follow(
-    flow: Flow[Prediction],
-    policy: Policy,
-    ref: ModelRef,
-    model_input: dict[str, Any],
+    flow: Flow[Prediction], policy: Policy, target: Target
 ) -> Generator[Effect, Any, None]:
     """Create a prediction and emit each view of it until it ends.
 
@@ -365,9 +352,7 @@ def follow(
     create's answer may count as ended while `processing` (`has_final_output`);
     a polled one must be terminal, since a model may still add files.
     """
-    prediction, deadline = yield from started(
-        flow, policy, ref, model_input, stream=False
-    )
+    prediction, deadline = yield from started(flow, policy, target, stream=False)
     yield Emit(prediction)
     over = has_final_output(prediction) if policy.wait else is_terminal(prediction)
     sleeps = poll_sleeps(deadline, prediction["id"], policy.timeout)

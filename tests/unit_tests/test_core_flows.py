@@ -28,7 +28,7 @@ from tests.unit_tests.test_core_protocol import FakeClock, events
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-REF = parse_model_ref("meta/llama")
+TARGET = _flows.Target(parse_model_ref("meta/llama"), {})
 STREAM = "https://stream.test/p1"
 
 
@@ -105,7 +105,7 @@ class Script:
 
 def test_run_returns_a_sync_mode_answer_with_one_request() -> None:
     script = Script(creates=[created("succeeded", output="Hi")])
-    flow: Flow[Any] = Flow.start(_flows.run, script.policy(), REF, {}, final=False)
+    flow: Flow[Any] = Flow.start(_flows.run, script.policy(), TARGET, final=False)
     script.play(flow)
     assert script.kinds() == ["SendCreate"]
     assert script.emitted[0]["output"] == "Hi"
@@ -116,7 +116,7 @@ def test_run_polls_with_backoff_when_the_wait_ran_out() -> None:
     """Was a wall-clock bound (0.9 s < elapsed < 3 s) in test_llms.py."""
     gets = iter([prediction("processing")] * 3 + [prediction("succeeded", "ok")])
     script = Script(creates=[created()], gets=gets)
-    flow: Flow[Any] = Flow.start(_flows.run, script.policy(), REF, {}, final=False)
+    flow: Flow[Any] = Flow.start(_flows.run, script.policy(), TARGET, final=False)
     script.play(flow)
     assert script.kinds() == [
         "SendCreate",
@@ -136,7 +136,7 @@ def test_run_past_its_deadline_raises_and_leaves_the_prediction_to_cancel() -> N
     """Was a wall-clock bound (< 2 s) in test_llms.py; drivers cancel `unfinished`."""
     script = Script(creates=[created()], gets=iter(lambda: prediction("processing"), 0))
     flow: Flow[Any] = Flow.start(
-        _flows.run, script.policy(timeout=0.5), REF, {}, final=False
+        _flows.run, script.policy(timeout=0.5), TARGET, final=False
     )
     with pytest.raises(ReplicateTimeoutError, match="p1") as e:
         script.play(flow)
@@ -159,7 +159,7 @@ def test_run_follows_the_stream_then_fetches_the_final_prediction() -> None:
         gets=iter([prediction("succeeded", ["Hi", "!"])]),
         events=events(("output", "Hi"), ("output", "!"), ("done", "{}")),
     )
-    flow: Flow[Any] = Flow.start(_flows.run, script.policy(), REF, {}, final=True)
+    flow: Flow[Any] = Flow.start(_flows.run, script.policy(), TARGET, final=True)
     script.play(flow)
     assert script.kinds() == [
         "SendCreate",
@@ -176,7 +176,7 @@ def test_run_follows_the_stream_then_fetches_the_final_prediction() -> None:
 def test_run_raises_a_failed_predictions_error() -> None:
     script = Script(creates=[created("failed", error="boom")])
     with pytest.raises(ReplicatePredictionError, match="boom"):
-        script.play(Flow.start(_flows.run, script.policy(), REF, {}, final=False))
+        script.play(Flow.start(_flows.run, script.policy(), TARGET, final=False))
 
 
 # -- create and its retry rule ---------------------------------------------------------
@@ -191,7 +191,7 @@ def test_create_429s_are_retried_after_retry_after() -> None:
         request=httpx.Request("POST", "https://r.test/x"),
     )
     script = Script(creates=[slow, slow, created("succeeded", output="Hi")])
-    script.play(Flow.start(_flows.run, script.policy(), REF, {}, final=False))
+    script.play(Flow.start(_flows.run, script.policy(), TARGET, final=False))
     assert script.kinds() == [
         "SendCreate",
         "Sleep(0.2)",
@@ -207,7 +207,7 @@ def test_create_is_not_retried_after_a_5xx_or_a_broken_connection() -> None:
     )
     script = Script(creates=[boom, created()])
     with pytest.raises(ReplicateServerError):
-        script.play(Flow.start(_flows.run, script.policy(), REF, {}, final=False))
+        script.play(Flow.start(_flows.run, script.policy(), TARGET, final=False))
     assert script.kinds() == ["SendCreate"]
 
     class Broken(Script):
@@ -219,7 +219,7 @@ def test_create_is_not_retried_after_a_5xx_or_a_broken_connection() -> None:
 
     broken = Broken(creates=[])
     with pytest.raises(ReplicateConnectionError):
-        broken.play(Flow.start(_flows.run, broken.policy(), REF, {}, final=False))
+        broken.play(Flow.start(_flows.run, broken.policy(), TARGET, final=False))
     assert broken.kinds() == ["SendCreate"]
 
 
@@ -231,7 +231,7 @@ def test_stream_stops_at_a_stop_sequence_and_cancels() -> None:
         creates=[created(urls={"stream": STREAM})],
         events=events(("output", "Hi E"), ("output", "ND more")),
     )
-    flow: Flow[Any] = Flow.start(_flows.stream, script.policy(), REF, {}, stop=["END"])
+    flow: Flow[Any] = Flow.start(_flows.stream, script.policy(), TARGET, stop=["END"])
     script.play(flow)
     assert script.kinds() == [
         "SendCreate",
@@ -254,7 +254,7 @@ def test_a_broken_stream_resumes_by_polling() -> None:
         events=[*events(("output", "Hel")), ReplicateConnectionError("cut")],
         gets=iter([prediction("succeeded", ["Hel", "lo"])]),
     )
-    flow: Flow[Any] = Flow.start(_flows.stream, script.policy(), REF, {}, stop=None)
+    flow: Flow[Any] = Flow.start(_flows.stream, script.policy(), TARGET, stop=None)
     script.play(flow)
     assert script.kinds() == [
         "SendCreate",
@@ -273,7 +273,7 @@ def test_a_stream_left_early_leaves_its_prediction_to_cancel() -> None:
         events=events(("output", "Hi"), ("output", "there")),
     )
     flow: Flow[StreamPiece] = Flow.start(
-        _flows.stream, script.policy(), REF, {}, stop=None
+        _flows.stream, script.policy(), TARGET, stop=None
     )
     reply: Any = None
     while not isinstance(effect := flow.step(reply, None), _flows.Emit):
@@ -295,7 +295,7 @@ def test_follow_emits_each_poll_until_terminal() -> None:
         ]
     )
     script = Script(creates=[created()], gets=gets)
-    flow: Flow[Any] = Flow.start(_flows.follow, script.policy(wait=0), REF, {})
+    flow: Flow[Any] = Flow.start(_flows.follow, script.policy(wait=0), TARGET)
     script.play(flow)
     assert [p["status"] for p in script.emitted] == [
         "starting",
@@ -317,7 +317,7 @@ def test_follow_emits_each_poll_until_terminal() -> None:
 
 def test_follow_takes_a_sync_mode_answer_with_output_as_over() -> None:
     script = Script(creates=[created("processing", output=["a.png"])])
-    flow: Flow[Any] = Flow.start(_flows.follow, script.policy(wait=60), REF, {})
+    flow: Flow[Any] = Flow.start(_flows.follow, script.policy(wait=60), TARGET)
     script.play(flow)
     assert script.kinds() == ["SendCreate"]
     assert flow.unfinished is None
