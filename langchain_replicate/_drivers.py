@@ -108,53 +108,53 @@ class Driver:
 
     def _execute(self, flow: Flow[Any], effect: _flows.Effect) -> Any:  # noqa: ANN401, C901, PLR0911 - a branch per effect
         match effect:
-            case _flows.SendCreate(request):
-                return self._http.request(**request)
+            case _flows.NextEvent():
+                return next(flow.events, None)
             case _flows.Get(prediction_id, deadline):
                 return self.get(prediction_id, deadline)
-            case _flows.GetJSON(path, action):
-                return response_json(self._send(action, path, _GET_TIMEOUT), action)
             case _flows.Sleep(seconds):
                 return time.sleep(seconds)
+            case _flows.SendCreate(request):
+                return self._http.request(**request)
             case _flows.Cancel(prediction_id):
                 return self.cancel(prediction_id)
+            case _flows.OpenEvents(url, deadline):
+                flow.events = self._events(url, deadline)
+            case _flows.CloseEvents() if flow.events is not None:
+                flow.events.close()
+                flow.events = None
+            case _flows.GetJSON(path, action):
+                return response_json(self._send(action, path, _GET_TIMEOUT), action)
             case _flows.Schema(ref):
                 return self.input_schema(ref)
             case _flows.Upload(image):
                 return self.upload_file(image)
-            case _flows.OpenEvents(url, deadline):
-                flow.events = self._events(url, deadline)
-            case _flows.NextEvent():
-                return next(flow.events, None)
-            case _flows.CloseEvents() if flow.events is not None:
-                flow.events.close()
-                flow.events = None
         return None
 
     async def _aexecute(self, flow: Flow[Any], effect: _flows.Effect) -> Any:  # noqa: ANN401, C901, PLR0911 - see _execute
         match effect:
-            case _flows.SendCreate(request):
-                return await self._apost_create(request)
+            case _flows.NextEvent():
+                return await anext(flow.events, None)
             case _flows.Get(prediction_id, deadline):
                 return await self.aget(prediction_id, deadline)
+            case _flows.Sleep(seconds):
+                return await asyncio.sleep(seconds)
+            case _flows.SendCreate(request):
+                return await self._apost_create(request)
+            case _flows.Cancel(prediction_id):
+                return await self.acancel(prediction_id)
+            case _flows.OpenEvents(url, deadline):
+                flow.events = self._aevents(url, deadline)
+            case _flows.CloseEvents() if flow.events is not None:
+                await flow.events.aclose()
+                flow.events = None
             case _flows.GetJSON(path, action):
                 response = await self._asend(action, path, _GET_TIMEOUT)
                 return response_json(response, action)
-            case _flows.Sleep(seconds):
-                return await asyncio.sleep(seconds)
-            case _flows.Cancel(prediction_id):
-                return await self.acancel(prediction_id)
             case _flows.Schema(ref):
                 return await self.ainput_schema(ref)
             case _flows.Upload(image):
                 return await self.aupload_file(image)
-            case _flows.OpenEvents(url, deadline):
-                flow.events = self._aevents(url, deadline)
-            case _flows.NextEvent():
-                return await anext(flow.events, None)
-            case _flows.CloseEvents() if flow.events is not None:
-                await flow.events.aclose()
-                flow.events = None
         return None
 
     def input_schema(self, ref: ModelRef) -> InputSchema | None:

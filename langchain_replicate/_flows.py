@@ -16,7 +16,6 @@ prediction has ended.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import time
@@ -49,6 +48,7 @@ from langchain_replicate.errors import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator, Sequence
+    from types import TracebackType
 
     from langchain_replicate._calls import CallPlan, PreparedCall
     from langchain_replicate._chat_inputs import ChatPrompt
@@ -213,13 +213,28 @@ class Flow(Generic[T]):
         except StopIteration:
             return None
 
-    @contextlib.contextmanager
-    def answering(self) -> Iterator[None]:
-        """Keep an effect's error to throw into the flow (not into the driver)."""
-        try:
-            yield
-        except Exception as e:  # noqa: BLE001 - the flow decides
-            self._error = e
+    def answering(self) -> Flow[T]:
+        """Keep an effect's error to throw into the flow (not into the driver).
+
+        A context manager (the flow itself: cheaper than a generator-based one,
+        and entered once per effect, i.e. per streamed token).
+        """
+        return self
+
+    def __enter__(self) -> None:
+        """See `answering`."""
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        """Keep an `Exception` for the flow; let anything else (cancellation) out."""
+        if isinstance(error, Exception):
+            self._error = error
+            return True
+        return False
 
     def final_effects(self) -> list[Effect]:
         """Stop the steps; what leaving needs: close the stream, cancel `unfinished`."""
