@@ -7,6 +7,7 @@ What it does is decided elsewhere, once for sync and async alike:
 * `_streaming.py`: SSE decoding, stream state, stop sequences.
 * `_flows.py`: the order of steps of a call (create with retries, run, stream,
   follow, schema lookup, chat preparation) as generators of effects.
+* `_effects.py`: those effects, and the `Flow` a driver runs.
 * `_connection.py`: clients (built and shared) and the schema cache.
 * `_files.py`: uploads and downloads.
 
@@ -43,7 +44,7 @@ from langchain_replicate._connection import (
     schemas,
 )
 from langchain_replicate._drivers import Driver, alast, last
-from langchain_replicate._flows import Flow, Policy, Target
+from langchain_replicate._effects import Flow, Policy, Target
 from langchain_replicate._protocol import (
     MAX_WAIT,
     Deadline,

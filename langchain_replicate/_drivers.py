@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from langchain_replicate import _files, _flows
+from langchain_replicate import _effects, _files, _flows
 from langchain_replicate._connection import (
     Connection,
     async_schema_lock,
@@ -31,7 +31,7 @@ from langchain_replicate._connection import (
     schema_lock,
     schemas,
 )
-from langchain_replicate._flows import Flow
+from langchain_replicate._effects import Flow
 from langchain_replicate._protocol import (
     Deadline,
     Prediction,
@@ -84,7 +84,7 @@ class Driver:
         """Run a flow, yielding what it emits; cancel what it leaves unfinished."""
         try:
             for effect in flow:
-                if isinstance(effect, _flows.Emit):
+                if isinstance(effect, _effects.Emit):
                     yield effect.value
                     continue
                 with flow.answering():
@@ -97,7 +97,7 @@ class Driver:
         """Async `_drive`."""
         try:
             for effect in flow:
-                if isinstance(effect, _flows.Emit):
+                if isinstance(effect, _effects.Emit):
                     yield effect.value
                     continue
                 with flow.answering():
@@ -106,54 +106,54 @@ class Driver:
             for effect in flow.final_effects():
                 await self._aexecute(flow, effect)
 
-    def _execute(self, flow: Flow[Any], effect: _flows.Effect) -> Any:  # noqa: ANN401, C901, PLR0911 - a branch per effect
+    def _execute(self, flow: Flow[Any], effect: _effects.Effect) -> Any:  # noqa: ANN401, C901, PLR0911 - a branch per effect
         match effect:
-            case _flows.NextEvent():
+            case _effects.NextEvent():
                 return next(flow.events, None)
-            case _flows.Get(prediction_id, deadline):
+            case _effects.Get(prediction_id, deadline):
                 return self.get(prediction_id, deadline)
-            case _flows.Sleep(seconds):
+            case _effects.Sleep(seconds):
                 return time.sleep(seconds)
-            case _flows.SendCreate(request):
+            case _effects.SendCreate(request):
                 return self._http.request(**request)
-            case _flows.Cancel(prediction_id):
+            case _effects.Cancel(prediction_id):
                 return self.cancel(prediction_id)
-            case _flows.OpenEvents(url, deadline):
+            case _effects.OpenEvents(url, deadline):
                 flow.events = self._events(url, deadline)
-            case _flows.CloseEvents() if flow.events is not None:
+            case _effects.CloseEvents() if flow.events is not None:
                 flow.events.close()
                 flow.events = None
-            case _flows.GetJSON(path, action):
+            case _effects.GetJSON(path, action):
                 return response_json(self._send(action, path, _GET_TIMEOUT), action)
-            case _flows.Schema(ref):
+            case _effects.Schema(ref):
                 return self.input_schema(ref)
-            case _flows.Upload(image):
+            case _effects.Upload(image):
                 return self.upload_file(image)
         return None
 
-    async def _aexecute(self, flow: Flow[Any], effect: _flows.Effect) -> Any:  # noqa: ANN401, C901, PLR0911 - see _execute
+    async def _aexecute(self, flow: Flow[Any], effect: _effects.Effect) -> Any:  # noqa: ANN401, C901, PLR0911 - see _execute
         match effect:
-            case _flows.NextEvent():
+            case _effects.NextEvent():
                 return await anext(flow.events, None)
-            case _flows.Get(prediction_id, deadline):
+            case _effects.Get(prediction_id, deadline):
                 return await self.aget(prediction_id, deadline)
-            case _flows.Sleep(seconds):
+            case _effects.Sleep(seconds):
                 return await asyncio.sleep(seconds)
-            case _flows.SendCreate(request):
+            case _effects.SendCreate(request):
                 return await self._apost_create(request)
-            case _flows.Cancel(prediction_id):
+            case _effects.Cancel(prediction_id):
                 return await self.acancel(prediction_id)
-            case _flows.OpenEvents(url, deadline):
+            case _effects.OpenEvents(url, deadline):
                 flow.events = self._aevents(url, deadline)
-            case _flows.CloseEvents() if flow.events is not None:
+            case _effects.CloseEvents() if flow.events is not None:
                 await flow.events.aclose()
                 flow.events = None
-            case _flows.GetJSON(path, action):
+            case _effects.GetJSON(path, action):
                 response = await self._asend(action, path, _GET_TIMEOUT)
                 return response_json(response, action)
-            case _flows.Schema(ref):
+            case _effects.Schema(ref):
                 return await self.ainput_schema(ref)
-            case _flows.Upload(image):
+            case _effects.Upload(image):
                 return await self.aupload_file(image)
         return None
 

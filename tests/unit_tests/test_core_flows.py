@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from langchain_replicate import _flows
-from langchain_replicate._flows import Flow, Policy
+from langchain_replicate import _effects, _flows
+from langchain_replicate._effects import Flow, Policy
 from langchain_replicate._model_ref import parse_model_ref
 from langchain_replicate._streaming import StreamPiece
 from langchain_replicate.errors import (
@@ -28,7 +28,7 @@ from tests.unit_tests.test_core_protocol import FakeClock, events
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-TARGET = _flows.Target(parse_model_ref("meta/llama"), {})
+TARGET = _effects.Target(parse_model_ref("meta/llama"), {})
 STREAM = "https://stream.test/p1"
 
 
@@ -65,15 +65,15 @@ class Script:
 
     def answer(self, effect: Any) -> Any:
         match effect:
-            case _flows.SendCreate():
+            case _effects.SendCreate():
                 return self.creates.pop(0)
-            case _flows.Get():
+            case _effects.Get():
                 return next(self.gets)
-            case _flows.Sleep(seconds):
+            case _effects.Sleep(seconds):
                 self.clock.sleep(seconds)
-            case _flows.Cancel():
+            case _effects.Cancel():
                 return prediction("canceled")
-            case _flows.NextEvent():
+            case _effects.NextEvent():
                 event = next(self.events, None)
                 if isinstance(event, Exception):
                     raise event
@@ -83,7 +83,7 @@ class Script:
     def play(self, flow: Flow[Any]) -> list[Any]:
         """Run the flow to its end (or error) as the drivers do; the effects asked."""
         for effect in flow:
-            if isinstance(effect, _flows.Emit):
+            if isinstance(effect, _effects.Emit):
                 self.emitted.append(effect.value)
                 continue
             self.log.append(effect)
@@ -94,7 +94,7 @@ class Script:
     def kinds(self) -> list[str]:
         return [
             f"Sleep({effect.seconds:.4g})"
-            if isinstance(effect, _flows.Sleep)
+            if isinstance(effect, _effects.Sleep)
             else type(effect).__name__
             for effect in self.log
         ]
@@ -150,7 +150,7 @@ def test_run_past_its_deadline_raises_and_leaves_the_prediction_to_cancel() -> N
     ]
     assert script.clock.now == pytest.approx(100.5)
     assert e.value.prediction_id == "p1"
-    assert flow.final_effects() == [_flows.CloseEvents(), _flows.Cancel("p1")]
+    assert flow.final_effects() == [_effects.CloseEvents(), _effects.Cancel("p1")]
 
 
 def test_run_follows_the_stream_then_fetches_the_final_prediction() -> None:
@@ -212,7 +212,7 @@ def test_create_is_not_retried_after_a_5xx_or_a_broken_connection() -> None:
 
     class Broken(Script):
         def answer(self, effect: Any) -> Any:
-            if isinstance(effect, _flows.SendCreate):
+            if isinstance(effect, _effects.SendCreate):
                 msg = "connection reset mid-request"
                 raise httpx.RemoteProtocolError(msg)
             return super().answer(effect)
@@ -276,11 +276,11 @@ def test_a_stream_left_early_leaves_its_prediction_to_cancel() -> None:
         _flows.stream, script.policy(), TARGET, stop=None
     )
     reply: Any = None
-    while not isinstance(effect := flow.step(reply, None), _flows.Emit):
+    while not isinstance(effect := flow.step(reply, None), _effects.Emit):
         reply = script.answer(effect)
     assert effect.value == StreamPiece("Hi")
     # The caller stopped iterating: the driver runs what leaving needs.
-    assert flow.final_effects() == [_flows.CloseEvents(), _flows.Cancel("p1")]
+    assert flow.final_effects() == [_effects.CloseEvents(), _effects.Cancel("p1")]
 
 
 # -- follow ----------------------------------------------------------------------------
