@@ -41,7 +41,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from langchain_replicate._chat_inputs import chat_prompt
 from langchain_replicate._metadata import generation_info, usage_from_metrics
-from langchain_replicate._models import parse_model_ref
+from langchain_replicate._model_ref import parse_model_ref
 from langchain_replicate._outputs import output_to_text
 from langchain_replicate._prompts import ChatTemplate  # noqa: TC001 - a field type
 from langchain_replicate._settings import ReplicateSettings
