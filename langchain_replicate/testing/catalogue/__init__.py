@@ -8,6 +8,9 @@ against. The catalogue is data only, one module per family:
 * `text`: language and vision models (llama-3, llama-2-chat, dolly, gpt-5-nano,
   llava-13b), run by `testing._language`;
 * `images`: flux-schnell, stable-diffusion, sdxl, run by `testing._image_models`;
+* `granite`: the chat-completions family (IBM Granite 4.0 H Small, 4.1 8B:
+  `messages`, `tools`, `response_format`... and JSON output), run by
+  `testing._chat_completions` with the rules of `testing._tool_rules`;
 * `replicate_testing`: `fails`, `cold-start`, `big-file`, `echo`, run by
   `testing._replicate_testing`.
 
@@ -31,7 +34,12 @@ The server then lists, validates, runs and documents it; `find_model` finds it.
 from __future__ import annotations
 
 from langchain_replicate.testing._reference import ReferenceDeployment, ReferenceModel
-from langchain_replicate.testing.catalogue import images, replicate_testing, text
+from langchain_replicate.testing.catalogue import (
+    granite,
+    images,
+    replicate_testing,
+    text,
+)
 
 __all__ = [
     "REFERENCE_DEPLOYMENTS",
@@ -44,6 +52,7 @@ _FAMILIES = (
     text.MODELS,
     images.MODELS,
     replicate_testing.MODELS,
+    granite.MODELS,
 )
 """Every family's `MODELS`, in the order the server lists them."""
 
