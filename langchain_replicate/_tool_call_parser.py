@@ -74,6 +74,7 @@ _DEEPSEEK_CLOSE = "<｜tool▁calls▁end｜>"  # noqa: RUF001
 _FENCE = "```"
 _MARKERS = (
     TOOL_CALL_OPEN,
+    TOOL_CALL_CLOSE,
     _PYTHON_TAG,
     _FUNCTION_OPEN,
     _MISTRAL,
@@ -397,6 +398,7 @@ class ToolCallStreamParser:
         handlers = {
             _PYTHON_TAG: self._python_tag,
             TOOL_CALL_OPEN: self._tool_call_open,
+            TOOL_CALL_CLOSE: self._stray_close,
             _FUNCTION_OPEN: self._function_tag,
             _DEEPSEEK_OPEN: self._deepseek,
             _MISTRAL: self._mistral,
@@ -423,6 +425,12 @@ class ToolCallStreamParser:
         self._ws = ""
         self._pending = self._pending[len(_PYTHON_TAG) :].lstrip()
         self._line_blank = True
+        return 1
+
+    def _stray_close(self, _out: ParsedDelta, *, final: bool) -> int:
+        """A closing tag with no opening (the model continued a pre-filled call)."""
+        del final
+        self._pending = self._pending[len(TOOL_CALL_CLOSE) :]
         return 1
 
     def _function_tag(self, out: ParsedDelta, *, final: bool) -> int | None:
