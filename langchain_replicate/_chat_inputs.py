@@ -3,6 +3,11 @@
 `chat_prompt` looks at the model's input schema and picks the first rule that
 fits:
 
+0. `messages` **and** `tools` inputs (the chat-completions family, e.g. IBM's
+   Granite models): the full OpenAI message list (tool calls, tool results,
+   images as `image_url` parts), plus the call's `tools`, `tool_choice`,
+   `response_format`, `stop` and `stream` (`_completions.py`); tools or a
+   response format for any other model go to `tools_by_prompt`;
 1. a `messages` input (Replicate's newer official models, e.g.
    `openai/gpt-5-nano`): the OpenAI-style message list;
 2. one user message (after any system messages) and a `system_prompt` input:
@@ -27,12 +32,18 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from langchain_replicate._completions import (
+    ToolRequest,
+    completion_inputs,
+    is_chat_completions,
+)
 from langchain_replicate._inputs import GUESSED_PROMPT_KEY
 from langchain_replicate._messages import (
     ImageInput,
     ImageSlot,
     extract_images,
     image_slot,
+    to_chat_completion_messages,
     to_openai_messages,
     to_turns,
 )
@@ -104,12 +115,41 @@ def _takes(schema: InputSchema | None, name: str) -> bool:
     return schema is not None and name in schema.properties
 
 
+def tools_by_prompt(
+    messages: Sequence[BaseMessage],
+    schema: InputSchema | None,
+    request: ToolRequest,
+    *,
+    model: str,
+) -> ChatPrompt:
+    """Tools or a response format for a model without a `tools` input.
+
+    THE place where tool calling by prompt (for models without a `tools`
+    input) plugs in; until it does, such calls fail here, before any request.
+
+    Raises:
+        ReplicateInputError: Always, for now.
+    """
+    del messages, request  # used by the prompt-based implementation
+    inputs = ", ".join(schema.names) if schema else "unknown"
+    msg = (
+        f"model {model} takes no `tools` input (its inputs: {inputs}), so "
+        "ChatReplicate cannot send it tools, a tool choice or a response format. "
+        "Use a chat-completions model that takes `messages` and `tools` (e.g. "
+        "ibm-granite/granite-4.0-h-small)."
+    )
+    raise ReplicateInputError(msg)
+
+
 def chat_prompt(
     messages: Sequence[BaseMessage],
     schema: InputSchema | None,
     *,
     model: str,
     prompt_template: str | ChatTemplate | None = None,
+    tool_request: ToolRequest | None = None,
+    stream: bool = False,
+    stop: Sequence[str] | None = None,
 ) -> ChatPrompt:
     """Decide how a conversation is sent to a model (see the module docstring).
 
@@ -119,6 +159,10 @@ def chat_prompt(
         model: The model reference, to choose a template and for errors.
         prompt_template: Our template choice (a built-in name or a
             `ChatTemplate`); `None` to choose by model name.
+        tool_request: The call's tools, tool choice and response format.
+        stream: Whether the call streams (chat-completions models are then
+            asked for one JSON chunk per item).
+        stop: The call's stop sequences.
 
     Returns:
         The prompt inputs.
@@ -128,10 +172,19 @@ def chat_prompt(
             images for a model without an image input, or no template for a
             conversation that needs one (before any prediction is created).
     """
+    request = tool_request or ToolRequest()
     try:
         if not messages:
             msg = "No messages to send; pass at least one human message."
             raise ValueError(msg)  # noqa: TRY301 - one conversion below
+        if schema is not None and is_chat_completions(schema):
+            inputs = completion_inputs(request, schema, stream=stream, stop=stop)
+            return ChatPrompt(_MESSAGES, to_chat_completion_messages(messages), inputs)
+    except ValueError as e:
+        raise ReplicateInputError(str(e)) from e
+    if not request.empty:
+        return tools_by_prompt(messages, schema, request, model=model)
+    try:
         images = extract_images(messages)
         slot = None
         if images:

@@ -27,7 +27,8 @@ the `timeout`).
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
@@ -35,26 +36,52 @@ from langchain_core.language_models.chat_models import (
     generate_from_stream,
 )
 from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.openai_tools import (
+    JsonOutputKeyToolsParser,
+    PydanticToolsParser,
+)
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import RunnableMap, RunnablePassthrough
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import ConfigDict, Field, model_validator
 
 from langchain_replicate._chat_inputs import chat_prompt
+from langchain_replicate._completions import (
+    CompletionReader,
+    ToolRequest,
+    message_from_chunks,
+    returns_completion_json,
+)
 from langchain_replicate._metadata import generation_info, usage_from_metrics
 from langchain_replicate._models import parse_model_ref
 from langchain_replicate._outputs import output_to_text
+from langchain_replicate._profiles import model_profile
 from langchain_replicate._prompts import ChatTemplate  # noqa: TC001 - a field type
 from langchain_replicate._settings import ReplicateSettings
+from langchain_replicate._tool_calling import (
+    convert_tools,
+    normalize_tool_choice,
+    response_format_input,
+    tool_names,
+)
+from langchain_replicate.errors import ReplicateInputError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+    from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 
     from langchain_core.callbacks import (
         AsyncCallbackManagerForLLMRun,
         CallbackManagerForLLMRun,
     )
+    from langchain_core.language_models import LanguageModelInput
     from langchain_core.language_models.base import LangSmithParams
+    from langchain_core.language_models.model_profile import ModelProfile
     from langchain_core.messages import BaseMessage
+    from langchain_core.output_parsers import BaseOutputParser
+    from langchain_core.runnables import Runnable
     from typing_extensions import Self
 
     from langchain_replicate._calls import CallPlan, PreparedCall
@@ -303,10 +330,147 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         params = super()._get_ls_params(stop=stop or self.stop, **kwargs)
         return self._replicate_ls_params(params, kwargs)
 
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        """What the model can do, from this package's data (see `_profiles.py`)."""
+        return model_profile(self.model)
+
+    # -- tools and structured output --------------------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[Any],
+        *,
+        tool_choice: str | bool | dict[str, Any] | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,  # noqa: ANN401 - further call kwargs to bind
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools (and optionally a tool choice) to the model.
+
+        Args:
+            tools: `BaseTool`s, functions, Pydantic / TypedDict classes, JSON
+                schemas or OpenAI tool dicts.
+            tool_choice: `"auto"` (the model decides), `"none"`, `"required"`
+                / `"any"` / `True` (some tool must be called), a tool's name, or
+                an OpenAI dict naming one. `None`: the model's default (auto).
+            strict: Accepted for compatibility; the chat-completions family
+                always decodes tool arguments against the schema, and takes no
+                `strict` flag.
+            **kwargs: Further call kwargs (e.g. `response_format=...`).
+
+        Returns:
+            A `RunnableBinding` that sends the tools with every call.
+
+        Raises:
+            ValueError: If a tool cannot be converted (naming it), or
+                `tool_choice` names no bound tool, before any request.
+        """
+        del strict  # the family has no strict mode; see the docstring
+        formatted = convert_tools(tools)
+        choice = normalize_tool_choice(tool_choice, tool_names(formatted))
+        if choice is not None:
+            kwargs["tool_choice"] = choice
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: Literal[
+            "function_calling", "json_schema", "json_mode"
+        ] = "function_calling",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,  # noqa: ANN401 - rejected, as BaseChatModel does
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
+        """A runnable that answers with an instance of `schema`.
+
+        Args:
+            schema: A Pydantic class (answers are instances of it), a
+                TypedDict class or a JSON schema (answers are dicts). Optional
+                for `json_mode`.
+            method: `function_calling` (default): the schema is bound as the
+                one tool the model must call, so the model sees its name,
+                description and fields in its chat template; `json_schema`: the
+                `response_format` input constrains the reply text to the schema
+                (the model is not shown the schema); `json_mode`: the reply
+                text is any JSON object (say in the prompt what it should hold).
+            include_raw: Return `{"raw": AIMessage, "parsed": ..., "parsing_error":
+                ...}` instead of raising on a reply that does not parse.
+            strict: Accepted for compatibility (see `bind_tools`).
+            **kwargs: Not supported.
+
+        Returns:
+            The runnable.
+
+        Raises:
+            ValueError: On unknown kwargs or method, or a missing schema.
+        """
+        if kwargs:
+            msg = f"Received unsupported arguments {kwargs}"
+            raise ValueError(msg)
+        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+        structured = {
+            "kwargs": {"method": method, "strict": strict},
+            "schema": schema,
+        }
+        parser: BaseOutputParser[Any]
+        if method == "function_calling":
+            if schema is None:
+                msg = "method='function_calling' needs a schema."
+                raise ValueError(msg)
+            name = convert_to_openai_tool(schema)["function"]["name"]
+            llm = self.bind_tools(
+                [schema], tool_choice=name, ls_structured_output_format=structured
+            )
+            parser = (
+                PydanticToolsParser(tools=[schema], first_tool_only=True)
+                if is_pydantic
+                else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+            )
+        elif method in {"json_schema", "json_mode"}:
+            if schema is None and method == "json_schema":
+                msg = "method='json_schema' needs a schema."
+                raise ValueError(msg)
+            response_format = (
+                {"type": "json_object"}
+                if method == "json_mode"
+                else response_format_input(schema)
+            )
+            if schema is None:
+                structured.pop("schema")
+            llm = self.bind(
+                response_format=response_format, ls_structured_output_format=structured
+            )
+            parser = (
+                PydanticOutputParser(pydantic_object=schema)
+                if is_pydantic
+                else JsonOutputParser()
+            )
+        else:
+            msg = (
+                f"Unknown method {method!r}; use 'function_calling', 'json_schema' "
+                "or 'json_mode'."
+            )
+            raise ValueError(msg)
+        if not include_raw:
+            return llm | parser
+        parsed = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        )
+        unparsed = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=llm) | parsed.with_fallbacks(
+            [unparsed], exception_key="parsing_error"
+        )
+
     # -- building a call -------------------------------------------------------------
 
     def _prompt_builder(
-        self, messages: list[BaseMessage], plan: CallPlan
+        self,
+        messages: list[BaseMessage],
+        plan: CallPlan,
+        request: ToolRequest,
+        *,
+        stream: bool,
     ) -> Callable[[InputSchema | None], ChatPrompt]:
         """The pure step that turns the messages into inputs, given the schema."""
         return functools.partial(
@@ -314,11 +478,28 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
             messages,
             model=str(plan.ref),
             prompt_template=self.prompt_template,
+            tool_request=request,
+            stream=stream or bool(plan.stop),
+            stop=plan.stop,
         )
+
+    def _split_call(
+        self, stop: list[str] | None, kwargs: Mapping[str, Any]
+    ) -> tuple[CallPlan, ToolRequest]:
+        """The call's plan, and its tools / response format taken out of kwargs."""
+        rest = dict(kwargs)
+        try:
+            request = ToolRequest.pop_from(rest)
+        except ValueError as e:
+            raise ReplicateInputError(str(e)) from e
+        return self._plan(stop, rest), request
 
     # -- results (pure) --------------------------------------------------------------
 
     def _result(self, call: PreparedCall, prediction: Prediction) -> ChatResult:
+        if returns_completion_json(call):
+            text = output_to_text(prediction.get("output"), call.kind)
+            return CompletionReader(call).read_all(text, prediction)
         message = AIMessage(
             content=output_to_text(prediction.get("output"), call.kind),
             usage_metadata=usage_from_metrics(prediction.get("metrics")),
@@ -356,9 +537,35 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         messages: list[BaseMessage],
         stop: list[str] | None,
         kwargs: Mapping[str, Any],
+        *,
+        stream: bool = False,
     ) -> PreparedCall:
-        plan = self._plan(stop, kwargs)
-        return self._api.prepare_chat(plan, self._prompt_builder(messages, plan))
+        plan, request = self._split_call(stop, kwargs)
+        build = self._prompt_builder(messages, plan, request, stream=stream)
+        return self._api.prepare_chat(plan, build)
+
+    def _completion_chunks(
+        self, call: PreparedCall, run_manager: CallbackManagerForLLMRun | None
+    ) -> Iterator[ChatGenerationChunk]:
+        """Stream a chat-completions call: content and tool call chunks.
+
+        At our stop sequence the stream is closed, which cancels the prediction.
+        """
+        reader = CompletionReader(call)
+        pieces = self._api.stream_text(call.ref, call.model_input, stop=None)
+        try:
+            for piece in pieces:
+                chunks = reader.feed(piece.text)
+                if piece.prediction is not None or reader.stopped:
+                    chunks += reader.finish(piece.prediction)
+                for chunk in chunks:
+                    if run_manager:
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+                if reader.stopped:
+                    return
+        finally:
+            pieces.close()
 
     def _stream(
         self,
@@ -367,7 +574,10 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> Iterator[ChatGenerationChunk]:
-        call = self._prepare(messages, stop, kwargs)
+        call = self._prepare(messages, stop, kwargs, stream=True)
+        if returns_completion_json(call):
+            yield from self._completion_chunks(call, run_manager)
+            return
         yield from self._stream_chunks(call, run_manager, self._chunk)
 
     def _generate(
@@ -378,6 +588,8 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> ChatResult:
         call = self._prepare(messages, stop, kwargs)
+        if self._by_stream(call) and returns_completion_json(call):
+            return message_from_chunks(list(self._completion_chunks(call, run_manager)))
         if self._by_stream(call):
             chunks = self._stream_chunks(call, run_manager, self._chunk)
             return generate_from_stream(chunks)
@@ -390,9 +602,32 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         messages: list[BaseMessage],
         stop: list[str] | None,
         kwargs: Mapping[str, Any],
+        *,
+        stream: bool = False,
     ) -> PreparedCall:
-        plan = self._plan(stop, kwargs)
-        return await self._api.aprepare_chat(plan, self._prompt_builder(messages, plan))
+        plan, request = self._split_call(stop, kwargs)
+        build = self._prompt_builder(messages, plan, request, stream=stream)
+        return await self._api.aprepare_chat(plan, build)
+
+    async def _acompletion_chunks(
+        self, call: PreparedCall, run_manager: AsyncCallbackManagerForLLMRun | None
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        """Async `_completion_chunks`."""
+        reader = CompletionReader(call)
+        pieces = self._api.astream_text(call.ref, call.model_input, stop=None)
+        try:
+            async for piece in pieces:
+                chunks = reader.feed(piece.text)
+                if piece.prediction is not None or reader.stopped:
+                    chunks += reader.finish(piece.prediction)
+                for chunk in chunks:
+                    if run_manager:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+                if reader.stopped:
+                    return
+        finally:
+            await pieces.aclose()
 
     async def _astream(
         self,
@@ -401,8 +636,13 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> AsyncIterator[ChatGenerationChunk]:
-        call = await self._aprepare(messages, stop, kwargs)
-        async for chunk in self._astream_chunks(call, run_manager, self._chunk):
+        call = await self._aprepare(messages, stop, kwargs, stream=True)
+        chunks = (
+            self._acompletion_chunks(call, run_manager)
+            if returns_completion_json(call)
+            else self._astream_chunks(call, run_manager, self._chunk)
+        )
+        async for chunk in chunks:
             yield chunk
 
     async def _agenerate(
@@ -413,6 +653,9 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> ChatResult:
         call = await self._aprepare(messages, stop, kwargs)
+        if self._by_stream(call) and returns_completion_json(call):
+            pieces = self._acompletion_chunks(call, run_manager)
+            return message_from_chunks([chunk async for chunk in pieces])
         if self._by_stream(call):
             chunks = self._astream_chunks(call, run_manager, self._chunk)
             return await agenerate_from_stream(chunks)

@@ -31,6 +31,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_replicate.testing._granite import GRANITE_MODELS
 from langchain_replicate.testing._images import (
     CONTENT_TYPES,
     FORMATS,
@@ -1208,6 +1209,7 @@ REFERENCE_MODELS: tuple[ReferenceModel, ...] = (
     COLD_START,
     BIG_FILE,
     ECHO,
+    *GRANITE_MODELS,
 )
 """Every built-in model."""
 

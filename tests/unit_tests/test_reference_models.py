@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 from PIL import Image
 from replicate.prediction import Prediction
 
+from langchain_replicate.testing._granite import GRANITE_4_0_H_SMALL, GRANITE_4_1_8B
 from langchain_replicate.testing._model import GeneratedFile, ModelPace, ReferenceModel
 from langchain_replicate.testing.models import (
     BIG_FILE,
@@ -140,6 +141,8 @@ def test_the_catalogue_has_the_real_refs_and_versions() -> None:
         "replicate-testing/cold-start": COLD_START.version,
         "replicate-testing/big-file": BIG_FILE.version,
         "replicate-testing/echo": ECHO.version,
+        "ibm-granite/granite-4.0-h-small": GRANITE_4_0_H_SMALL.version,
+        "ibm-granite/granite-4.1-8b": GRANITE_4_1_8B.version,
     }
     assert all(re.fullmatch("[0-9a-f]{64}", version) for version in versions.values())
     assert len(set(versions.values())) == len(versions)
@@ -148,6 +151,8 @@ def test_the_catalogue_has_the_real_refs_and_versions() -> None:
         "meta/meta-llama-3-8b-instruct",
         "openai/gpt-5-nano",
         "black-forest-labs/flux-schnell",
+        "ibm-granite/granite-4.0-h-small",
+        "ibm-granite/granite-4.1-8b",
     }
     assert [model.ref for model in REFERENCE_MODELS if model.cold_start] == [
         "replicate-testing/cold-start"
@@ -186,7 +191,14 @@ def test_input_schema_follows_cog_conventions(model: ReferenceModel) -> None:
             assert prop["default"] in enums[name]["enum"]
         else:
             assert prop["title"] == name.replace("_", " ").title()
-            assert prop["type"] in {"string", "integer", "number", "boolean", "array"}
+            assert prop["type"] in {
+                "string",
+                "integer",
+                "number",
+                "boolean",
+                "array",
+                "object",
+            }
         if "default" in prop and "minimum" in prop:
             assert prop["minimum"] <= prop["default"] <= prop.get("maximum", 1e9)
     for name in schema.get("required", []):

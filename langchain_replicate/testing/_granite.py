@@ -1,0 +1,623 @@
+"""The chat-completions reference models: IBM Granite 4.0 H Small and Granite 4.1 8B.
+
+They copy the input schema of Replicate's vLLM-based predictor (`prompt`,
+`messages`, `tools`, `tool_choice`, `response_format`, `documents`,
+`chat_template_kwargs`, sampling, `stop`, `stream`; the declared output is a
+text iterator) and answer as it does:
+
+* with `prompt` (no `messages`): plain text tokens, the server's usual
+  deterministic reply (`_text.reply_tokens`);
+* with `messages`: chat-completion JSON, one item (`ChatCompletionResponse`),
+  or one `ChatCompletionStreamResponse` per item when `stream` is true: a
+  role chunk, one chunk per content token, tool calls split over several
+  chunks (id, type and name first, then the arguments in pieces), a closing
+  chunk with `finish_reason`.
+
+The two versions differ as the real ones do:
+
+| | granite-4.0-h-small | granite-4.1-8b |
+|---|---|---|
+| nulls and empty lists | omitted | written |
+| streamed usage | a final usage-only chunk (`choices: []`) | none |
+| metrics | `input_token_count`, | `token_input_count`, `token_output_count` |
+| | `output_token_count` | (none when streamed) |
+| `messages` default | `[]` | none (nullable) |
+
+What they answer follows `_tool_rules` (its module docstring lists the rules:
+which tool, which arguments, JSON instances), plus:
+
+1. tools come from `tools`, the choice from `tool_choice` (`none`, `auto`,
+   `required`, or a JSON string naming a function; JSON that does not parse
+   is ignored, as the real predictor does). A named function that is not in
+   `tools` fails the prediction with vLLM's error JSON, as does a
+   `tool_choice` other than `none` without `tools`, and an assistant tool
+   call whose arguments are not JSON;
+2. no tools, or `none`: a text reply. `auto` (or no choice) right after tool
+   results (the last message is a `tool` message): a text reply that quotes
+   the results;
+3. a tool call's `finish_reason` is `tool_calls` when the model chose by itself
+   (`auto`), `stop` for `required` or a named choice;
+4. `response_format` `json_schema`: the content is a JSON instance of the
+   schema (`json_instance`); `json_object`: an object keyed by the quoted
+   identifiers of the last user message (`json_object_for`);
+5. `documents`: the text reply cites the first document (its title, else its
+   id, and its text);
+6. text replies honour `max_completion_tokens` (else `max_tokens`),
+   `min_tokens` and `stop`; JSON content and tool calls are never cut.
+
+Usage counts the words and marks of every message (and the tools' JSON) as
+prompt tokens, and the content tokens (or the arguments' tokens) as
+completion tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_replicate.testing._model import (
+    Output,
+    Predict,
+    PredictionContext,
+    ReferenceModel,
+)
+from langchain_replicate.testing._text import (
+    count_tokens,
+    derive_seed,
+    limit_tokens,
+    reply_tokens,
+)
+from langchain_replicate.testing._tool_rules import (
+    UnknownToolError,
+    build_arguments,
+    choose_tool,
+    json_instance,
+    json_object_for,
+    tool_name,
+    tool_parameters,
+)
+
+__all__ = ["GRANITE_4_0_H_SMALL", "GRANITE_4_1_8B", "GRANITE_MODELS"]
+
+_TEXT_ITERATOR = {
+    "type": "array",
+    "items": {"type": "string"},
+    "title": "Output",
+    "x-cog-array-type": "iterator",
+    "x-cog-array-display": "concatenate",
+}
+
+
+_NULLABLE: dict[str, Any] = {"nullable": True}
+_OBJECTS: dict[str, Any] = {"items": {"type": "object"}}
+_INPUT_ROWS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
+    ("prompt", "string", "User prompt to send to the model.", _NULLABLE),
+    (
+        "system_prompt",
+        "string",
+        "System prompt to send to the model. The chat template provides a default.",
+        _NULLABLE,
+    ),
+    (
+        "messages",
+        "array",
+        (
+            "A list of messages in OpenAI format. When given, the output is "
+            "chat-completion JSON, and prompt and system_prompt are ignored."
+        ),
+        _OBJECTS,
+    ),
+    (
+        "tools",
+        "array",
+        "OpenAI-format tool definitions the model may call.",
+        {**_OBJECTS, "default": []},
+    ),
+    (
+        "tool_choice",
+        "string",
+        "'none', 'auto', 'required', or a JSON string naming a function.",
+        _NULLABLE,
+    ),
+    (
+        "response_format",
+        "object",
+        "OpenAI response format: text, json_object or json_schema.",
+        _NULLABLE,
+    ),
+    (
+        "documents",
+        "array",
+        "Documents for retrieval-augmented generation: {text, doc_id?, title?}.",
+        {**_OBJECTS, "default": []},
+    ),
+    (
+        "chat_template_kwargs",
+        "object",
+        "Extra variables for the chat template (e.g. thinking).",
+        {"default": {}},
+    ),
+    (
+        "chat_template",
+        "string",
+        "A Jinja chat template to use instead of the model's.",
+        _NULLABLE,
+    ),
+    (
+        "add_generation_prompt",
+        "boolean",
+        "Add the generation prompt of the chat template.",
+        {"default": True},
+    ),
+    (
+        "max_tokens",
+        "integer",
+        "Deprecated: use max_completion_tokens.",
+        {"default": 512},
+    ),
+    (
+        "max_completion_tokens",
+        "integer",
+        "The maximum number of tokens the model should generate as output.",
+        _NULLABLE,
+    ),
+    (
+        "min_tokens",
+        "integer",
+        "The minimum number of tokens the model should generate as output.",
+        {"default": 0},
+    ),
+    (
+        "temperature",
+        "number",
+        "Modulates the next token probabilities.",
+        {"default": 0.6},
+    ),
+    ("top_p", "number", "A probability threshold for the output.", {"default": 0.9}),
+    ("top_k", "integer", "How many top tokens to consider.", {"default": 50}),
+    ("presence_penalty", "number", "Presence penalty.", {"default": 0}),
+    ("frequency_penalty", "number", "Frequency penalty.", {"default": 0}),
+    ("repetition_penalty", "number", "Repetition penalty.", {"default": 1}),
+    ("seed", "integer", "Random seed. Leave unspecified to randomize.", _NULLABLE),
+    (
+        "stop",
+        "array",
+        "A list of sequences to stop generation at.",
+        {"items": {"type": "string"}, "default": []},
+    ),
+    (
+        "stream",
+        "boolean",
+        "With messages: one chat-completion chunk per output item.",
+        {"default": False},
+    ),
+)
+
+
+def _inputs(*, messages_default: list[Any] | None) -> dict[str, Any]:
+    """The predictor's `Input` schema, as cog renders it."""
+    properties: dict[str, Any] = {}
+    for order, (name, kind, description, extra) in enumerate(_INPUT_ROWS):
+        prop = {"type": kind, "title": name.replace("_", " ").title(), **extra}
+        if name == "messages" and messages_default is None:
+            prop["nullable"] = True  # `list | None = None`: cog writes no default
+        elif name == "messages":
+            prop["default"] = messages_default
+        prop["description"] = description
+        prop["x-order"] = order
+        properties[name] = prop
+    return {"type": "object", "title": "Input", "properties": properties}
+
+
+class _VLLMError(Exception):
+    """A request vLLM refuses: the prediction fails with its error JSON."""
+
+    def __init__(self, message: str) -> None:
+        body = {
+            "object": "error",
+            "message": message,
+            "type": "BadRequestError",
+            "param": None,
+            "code": 400,
+        }
+        super().__init__(json.dumps(body))
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How one version writes its output and metrics."""
+
+    model: str
+    write_nulls: bool
+    usage_chunk: bool
+    input_metric: str
+    output_metric: str
+    metrics_when_streamed: bool
+
+
+_V40 = _Style(
+    "ibm-granite/granite-4.0-h-small",
+    write_nulls=False,
+    usage_chunk=True,
+    input_metric="input_token_count",
+    output_metric="output_token_count",
+    metrics_when_streamed=True,
+)
+_V41 = _Style(
+    "ibm-granite/granite-4.1-8b",
+    write_nulls=True,
+    usage_chunk=False,
+    input_metric="token_input_count",
+    output_metric="token_output_count",
+    metrics_when_streamed=False,
+)
+
+
+# --- reading the request -------------------------------------------------------
+
+
+def _text(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            str(part.get("text", ""))
+            for part in content
+            if isinstance(part, Mapping) and part.get("type") in {"text", "input_text"}
+        )
+    return ""
+
+
+def _last_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
+    users = [m for m in messages if m.get("role") == "user"]
+    return _text(users[-1].get("content")) if users else ""
+
+
+def _tool_choice(value: object, tools: Sequence[Any]) -> object:
+    """The parsed choice; bad JSON is ignored, as the real predictor does."""
+    choice: object = value
+    if isinstance(value, str) and value not in {"none", "auto", "required"}:
+        try:
+            choice = json.loads(value)
+        except ValueError:
+            choice = None
+    if choice not in {None, "none"} and not tools:
+        msg = "When using `tool_choice`, `tools` must be set."
+        raise _VLLMError(msg)
+    return choice
+
+
+def _check_history(messages: Sequence[Mapping[str, Any]]) -> None:
+    for index, message in enumerate(messages):
+        for call in message.get("tool_calls") or []:
+            arguments = (call.get("function") or {}).get("arguments")
+            try:
+                json.loads(arguments) if isinstance(arguments, str) else None
+            except ValueError:
+                msg = (
+                    f"messages[{index}]: tool call arguments are not valid JSON: "
+                    f"{arguments!r}"
+                )
+                raise _VLLMError(msg) from None
+
+
+def _prompt_tokens(values: Mapping[str, Any]) -> int:
+    seen = [_text(m.get("content")) for m in values["messages"]]
+    seen += [json.dumps(values.get("tools") or [])] if values.get("tools") else []
+    return sum(count_tokens(text) for text in seen)
+
+
+def _tool_results(messages: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The trailing tool messages' contents (the results just returned)."""
+    results: list[str] = []
+    for message in reversed(messages):
+        if message.get("role") != "tool":
+            break
+        results.insert(0, _text(message.get("content")))
+    return results
+
+
+# --- the reply ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Call:
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class _Reply:
+    content: list[str]
+    """Content tokens (empty for a tool call)."""
+    calls: tuple[_Call, ...]
+    finish_reason: str
+    completion_tokens: int
+
+
+def _split_json(text: str) -> list[str]:
+    """JSON text in streamable pieces that join back exactly."""
+    return re.findall(r"\S+\s*|\s+", text) or [text]
+
+
+def _text_reply(
+    values: Mapping[str, Any], question: str, facts: list[str]
+) -> list[str]:
+    rng = random.Random(_seed(values))  # noqa: S311 - reproducible text
+    max_tokens = values.get("max_completion_tokens")
+    if not isinstance(max_tokens, int):
+        max_tokens = int(values["max_tokens"])
+    min_tokens = max(int(values.get("min_tokens") or 0), 0)
+    tokens = reply_tokens(question, rng, facts=facts, min_tokens=min_tokens)
+    return list(
+        limit_tokens(
+            tokens,
+            max_tokens=max_tokens,
+            min_tokens=min_tokens,
+            stop_sequences=[s for s in values.get("stop") or [] if s],
+        )
+    )
+
+
+def _seed(values: Mapping[str, Any]) -> int:
+    seed = values.get("seed")
+    return int(seed) if isinstance(seed, int) and seed >= 0 else derive_seed(values)
+
+
+def _call_id(values: Mapping[str, Any], index: int) -> str:
+    digest = hashlib.sha256(f"{_seed(values)}:{index}".encode()).hexdigest()[:32]
+    return f"chatcmpl-tool-{digest}"
+
+
+def _facts(values: Mapping[str, Any], results: Sequence[str]) -> list[str]:
+    facts = [f'The tool returned: "{result}".' for result in results]
+    documents = [d for d in values.get("documents") or [] if isinstance(d, Mapping)]
+    if documents:
+        first = documents[0]
+        label = first.get("title") or first.get("doc_id") or "1"
+        facts.append(f'According to document "{label}": {first.get("text", "")}')
+    return facts
+
+
+def _reply(values: Mapping[str, Any]) -> _Reply:
+    messages = values["messages"]
+    _check_history(messages)
+    tools = [t for t in values.get("tools") or [] if isinstance(t, Mapping)]
+    choice = _tool_choice(values.get("tool_choice"), tools)
+    text = _last_user_text(messages)
+    results = _tool_results(messages)
+    chosen = None
+    if not (results and choice in {None, "auto"}):
+        try:
+            chosen = choose_tool(tools, choice, text)
+        except UnknownToolError as e:
+            raise _VLLMError(str(e)) from None
+    if chosen is not None:
+        name = tool_name(chosen)
+        arguments = json.dumps(
+            build_arguments(tool_parameters(chosen), text, name=name),
+            ensure_ascii=False,
+        )
+        reason = "tool_calls" if choice in {None, "auto"} else "stop"
+        call = _Call(_call_id(values, 0), name, arguments)
+        return _Reply([], (call,), reason, count_tokens(arguments))
+    response_format = values.get("response_format") or {}
+    kind = response_format.get("type") if isinstance(response_format, Mapping) else None
+    if kind == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema") or {}
+        content = _split_json(
+            json.dumps(json_instance(schema, text), ensure_ascii=False)
+        )
+    elif kind == "json_object":
+        content = _split_json(json.dumps(json_object_for(text), ensure_ascii=False))
+    else:
+        content = _text_reply(values, text, _facts(values, results))
+        max_tokens = values.get("max_completion_tokens") or values["max_tokens"]
+        reason = "length" if len(content) >= int(max_tokens) else "stop"
+        return _Reply(content, (), reason, len(content))
+    return _Reply(content, (), "stop", len(content))
+
+
+# --- writing the output --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Writer:
+    style: _Style
+    completion_id: str
+    created: int
+
+    def _clean(self, value: Any) -> Any:  # noqa: ANN401 - JSON
+        """Drop nulls and empty lists unless this version writes them."""
+        if self.style.write_nulls:
+            return value
+        if isinstance(value, dict):
+            return {
+                k: self._clean(v) for k, v in value.items() if v is not None and v != []
+            }
+        if isinstance(value, list):
+            return [self._clean(v) for v in value]
+        return value
+
+    def _envelope(self, kind: str, choices: list[Any], usage: Any) -> str:  # noqa: ANN401 - JSON
+        body = {
+            "id": self.completion_id,
+            "object": kind,
+            "created": self.created,
+            "model": self.style.model,
+            "choices": choices,
+            "usage": usage,
+            "system_fingerprint": None,
+        }
+        return json.dumps(self._clean(body), ensure_ascii=False)
+
+    def response(self, reply: _Reply, usage: dict[str, int]) -> str:
+        calls = [
+            {
+                "id": c.id,
+                "type": "function",
+                "function": {"name": c.name, "arguments": c.arguments},
+            }
+            for c in reply.calls
+        ]
+        message = {
+            "role": "assistant",
+            "content": "".join(reply.content) if reply.content or not calls else None,
+            "refusal": None,
+            "tool_calls": calls,
+            "reasoning_content": None,
+        }
+        choice = {
+            "index": 0,
+            "message": message,
+            "logprobs": None,
+            "finish_reason": reply.finish_reason,
+            "stop_reason": None,
+        }
+        return self._envelope("chat.completion", [choice], usage)
+
+    def chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> str:
+        full: dict[str, Any] = {
+            "role": None,
+            "content": None,
+            "tool_calls": [],
+            "reasoning_content": None,
+        }
+        full.update(delta)
+        choice = {
+            "index": 0,
+            "delta": full,
+            "logprobs": None,
+            "finish_reason": finish_reason,
+        }
+        return self._envelope("chat.completion.chunk", [choice], None)
+
+    def usage_chunk(self, usage: dict[str, int]) -> str:
+        return self._envelope("chat.completion.chunk", [], usage)
+
+    def stream(self, reply: _Reply, usage: dict[str, int]) -> list[str]:
+        items = [self.chunk({"role": "assistant", "content": ""})]
+        items += [self.chunk({"content": token}) for token in reply.content]
+        for index, call in enumerate(reply.calls):
+            head = {
+                "index": index,
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": ""},
+            }
+            items.append(self.chunk({"tool_calls": [head]}))
+            items += [
+                self.chunk(
+                    {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}
+                )
+                for piece in _split_json(call.arguments)
+            ]
+        items.append(self.chunk({}, reply.finish_reason))
+        if self.style.usage_chunk:
+            items.append(self.usage_chunk(usage))
+        return items
+
+
+async def _paced(ctx: PredictionContext, items: Sequence[str]) -> AsyncIterator[str]:
+    for count, item in enumerate(items):
+        delay = ctx.pace.token_interval if count else ctx.pace.time_to_first_token
+        if delay > 0:
+            await ctx.sleep(delay)
+        yield item
+
+
+def _predictor(style: _Style) -> Predict:
+    async def predict(ctx: PredictionContext) -> AsyncIterator[Output]:
+        values = ctx.input
+        if not values.get("messages"):
+            prompt = str(values.get("prompt") or "")
+            tokens = _text_reply(values, prompt, _facts(values, []))
+            ctx.metrics[style.input_metric] = count_tokens(
+                f"{values.get('system_prompt') or ''} {prompt}"
+            )
+            ctx.metrics[style.output_metric] = len(tokens)
+            async for token in _paced(ctx, tokens):
+                yield token
+            return
+        reply = _reply(values)
+        prompt_tokens = _prompt_tokens(values)
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": reply.completion_tokens,
+            "total_tokens": prompt_tokens + reply.completion_tokens,
+        }
+        seed = _seed(values)
+        writer = _Writer(
+            style, f"chatcmpl-{seed:08x}{len(values['messages']):04x}", int(time.time())
+        )
+        streamed = bool(values.get("stream"))
+        if not streamed or style.metrics_when_streamed:
+            ctx.metrics[style.input_metric] = prompt_tokens
+            ctx.metrics[style.output_metric] = reply.completion_tokens
+        ctx.log(
+            f"Chat completion: {len(values['messages'])} messages, "
+            f"{len(values.get('tools') or [])} tools\n"
+        )
+        if streamed:
+            async for item in _paced(ctx, writer.stream(reply, usage)):
+                yield item
+            return
+        async for _ in _paced(ctx, reply.content or ["."]):
+            pass
+        yield writer.response(reply, usage)
+
+    return predict
+
+
+def _granite(
+    style: _Style,
+    *,
+    messages_default: list[Any] | None,
+    description: str,
+    created_at: str,
+) -> ReferenceModel:
+    owner, name = style.model.split("/")
+    return ReferenceModel(
+        owner=owner,
+        name=name,
+        version=hashlib.sha256(style.model.encode()).hexdigest(),
+        description=description,
+        input_schema=_inputs(messages_default=messages_default),
+        output_schema=dict(_TEXT_ITERATOR),
+        predict=_predictor(style),
+        official=True,
+        cog_version="0.16.8",
+        created_at=created_at,
+        run_count=150_000,
+        counts_tokens=False,
+    )
+
+
+GRANITE_4_0_H_SMALL = _granite(
+    _V40,
+    messages_default=[],
+    description=(
+        "Granite-4.0-H-Small is a 32B parameter long-context instruct model "
+        "(reference: chat completions, tool calling, structured output)"
+    ),
+    created_at="2025-10-02T14:00:00.000000Z",
+)
+GRANITE_4_1_8B = _granite(
+    _V41,
+    messages_default=None,
+    description=(
+        "Granite-4.1-8B instruct model (reference: chat completions with every "
+        "field written, no streamed usage, token_* metrics)"
+    ),
+    created_at="2026-04-20T14:00:00.000000Z",
+)
+
+GRANITE_MODELS: tuple[ReferenceModel, ...] = (GRANITE_4_0_H_SMALL, GRANITE_4_1_8B)
+"""The chat-completions reference models, for the server's catalogue."""
