@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.messages import (
     AIMessage,
@@ -64,7 +64,9 @@ __all__ = [
     "JSON_GRAMMAR",
     "PromptedReader",
     "PromptedRequest",
+    "ToolCalling",
     "constraint_inputs",
+    "prompted_reader",
     "prompted_request",
     "tool_choice_name",
 ]
@@ -82,6 +84,9 @@ ws ::= ([ \t\n] ws)?
 """A GBNF grammar for one JSON object, for models with a `grammar` input."""
 
 _SCHEMA_INPUTS = ("json_schema", "jsonschema")
+
+ToolCalling = Literal["auto", "native", "prompt"]
+"""`ChatReplicate.tool_calling`: which path tools take (see `chat_prompt`)."""
 
 
 def tool_choice_name(choice: Any) -> str:  # noqa: ANN401 - every form LangChain passes
@@ -227,19 +232,35 @@ def prompted_request(
         instruction = structured_output_instruction(_schema_of(response_format))
         lowered = _with_system(lowered, instruction)
         inputs = constraint_inputs(schema, response_format)
-    prefill = ""
-    if prompt is not None and prompt.choice not in {"auto", "none"}:
-        prefill = f"{TOOL_CALL_OPEN}\n"
-        if style == "messages":
-            lowered.append(AIMessage(content=prefill))
-            prefill = ""
-        elif _can_prefill(schema):
-            if prompt.forced is not None:
-                prefill += f'{{"name": {json.dumps(prompt.forced)}, "arguments": '
-            lowered.append(AIMessage(content=prefill))
-        else:
-            prefill = ""
+    opening = _opening(prompt, schema)
+    if opening:
+        lowered.append(AIMessage(content=opening))
+    prefill = opening if style == "template" else ""
     return PromptedRequest(prompt, prefill, style, lowered, inputs)
+
+
+def _style(schema: InputSchema | None) -> PromptStyle:
+    if schema is not None and "messages" in schema.properties:
+        return "messages"
+    return "template"
+
+
+def _opening(prompt: ToolPrompt | None, schema: InputSchema | None) -> str:
+    """The assistant turn's start for a forced call ("" when none is sent).
+
+    Template path: the call's opening as a prefill (with the tool's name when
+    one tool is forced). `messages` path: an assistant message holding
+    `<tool_call>` (answered with a new message, read without it).
+    """
+    if prompt is None or prompt.choice in {"auto", "none"}:
+        return ""
+    if _style(schema) == "messages":
+        return f"{TOOL_CALL_OPEN}\n"
+    if not _can_prefill(schema):
+        return ""
+    if prompt.forced is None:
+        return f"{TOOL_CALL_OPEN}\n"
+    return f'{TOOL_CALL_OPEN}\n{{"name": {json.dumps(prompt.forced)}, "arguments": '
 
 
 def _with_system(messages: list[BaseMessage], text: str) -> list[BaseMessage]:
@@ -247,6 +268,30 @@ def _with_system(messages: list[BaseMessage], text: str) -> list[BaseMessage]:
     while leading < len(messages) and isinstance(messages[leading], SystemMessage):
         leading += 1
     return [*messages[:leading], SystemMessage(content=text), *messages[leading:]]
+
+
+def prompted_reader(
+    schema: InputSchema | None,
+    *,
+    tools: Sequence[Mapping[str, Any]] = (),
+    tool_choice: Any = None,  # noqa: ANN401 - see tool_choice_name
+) -> PromptedReader:
+    """The reader of a reply to a call that `prompted_request` prepared.
+
+    It needs only what decided the prompt: the tools, the choice and the
+    model's schema (which says whether the call was pre-filled).
+
+    Args:
+        schema: The model's input schema.
+        tools: OpenAI tool definitions.
+        tool_choice: The tool choice.
+
+    Returns:
+        The reader.
+    """
+    prompt = ToolPrompt(tuple(tools), tool_choice_name(tool_choice)) if tools else None
+    prefill = _opening(prompt, schema) if _style(schema) == "template" else ""
+    return PromptedReader(PromptedRequest(prompt, prefill, _style(schema)))
 
 
 class PromptedReader:

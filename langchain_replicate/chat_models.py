@@ -59,6 +59,11 @@ from langchain_replicate._metadata import generation_info, usage_from_metrics
 from langchain_replicate._models import parse_model_ref
 from langchain_replicate._outputs import output_to_text
 from langchain_replicate._profiles import model_profile
+from langchain_replicate._prompted_tools import (
+    PromptedReader,
+    ToolCalling,
+    prompted_reader,
+)
 from langchain_replicate._prompts import ChatTemplate  # noqa: TC001 - a field type
 from langchain_replicate._settings import ReplicateSettings
 from langchain_replicate._tool_calling import (
@@ -300,6 +305,13 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     except that for a multi-turn conversation ChatReplicate renders the whole
     prompt and sets it to `{prompt}`."""
 
+    tool_calling: ToolCalling = "auto"
+    """How tools and structured output reach the model: `auto` (natively for
+    models with `messages` and `tools` inputs, by prompt for every other
+    language model), `native` (models without a `tools` input raise
+    `ReplicateInputError`) or `prompt` (tool definitions in the system turn,
+    calls read from the reply's `<tool_call>` blocks)."""
+
     @model_validator(mode="before")
     @classmethod
     def _build_extra(cls, values: dict[str, Any]) -> Any:  # noqa: ANN401 - pydantic
@@ -481,6 +493,7 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
             tool_request=request,
             stream=stream or bool(plan.stop),
             stop=plan.stop,
+            tool_calling=self.tool_calling,
         )
 
     def _split_call(
@@ -520,6 +533,34 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
                 chunk_position="last",
             )
         )
+
+    @staticmethod
+    def _prompted(
+        call: PreparedCall, kwargs: Mapping[str, Any]
+    ) -> PromptedReader | None:
+        """The reply reader of a call whose tools went by prompt, else `None`."""
+        if not kwargs.get("tools") or returns_completion_json(call):
+            return None
+        request = ToolRequest.pop_from(dict(kwargs))
+        return prompted_reader(
+            call.schema, tools=request.tools, tool_choice=request.choice
+        )
+
+    def _reading(
+        self, call: PreparedCall, kwargs: Mapping[str, Any]
+    ) -> Callable[[PreparedCall, StreamPiece], ChatGenerationChunk]:
+        """How streamed pieces become chunks: through the tool call parser or not."""
+        reader = self._prompted(call, kwargs)
+        return self._chunk if reader is None else reader.chunk
+
+    def _whole(
+        self, call: PreparedCall, prediction: Prediction, kwargs: Mapping[str, Any]
+    ) -> ChatResult:
+        reader = self._prompted(call, kwargs)
+        if reader is None:
+            return self._result(call, prediction)
+        text = output_to_text(prediction.get("output"), call.kind)
+        return reader.result(call, text, prediction)
 
     @staticmethod
     def _by_stream(call: PreparedCall) -> bool:
@@ -578,7 +619,7 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         if returns_completion_json(call):
             yield from self._completion_chunks(call, run_manager)
             return
-        yield from self._stream_chunks(call, run_manager, self._chunk)
+        yield from self._stream_chunks(call, run_manager, self._reading(call, kwargs))
 
     def _generate(
         self,
@@ -591,9 +632,10 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         if self._by_stream(call) and returns_completion_json(call):
             return message_from_chunks(list(self._completion_chunks(call, run_manager)))
         if self._by_stream(call):
-            chunks = self._stream_chunks(call, run_manager, self._chunk)
+            chunks = self._stream_chunks(call, run_manager, self._reading(call, kwargs))
             return generate_from_stream(chunks)
-        return self._result(call, self._api.run(call.ref, call.model_input, final=True))
+        prediction = self._api.run(call.ref, call.model_input, final=True)
+        return self._whole(call, prediction, kwargs)
 
     # -- async (the same steps; only the I/O differs) --------------------------------
 
@@ -640,7 +682,7 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         chunks = (
             self._acompletion_chunks(call, run_manager)
             if returns_completion_json(call)
-            else self._astream_chunks(call, run_manager, self._chunk)
+            else self._astream_chunks(call, run_manager, self._reading(call, kwargs))
         )
         async for chunk in chunks:
             yield chunk
@@ -657,7 +699,9 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
             pieces = self._acompletion_chunks(call, run_manager)
             return message_from_chunks([chunk async for chunk in pieces])
         if self._by_stream(call):
-            chunks = self._astream_chunks(call, run_manager, self._chunk)
+            chunks = self._astream_chunks(
+                call, run_manager, self._reading(call, kwargs)
+            )
             return await agenerate_from_stream(chunks)
         prediction = await self._api.arun(call.ref, call.model_input, final=True)
-        return self._result(call, prediction)
+        return self._whole(call, prediction, kwargs)
