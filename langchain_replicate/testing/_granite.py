@@ -287,7 +287,7 @@ def _tool_choice(value: object, tools: Sequence[Any]) -> object:
             choice = json.loads(value)
         except ValueError:
             choice = None
-    if choice not in {None, "none"} and not tools:
+    if choice is not None and choice != "none" and not tools:
         msg = "When using `tool_choice`, `tools` must be set."
         raise _VLLMError(msg)
     return choice
@@ -394,7 +394,8 @@ def _reply(values: Mapping[str, Any]) -> _Reply:
     text = _last_user_text(messages)
     results = _tool_results(messages)
     chosen = None
-    if not (results and choice in {None, "auto"}):
+    chooses_itself = choice is None or choice == "auto"
+    if not (results and chooses_itself):
         try:
             chosen = choose_tool(tools, choice, text)
         except UnknownToolError as e:
@@ -405,7 +406,7 @@ def _reply(values: Mapping[str, Any]) -> _Reply:
             build_arguments(tool_parameters(chosen), text, name=name),
             ensure_ascii=False,
         )
-        reason = "tool_calls" if choice in {None, "auto"} else "stop"
+        reason = "tool_calls" if chooses_itself else "stop"
         call = _Call(_call_id(values, 0), name, arguments)
         return _Reply([], (call,), reason, count_tokens(arguments))
     response_format = values.get("response_format") or {}

@@ -3,16 +3,19 @@
 It runs against the local Replicate server, or against real Replicate when
 `REPLICATE_API_TOKEN` is set and `REPLICATE_BASE_URL` is not.
 
-Two reference models, one per way a model takes a conversation:
+Three reference models, one per way a model takes a conversation:
 
 * `meta/meta-llama-3-8b-instruct`: `prompt` + `system_prompt` + its own
   `prompt_template`, `stop_sequences`, `temperature`... (text only);
-* `openai/gpt-5-nano`: `messages` + `image_input` + `max_completion_tokens`.
+* `openai/gpt-5-nano`: `messages` + `image_input` + `max_completion_tokens`;
+* `ibm-granite/granite-4.0-h-small`: the chat-completions family (`messages`
+  + `tools` + `tool_choice` + `response_format`; JSON output).
 
-Flags: tool calling, structured output and JSON mode are not implemented, so
-they are off (derived from `bind_tools` / `with_structured_output`). Image
-URLs are on against real Replicate only: the local server reads only its own
-files and `data:` URIs (our own tests cover URL pass-through).
+Flags: tool calling, tool choice, structured output and JSON mode are on for
+Granite and off for the two others (they take no `tools` input, and
+`ChatReplicate` refuses to send tools to them). Image URLs are on against real
+Replicate only: the local server reads only its own files and `data:` URIs
+(our own tests cover URL pass-through).
 """
 
 from __future__ import annotations
@@ -46,7 +49,27 @@ def _point_at_the_server(
         monkeypatch.setenv("REPLICATE_API_TOKEN", replicate_server.api_token)
 
 
-class TestChatReplicateLlama3(ChatModelIntegrationTests):
+class _NoTools(ChatModelIntegrationTests):
+    """Models without a `tools` input: no tool calling, no structured output."""
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return False
+
+    @property
+    def has_tool_choice(self) -> bool:
+        return False
+
+    @property
+    def has_structured_output(self) -> bool:
+        return False
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return False
+
+
+class TestChatReplicateLlama3(_NoTools):
     """A model that templates `system_prompt` + `prompt` itself."""
 
     @property
@@ -65,7 +88,7 @@ class TestChatReplicateLlama3(ChatModelIntegrationTests):
         return "deployments/replicate-testing/llama-3"
 
 
-class TestChatReplicateGpt5Nano(ChatModelIntegrationTests):
+class TestChatReplicateGpt5Nano(_NoTools):
     """A model that takes an OpenAI-style `messages` list and images."""
 
     @property
@@ -103,3 +126,39 @@ class TestChatReplicateGpt5Nano(ChatModelIntegrationTests):
     )
     def test_image_inputs(self, model: BaseChatModel) -> None:
         super().test_image_inputs(model)
+
+
+class TestChatReplicateGranite(ChatModelIntegrationTests):
+    """A chat-completions model: tools, tool choice, structured output, JSON mode."""
+
+    @property
+    def chat_model_class(self) -> type[ChatReplicate]:
+        return ChatReplicate
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": "ibm-granite/granite-4.0-h-small"}
+
+    @property
+    def supports_model_override(self) -> bool:
+        return True
+
+    @property
+    def model_override_value(self) -> str:
+        return "ibm-granite/granite-4.1-8b"
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return True
+
+    @property
+    def has_tool_choice(self) -> bool:
+        return True
+
+    @property
+    def has_structured_output(self) -> bool:
+        return True
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return True
