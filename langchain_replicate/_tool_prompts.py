@@ -263,16 +263,14 @@ def structured_output_instruction(schema: Mapping[str, Any] | None) -> str:
     """The system-turn text asking for JSON only (matching `schema` if given).
 
     Args:
-        schema: A JSON schema, or `None` for any JSON object (JSON mode).
+        schema: A JSON schema, or `None` for any JSON object (JSON mode: the
+            schema `{"type": "object"}`).
 
     Returns:
         The instruction.
     """
     if schema is None:
-        return (
-            "Reply with only one valid JSON object: no prose before or after "
-            "it, and no code fences."
-        )
+        schema = {"type": "object"}
     return (
         "Reply with only one JSON object that matches this JSON schema, with no "
         "prose before or after it and no code fences:\n"

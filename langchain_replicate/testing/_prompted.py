@@ -15,8 +15,9 @@ reads, never any instruction's wording:
   means a call is required;
 * **tool results**: a last user turn holding `<tool_response>` blocks, or one
   that follows an assistant turn with `<tool_call>` blocks;
-* **a JSON schema**: a JSON object with `properties` in a system turn (not a
-  tool definition) asks for a JSON reply.
+* **a JSON schema**: a JSON object with `properties` (or exactly
+  `{"type": "object"}`: any object) in the prompt, and no tool definitions,
+  asks for a JSON reply.
 
 Replies (`prompted_reply`; `None` means "answer as usual"):
 
@@ -27,7 +28,8 @@ Replies (`prompted_reply`; `None` means "answer as usual"):
   written as `<tool_call>\n{"name": ..., "arguments": {...}}\n</tool_call>`
   (or the rest of it, after a pre-filled opening);
 * after tool results: text quoting them, `The tool returned: ...`;
-* a JSON schema and a question: `_tool_rules.json_instance` of the schema, as
+* a JSON schema and a question: `_tool_rules.json_instance` of the schema
+  (for `{"type": "object"}`, `_tool_rules.json_object_for` the question), as
   the whole reply.
 """
 
@@ -43,6 +45,7 @@ from langchain_replicate.testing._tool_rules import (
     build_arguments,
     choose_tool,
     json_instance,
+    json_object_for,
     tool_name,
     tool_parameters,
 )
@@ -77,13 +80,20 @@ def _tools(text: str) -> list[dict[str, Any]]:
 
 
 def _schema(system: str) -> dict[str, Any] | None:
+    """The first object schema in the text (`properties` or `{"type": "object"}`)."""
     for value in _objects(system, _SCHEMA_START):
-        if (
-            isinstance(value.get("properties"), dict)
-            and value.get("type") != "function"
-        ):
+        if isinstance(value.get("properties"), dict) or value == {"type": "object"}:
             return value
     return None
+
+
+def _json_reply(schema: Mapping[str, Any], question: str) -> str:
+    value = (
+        json_object_for(question)
+        if "properties" not in schema
+        else json_instance(schema, question)
+    )
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _content(message: Mapping[str, Any]) -> str:
@@ -105,7 +115,8 @@ def _call(name: str, args: Mapping[str, Any]) -> str:
 
 
 def _results_text(results: Sequence[str]) -> str:
-    return "The tool returned: " + "; ".join(r.strip() for r in results) + "."
+    quoted = "; ".join(" ".join(r.split()) for r in results)
+    return f"The tool returned: {quoted}."
 
 
 def _answer(
@@ -154,7 +165,7 @@ def _from_prompt(prompt: str) -> str | None:
         )
     schema = _schema(prompt.replace(last, ""))
     if schema is not None:
-        return json.dumps(json_instance(schema, last), ensure_ascii=False)
+        return _json_reply(schema, last)
     return None
 
 
@@ -174,14 +185,15 @@ def _from_messages(messages: Sequence[Mapping[str, Any]]) -> str | None:
     last = users[-1]
     question = turns[last][1]
     if tools:
-        follows_call = last > 0 and "<tool_call>" in turns[last - 1][1]
+        before = turns[last - 1] if last > 0 else ("", "")
+        follows_call = before[0] == "assistant" and "<tool_call>" in before[1]
         if follows_call and not forced:
             results = _RESPONSE.findall(question) or [question]
             return _results_text(results)
         return _answer(tools, question, forced=forced, named=None, prefilled=False)
     schema = _schema(system)
     if schema is not None:
-        return json.dumps(json_instance(schema, question), ensure_ascii=False)
+        return _json_reply(schema, question)
     return None
 
 
