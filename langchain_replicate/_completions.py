@@ -20,7 +20,9 @@ joined by polling: it decodes JSON objects off a buffer) into
 JSON `usage` when the model sent one (4.0: a final usage-only chunk) else from
 the prediction's metrics (either naming), else absent (a streamed 4.1
 prediction may report none). `finish_reason` is the model's (`stop`,
-`length`, `tool_calls`), or `stop_sequence` when our stop sequence cut it.
+`length`, `tool_calls`), or `stop_sequence` when a stop sequence ended it:
+the model's own (vLLM's `stop_reason` is the stop string), or ours, which
+cuts the content and cancels the prediction for a model that ignores `stop`.
 `message_from_chunks` sums them into an `AIMessage` whose tool calls are
 parsed strictly (`invalid_tool_calls` for arguments that are not JSON).
 """
@@ -256,6 +258,8 @@ class CompletionReader:
         choice = choices[0] if isinstance(choices[0], dict) else {}
         if isinstance(choice.get("finish_reason"), str):
             self.finish_reason = choice["finish_reason"]
+        if isinstance(choice.get("stop_reason"), str):
+            self.finish_reason = "stop_sequence"  # vLLM: a stop string ended it
         part = choice.get("delta") or choice.get("message") or {}
         if not isinstance(part, dict):
             return None

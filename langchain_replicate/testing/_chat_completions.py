@@ -1,9 +1,9 @@
-"""The chat-completions reference models: IBM Granite 4.0 H Small and Granite 4.1 8B.
+"""What the chat-completions reference models do (IBM Granite 4.0 / 4.1).
 
-They copy the input schema of Replicate's vLLM-based predictor (`prompt`,
-`messages`, `tools`, `tool_choice`, `response_format`, `documents`,
-`chat_template_kwargs`, sampling, `stop`, `stream`; the declared output is a
-text iterator) and answer as it does:
+Their schemas (data) are in `catalogue.granite`: Replicate's vLLM-based
+predictor's inputs (`prompt`, `messages`, `tools`, `tool_choice`,
+`response_format`, `documents`, `chat_template_kwargs`, sampling, `stop`,
+`stream`; the declared output is a text iterator). They answer as it does:
 
 * with `prompt` (no `messages`): plain text tokens, the server's usual
   deterministic reply (`_text.reply_tokens`);
@@ -43,7 +43,9 @@ which tool, which arguments, JSON instances), plus:
 5. `documents`: the text reply cites the first document (its title, else its
    id, and its text);
 6. text replies honour `max_completion_tokens` (else `max_tokens`),
-   `min_tokens` and `stop`; JSON content and tool calls are never cut.
+   `min_tokens` and `stop` (the sequence that ended the text is the choice's
+   `stop_reason`, as vLLM reports it); JSON content and tool calls are never
+   cut.
 
 Usage counts the words and marks of every message (and the tools' JSON) as
 prompt tokens, and the content tokens (or the arguments' tokens) as
@@ -59,14 +61,8 @@ import re
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_replicate.testing._model import (
-    Output,
-    Predict,
-    PredictionContext,
-    ReferenceModel,
-)
 from langchain_replicate.testing._text import (
     count_tokens,
     derive_seed,
@@ -83,136 +79,14 @@ from langchain_replicate.testing._tool_rules import (
     tool_parameters,
 )
 
-__all__ = ["GRANITE_4_0_H_SMALL", "GRANITE_4_1_8B", "GRANITE_MODELS"]
+if TYPE_CHECKING:
+    from langchain_replicate.testing._reference import (
+        Output,
+        Predict,
+        PredictionContext,
+    )
 
-_TEXT_ITERATOR = {
-    "type": "array",
-    "items": {"type": "string"},
-    "title": "Output",
-    "x-cog-array-type": "iterator",
-    "x-cog-array-display": "concatenate",
-}
-
-
-_NULLABLE: dict[str, Any] = {"nullable": True}
-_OBJECTS: dict[str, Any] = {"items": {"type": "object"}}
-_INPUT_ROWS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
-    ("prompt", "string", "User prompt to send to the model.", _NULLABLE),
-    (
-        "system_prompt",
-        "string",
-        "System prompt to send to the model. The chat template provides a default.",
-        _NULLABLE,
-    ),
-    (
-        "messages",
-        "array",
-        (
-            "A list of messages in OpenAI format. When given, the output is "
-            "chat-completion JSON, and prompt and system_prompt are ignored."
-        ),
-        _OBJECTS,
-    ),
-    (
-        "tools",
-        "array",
-        "OpenAI-format tool definitions the model may call.",
-        {**_OBJECTS, "default": []},
-    ),
-    (
-        "tool_choice",
-        "string",
-        "'none', 'auto', 'required', or a JSON string naming a function.",
-        _NULLABLE,
-    ),
-    (
-        "response_format",
-        "object",
-        "OpenAI response format: text, json_object or json_schema.",
-        _NULLABLE,
-    ),
-    (
-        "documents",
-        "array",
-        "Documents for retrieval-augmented generation: {text, doc_id?, title?}.",
-        {**_OBJECTS, "default": []},
-    ),
-    (
-        "chat_template_kwargs",
-        "object",
-        "Extra variables for the chat template (e.g. thinking).",
-        {"default": {}},
-    ),
-    (
-        "chat_template",
-        "string",
-        "A Jinja chat template to use instead of the model's.",
-        _NULLABLE,
-    ),
-    (
-        "add_generation_prompt",
-        "boolean",
-        "Add the generation prompt of the chat template.",
-        {"default": True},
-    ),
-    (
-        "max_tokens",
-        "integer",
-        "Deprecated: use max_completion_tokens.",
-        {"default": 512},
-    ),
-    (
-        "max_completion_tokens",
-        "integer",
-        "The maximum number of tokens the model should generate as output.",
-        _NULLABLE,
-    ),
-    (
-        "min_tokens",
-        "integer",
-        "The minimum number of tokens the model should generate as output.",
-        {"default": 0},
-    ),
-    (
-        "temperature",
-        "number",
-        "Modulates the next token probabilities.",
-        {"default": 0.6},
-    ),
-    ("top_p", "number", "A probability threshold for the output.", {"default": 0.9}),
-    ("top_k", "integer", "How many top tokens to consider.", {"default": 50}),
-    ("presence_penalty", "number", "Presence penalty.", {"default": 0}),
-    ("frequency_penalty", "number", "Frequency penalty.", {"default": 0}),
-    ("repetition_penalty", "number", "Repetition penalty.", {"default": 1}),
-    ("seed", "integer", "Random seed. Leave unspecified to randomize.", _NULLABLE),
-    (
-        "stop",
-        "array",
-        "A list of sequences to stop generation at.",
-        {"items": {"type": "string"}, "default": []},
-    ),
-    (
-        "stream",
-        "boolean",
-        "With messages: one chat-completion chunk per output item.",
-        {"default": False},
-    ),
-)
-
-
-def _inputs(*, messages_default: list[Any] | None) -> dict[str, Any]:
-    """The predictor's `Input` schema, as cog renders it."""
-    properties: dict[str, Any] = {}
-    for order, (name, kind, description, extra) in enumerate(_INPUT_ROWS):
-        prop = {"type": kind, "title": name.replace("_", " ").title(), **extra}
-        if name == "messages" and messages_default is None:
-            prop["nullable"] = True  # `list | None = None`: cog writes no default
-        elif name == "messages":
-            prop["default"] = messages_default
-        prop["description"] = description
-        prop["x-order"] = order
-        properties[name] = prop
-    return {"type": "object", "title": "Input", "properties": properties}
+__all__ = ["CompletionStyle", "chat_completions_model"]
 
 
 class _VLLMError(Exception):
@@ -230,33 +104,21 @@ class _VLLMError(Exception):
 
 
 @dataclass(frozen=True)
-class _Style:
-    """How one version writes its output and metrics."""
+class CompletionStyle:
+    """How one predictor version writes its output and metrics."""
 
     model: str
+    """`owner/name`, written as the completion's `model`."""
     write_nulls: bool
+    """Write nulls and empty lists (4.1) rather than omit them (4.0)."""
     usage_chunk: bool
+    """End a stream with a usage-only chunk (`choices: []`)."""
     input_metric: str
+    """Metric name of the prompt tokens."""
     output_metric: str
+    """Metric name of the completion tokens."""
     metrics_when_streamed: bool
-
-
-_V40 = _Style(
-    "ibm-granite/granite-4.0-h-small",
-    write_nulls=False,
-    usage_chunk=True,
-    input_metric="input_token_count",
-    output_metric="output_token_count",
-    metrics_when_streamed=True,
-)
-_V41 = _Style(
-    "ibm-granite/granite-4.1-8b",
-    write_nulls=True,
-    usage_chunk=False,
-    input_metric="token_input_count",
-    output_metric="token_output_count",
-    metrics_when_streamed=False,
-)
+    """Record token metrics for streamed predictions too."""
 
 
 # --- reading the request -------------------------------------------------------
@@ -340,6 +202,8 @@ class _Reply:
     calls: tuple[_Call, ...]
     finish_reason: str
     completion_tokens: int
+    stop_reason: str | None = None
+    """The stop sequence that ended the text, as vLLM reports it."""
 
 
 def _split_json(text: str) -> list[str]:
@@ -347,23 +211,32 @@ def _split_json(text: str) -> list[str]:
     return re.findall(r"\S+\s*|\s+", text) or [text]
 
 
+def _max_tokens(values: Mapping[str, Any]) -> int:
+    max_tokens = values.get("max_completion_tokens")
+    return max_tokens if isinstance(max_tokens, int) else int(values["max_tokens"])
+
+
 def _text_reply(
     values: Mapping[str, Any], question: str, facts: list[str]
-) -> list[str]:
+) -> tuple[list[str], str | None]:
+    """The text tokens, and the stop sequence that ended them (if one did)."""
     rng = random.Random(_seed(values))  # noqa: S311 - reproducible text
-    max_tokens = values.get("max_completion_tokens")
-    if not isinstance(max_tokens, int):
-        max_tokens = int(values["max_tokens"])
+    max_tokens = _max_tokens(values)
     min_tokens = max(int(values.get("min_tokens") or 0), 0)
-    tokens = reply_tokens(question, rng, facts=facts, min_tokens=min_tokens)
-    return list(
+    tokens = list(reply_tokens(question, rng, facts=facts, min_tokens=min_tokens))
+    stops = [s for s in values.get("stop") or [] if s]
+    whole = "".join(limit_tokens(tokens, max_tokens=max_tokens, min_tokens=min_tokens))
+    cut = list(
         limit_tokens(
             tokens,
             max_tokens=max_tokens,
             min_tokens=min_tokens,
-            stop_sequences=[s for s in values.get("stop") or [] if s],
+            stop_sequences=stops,
         )
     )
+    rest = whole[len("".join(cut)) :]
+    hit = next((s for s in stops if rest.startswith(s)), None) if rest else None
+    return cut, hit
 
 
 def _seed(values: Mapping[str, Any]) -> int:
@@ -419,10 +292,10 @@ def _reply(values: Mapping[str, Any]) -> _Reply:
     elif kind == "json_object":
         content = _split_json(json.dumps(json_object_for(text), ensure_ascii=False))
     else:
-        content = _text_reply(values, text, _facts(values, results))
-        max_tokens = values.get("max_completion_tokens") or values["max_tokens"]
-        reason = "length" if len(content) >= int(max_tokens) else "stop"
-        return _Reply(content, (), reason, len(content))
+        content, stopped_by = _text_reply(values, text, _facts(values, results))
+        full = len(content) >= _max_tokens(values) and stopped_by is None
+        reason = "length" if full else "stop"
+        return _Reply(content, (), reason, len(content), stopped_by)
     return _Reply(content, (), "stop", len(content))
 
 
@@ -431,7 +304,7 @@ def _reply(values: Mapping[str, Any]) -> _Reply:
 
 @dataclass(frozen=True)
 class _Writer:
-    style: _Style
+    style: CompletionStyle
     completion_id: str
     created: int
 
@@ -480,11 +353,16 @@ class _Writer:
             "message": message,
             "logprobs": None,
             "finish_reason": reply.finish_reason,
-            "stop_reason": None,
+            "stop_reason": reply.stop_reason,
         }
         return self._envelope("chat.completion", [choice], usage)
 
-    def chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> str:
+    def chunk(
+        self,
+        delta: dict[str, Any],
+        finish_reason: str | None = None,
+        stop_reason: str | None = None,
+    ) -> str:
         full: dict[str, Any] = {
             "role": None,
             "content": None,
@@ -497,6 +375,7 @@ class _Writer:
             "delta": full,
             "logprobs": None,
             "finish_reason": finish_reason,
+            "stop_reason": stop_reason,
         }
         return self._envelope("chat.completion.chunk", [choice], None)
 
@@ -520,7 +399,7 @@ class _Writer:
                 )
                 for piece in _split_json(call.arguments)
             ]
-        items.append(self.chunk({}, reply.finish_reason))
+        items.append(self.chunk({}, reply.finish_reason, reply.stop_reason))
         if self.style.usage_chunk:
             items.append(self.usage_chunk(usage))
         return items
@@ -534,12 +413,14 @@ async def _paced(ctx: PredictionContext, items: Sequence[str]) -> AsyncIterator[
         yield item
 
 
-def _predictor(style: _Style) -> Predict:
+def chat_completions_model(style: CompletionStyle) -> Predict:
+    """The predictor of a chat-completions model (see the module docstring)."""
+
     async def predict(ctx: PredictionContext) -> AsyncIterator[Output]:
         values = ctx.input
         if not values.get("messages"):
             prompt = str(values.get("prompt") or "")
-            tokens = _text_reply(values, prompt, _facts(values, []))
+            tokens, _ = _text_reply(values, prompt, _facts(values, []))
             ctx.metrics[style.input_metric] = count_tokens(
                 f"{values.get('system_prompt') or ''} {prompt}"
             )
@@ -575,50 +456,3 @@ def _predictor(style: _Style) -> Predict:
         yield writer.response(reply, usage)
 
     return predict
-
-
-def _granite(
-    style: _Style,
-    *,
-    messages_default: list[Any] | None,
-    description: str,
-    created_at: str,
-) -> ReferenceModel:
-    owner, name = style.model.split("/")
-    return ReferenceModel(
-        owner=owner,
-        name=name,
-        version=hashlib.sha256(style.model.encode()).hexdigest(),
-        description=description,
-        input_schema=_inputs(messages_default=messages_default),
-        output_schema=dict(_TEXT_ITERATOR),
-        predict=_predictor(style),
-        official=True,
-        cog_version="0.16.8",
-        created_at=created_at,
-        run_count=150_000,
-        counts_tokens=False,
-    )
-
-
-GRANITE_4_0_H_SMALL = _granite(
-    _V40,
-    messages_default=[],
-    description=(
-        "Granite-4.0-H-Small is a 32B parameter long-context instruct model "
-        "(reference: chat completions, tool calling, structured output)"
-    ),
-    created_at="2025-10-02T14:00:00.000000Z",
-)
-GRANITE_4_1_8B = _granite(
-    _V41,
-    messages_default=None,
-    description=(
-        "Granite-4.1-8B instruct model (reference: chat completions with every "
-        "field written, no streamed usage, token_* metrics)"
-    ),
-    created_at="2026-04-20T14:00:00.000000Z",
-)
-
-GRANITE_MODELS: tuple[ReferenceModel, ...] = (GRANITE_4_0_H_SMALL, GRANITE_4_1_8B)
-"""The chat-completions reference models, for the server's catalogue."""
