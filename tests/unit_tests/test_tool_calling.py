@@ -264,7 +264,9 @@ def test_chat_prompt_sends_tools_choice_format_stop_and_stream() -> None:
     assert prompt.inputs["tools"][0]["function"]["name"] == "get_weather"
 
 
-def test_tools_for_a_model_without_a_tools_input_fail_before_any_request() -> None:
+def test_native_tools_for_a_model_without_a_tools_input_fail_before_any_request() -> (
+    None
+):
     request = ToolRequest.pop_from({"tools": [get_weather]})
     with pytest.raises(ReplicateInputError, match="takes no `tools` input"):
         chat_prompt(
@@ -272,6 +274,31 @@ def test_tools_for_a_model_without_a_tools_input_fail_before_any_request() -> No
             LLAMA,
             model="meta/meta-llama-3-8b-instruct",
             tool_request=request,
+            tool_calling="native",
+        )
+
+
+def test_tools_for_a_model_without_a_tools_input_go_by_prompt() -> None:
+    request = ToolRequest.pop_from({"tools": [get_weather]})
+    prompt = chat_prompt(
+        [HumanMessage("hi")],
+        LLAMA,
+        model="meta/meta-llama-3-8b-instruct",
+        tool_request=request,
+    )
+    assert '"name": "get_weather"' in prompt.inputs["system_prompt"]
+    assert prompt.prompt == "hi"
+
+
+def test_prompt_path_for_a_chat_completions_model_is_refused() -> None:
+    request = ToolRequest.pop_from({"tools": [get_weather]})
+    with pytest.raises(ReplicateInputError, match="calls them natively"):
+        chat_prompt(
+            [HumanMessage("hi")],
+            GRANITE,
+            model="ibm-granite/granite-4.0-h-small",
+            tool_request=request,
+            tool_calling="prompt",
         )
 
 
