@@ -448,11 +448,10 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
                 if method == "json_mode"
                 else response_format_input(schema)
             )
-            if schema is None:
-                structured.pop("schema")
-            llm = self.bind(
-                response_format=response_format, ls_structured_output_format=structured
+            traced = (
+                {} if schema is None else {"ls_structured_output_format": structured}
             )
+            llm = self.bind(response_format=response_format, **traced)
             parser = (
                 PydanticOutputParser(pydantic_object=schema)
                 if is_pydantic

@@ -40,8 +40,9 @@ which tool, which arguments, JSON instances), plus:
 4. `response_format` `json_schema`: the content is a JSON instance of the
    schema (`json_instance`); `json_object`: an object keyed by the quoted
    identifiers of the last user message (`json_object_for`);
-5. `documents`: the text reply cites the first document (its title, else its
-   id, and its text);
+5. `documents` (the input, or `chat_template_kwargs["documents"]`: both are
+   chat-template variables): the text reply cites the first document (its
+   title, else its id, and its text);
 6. text replies honour `max_completion_tokens` (else `max_tokens`),
    `min_tokens` and `stop` (the sequence that ended the text is the choice's
    `stop_reason`, as vLLM reports it); JSON content and tool calls are never
@@ -251,7 +252,9 @@ def _call_id(values: Mapping[str, Any], index: int) -> str:
 
 def _facts(values: Mapping[str, Any], results: Sequence[str]) -> list[str]:
     facts = [f'The tool returned: "{result}".' for result in results]
-    documents = [d for d in values.get("documents") or [] if isinstance(d, Mapping)]
+    template_kwargs = values.get("chat_template_kwargs") or {}
+    given = values.get("documents") or template_kwargs.get("documents") or []
+    documents = [d for d in given if isinstance(d, Mapping)]
     if documents:
         first = documents[0]
         label = first.get("title") or first.get("doc_id") or "1"
