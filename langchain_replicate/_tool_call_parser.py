@@ -289,10 +289,14 @@ class ToolCallStreamParser:
         self._line_blank = True
 
     def _args(self, out: ParsedDelta, args: str) -> None:
-        if args:
-            out.tool_call_chunks.append(
-                tool_call_chunk(index=self._index - 1, args=args)
-            )
+        if not args:
+            return
+        index = self._index - 1
+        last = out.tool_call_chunks[-1] if out.tool_call_chunks else None
+        if last is not None and last["index"] == index:
+            last["args"] = (last["args"] or "") + args
+        else:
+            out.tool_call_chunks.append(tool_call_chunk(index=index, args=args))
 
     def _calls(
         self,

@@ -286,9 +286,44 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         A create refused with 429 is retried `max_retries` times; a create that
         may have reached Replicate is never retried.
 
-    Not supported: tool calling and structured output (no `bind_tools` /
-    `with_structured_output`); tool messages and audio, video or PDF content
-    raise `ReplicateInputError`.
+    Tool calling by prompt:
+        Models without a `tools` input (every official language model:
+        llama, gpt-5, deepseek...) are told about the tools in the system
+        turn, as Hermes/Qwen models are trained (definitions as JSON inside
+        `<tools>`, calls as `<tool_call>` blocks), and the reply is parsed
+        into `tool_calls`, tolerating the forms other families slip into.
+        Chat-completions models (`messages` and `tools` inputs) call tools
+        natively. `tool_calling="native"` or `"prompt"` forces one path.
+
+        ```python
+        from langchain_core.tools import tool
+
+
+        @tool
+        def get_weather(location: str) -> str:
+            '''Get the weather at a location.'''
+            return f"It is sunny in {location}."
+
+
+        model.bind_tools([get_weather]).invoke(
+            "What is the weather in Paris?"
+        ).tool_calls
+        ```
+
+        ```txt
+        [{'name': 'get_weather', 'args': {'location': 'Paris'},
+          'id': 'call_f6e47ddb737a405d_0', 'type': 'tool_call'}]
+        ```
+
+        Streamed, the call's first chunk names the tool as soon as the model
+        has written the name; the arguments follow in fragments.
+        `with_structured_output` works by prompt too (`function_calling`
+        through a forced tool; `json_schema` and `json_mode` with the schema
+        in the system turn and the model's own constraint input, such as
+        `grammar`, where it has one). Prompted calling picks tools about as
+        well as native calling but declines irrelevant tools less reliably.
+
+    Not supported: audio, video or PDF content raises `ReplicateInputError`.
     """
 
     model_config = ConfigDict(populate_by_name=True)

@@ -47,11 +47,9 @@ def test_tool_call_chunk_comes_as_soon_as_the_name_is_known() -> None:
     assert first.text == "Sure."
     assert first.tool_call_chunks == []
     head = parser.feed('{"city": "Pa')
-    assert [(c["name"], c["id"], c["index"]) for c in head.tool_call_chunks] == [
-        ("get_weather", "t0", 0),
-        (None, None, 0),
-    ]
-    assert "".join(c["args"] or "" for c in head.tool_call_chunks) == '{"city": "Pa'
+    assert [
+        (c["name"], c["id"], c["index"], c["args"]) for c in head.tool_call_chunks
+    ] == [("get_weather", "t0", 0, '{"city": "Pa')]
     rest = parser.feed('ris"}}\n</tool_call>')
     assert "".join(c["args"] or "" for c in rest.tool_call_chunks) == 'ris"}'
     assert parser.finish().text == ""
