@@ -116,7 +116,8 @@ def _call(name: str, args: Mapping[str, Any]) -> str:
 
 def _results_text(results: Sequence[str]) -> str:
     quoted = "; ".join(" ".join(r.split()) for r in results)
-    return f"The tool returned: {quoted}."
+    end = "" if quoted.endswith((".", "!", "?")) else "."
+    return f"The tool returned: {quoted}{end}"
 
 
 def _answer(
