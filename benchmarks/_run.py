@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks import _imports, _memory, _report, _server, _worker
+from benchmarks import _imports, _memory, _parser, _report, _server, _worker
 from benchmarks._report import Figure, Measure, Target
 from benchmarks._subjects import LITELLM_HOW, SUBJECTS, dolly_input
 from benchmarks._worker import PROMPT, STOP, WorkerConfig
@@ -490,6 +490,8 @@ def main() -> None:
             stop_tokens=tokens_to_stop,
         )
         results = run_subjects(config)
+        log("prompted tool call parser")
+        parser = _parser.measure(info)
         memory = run_memory(info, BIG_FILE.version)
     log("imports")
     imports = _imports.measure()
@@ -510,6 +512,7 @@ def main() -> None:
             _batch(results, 64, floor),
             _batch(results, 256, floor),
             _cpu(results),
+            _parser.as_measure(parser),
             _imports_measure(imports),
             _memory_measure(memory),
         )
@@ -565,6 +568,7 @@ def main() -> None:
         "results": results,
         "imports": imports,
         "memory": memory,
+        "parser": parser,
         "targets": [check.__dict__ for check in checks],
         "table_markdown": table,
         "report_markdown": report,
