@@ -242,7 +242,7 @@ async def test_model_name_chooses_the_template() -> None:
     ("messages", "error"),
     [
         (
-            [FunctionMessage("42", name="f")],
+            [FunctionMessage(content="42", name="f")],
             "'function' messages are not supported",
         ),
         (
