@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks import _imports, _memory, _parser, _report, _server, _worker
+from benchmarks import _imports, _memory, _parser, _report, _server, _tools, _worker
 from benchmarks._report import Figure, Measure, Target
 from benchmarks._subjects import LITELLM_HOW, SUBJECTS, dolly_input
 from benchmarks._worker import PROMPT, STOP, WorkerConfig
@@ -490,6 +490,7 @@ def main() -> None:
             stop_tokens=tokens_to_stop,
         )
         results = run_subjects(config)
+        tool_results = _tools.run(info)
         log("prompted tool call parser")
         parser = _parser.measure(info)
         memory = run_memory(info, BIG_FILE.version)
@@ -515,6 +516,7 @@ def main() -> None:
             _parser.as_measure(parser),
             _imports_measure(imports),
             _memory_measure(memory),
+            *_tools.measures(tool_results),
         )
     }
     labels = {key: SUBJECTS[key].label for key in TABLE_SUBJECTS}
@@ -546,6 +548,7 @@ def main() -> None:
             ),
             "Targets (ours):\n\n" + _report.targets_markdown(checks),
             f"How LiteLLM was reached: {LITELLM_HOW}",
+            f"Tool calling and structured output: {_tools.PEER_NOTE}.",
         ]
     )
     sys.stdout.write(report + "\n")
@@ -568,6 +571,7 @@ def main() -> None:
         "results": results,
         "imports": imports,
         "memory": memory,
+        "tools": tool_results,
         "parser": parser,
         "targets": [check.__dict__ for check in checks],
         "table_markdown": table,

@@ -6,8 +6,12 @@ Data flow of one call (sync and async share every step but the I/O):
 messages ─┐
           ├─ CallPlan.make (instance settings + call kwargs; per-call model=)
           │
+          ├─ ToolRequest.pop_from (pure, _completions.py): tools, tool_choice,
+          │    response_format out of the call's kwargs (bind_tools puts them there)
           ├─ ReplicateAPI.prepare_chat ── schema lookup (cached per process)
           │    └─ chat_prompt (pure, _chat_inputs.py): by the schema, one of
+          │         chat completions (messages + tools: OpenAI messages, tools,
+          │         tool_choice, response_format, stop, stream) │
           │         messages │ system_prompt + prompt │ our template + the
           │         model's prompt_template={prompt} │ a rendered prompt;
           │         images → the schema's image input (uploaded if large)
@@ -17,6 +21,10 @@ messages ─┐
           └─ stream / stop sequences: ReplicateAPI.stream_text (SSE)
                └─ AIMessageChunk per token; the last one carries usage,
                   response_metadata and chunk_position="last"
+
+chat completions: the output is JSON (one response, or one chunk per item);
+CompletionReader (pure) turns it into content / tool_call_chunks, cutting at a
+stop sequence (the stream is then closed, which cancels the prediction).
 ```
 
 A stop sequence cancels the prediction on Replicate at once, as does any
@@ -286,14 +294,16 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         A create refused with 429 is retried `max_retries` times; a create that
         may have reached Replicate is never retried.
 
-    Tool calling by prompt:
-        Models without a `tools` input (every official language model:
-        llama, gpt-5, deepseek...) are told about the tools in the system
-        turn, as Hermes/Qwen models are trained (definitions as JSON inside
-        `<tools>`, calls as `<tool_call>` blocks), and the reply is parsed
-        into `tool_calls`, tolerating the forms other families slip into.
-        Chat-completions models (`messages` and `tools` inputs) call tools
-        natively. `tool_calling="native"` or `"prompt"` forces one path.
+    Tool calling:
+        On Replicate's chat-completions models (those whose schema takes
+        `messages` **and** `tools`, e.g. IBM's Granite 3.3 / 4.0 / 4.1), tools
+        are native: `bind_tools` sends OpenAI tool params, the history goes in
+        OpenAI form (assistant `tool_calls`, `tool` turns with their
+        `tool_call_id`), and the model's JSON reply becomes `tool_calls` (ids
+        kept), or `invalid_tool_calls` for arguments that are not JSON.
+        `tool_choice` takes `"auto"`, `"none"`, `"required"` / `"any"` /
+        `True`, a tool name or an OpenAI dict; a name that is no bound tool is
+        a `ValueError` before any request.
 
         ```python
         from langchain_core.tools import tool
@@ -301,10 +311,105 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
 
         @tool
         def get_weather(location: str) -> str:
-            '''Get the weather at a location.'''
-            return f"It is sunny in {location}."
+            '''Get the current weather at a location.'''
+            return f"It is sunny and 21 degrees in {location}."
 
 
+        granite = ChatReplicate(model="ibm-granite/granite-4.0-h-small", max_tokens=80)
+        bound = granite.bind_tools([get_weather])
+        msg = bound.invoke("What is the weather in Lisbon?")
+        msg.tool_calls, msg.response_metadata["finish_reason"]
+        ```
+
+        ```txt
+        ([{'name': 'get_weather', 'args': {'location': 'Lisbon'},
+           'id': 'chatcmpl-tool-0af3b29d32cdb228dac9420a7594753b',
+           'type': 'tool_call'}], 'tool_calls')
+        ```
+
+        Streaming gives the call in `tool_call_chunks` (name and id first, then
+        the arguments in pieces), with usage on the last chunk only:
+
+        ```python
+        for chunk in bound.stream("What is the weather in Lisbon?"):
+            print(chunk.tool_call_chunks)
+        ```
+
+        ```txt
+        [{'name': 'get_weather', 'args': '', 'id': 'chatcmpl-tool-f9e5bda8ce0d...',
+          'index': 0, 'type': 'tool_call_chunk'}]
+        [{'name': None, 'args': '{"location": ', 'id': None, 'index': 0,
+          'type': 'tool_call_chunk'}]
+        [{'name': None, 'args': '"Lisbon"}', 'id': None, 'index': 0,
+          'type': 'tool_call_chunk'}]
+        []
+        ```
+
+        Per call, `documents=[{"text": ..., "title": ...}]` and
+        `chat_template_kwargs={...}` reach the models that take them; other
+        models reject them with `ReplicateInputError` before any prediction.
+
+    Structured output:
+        `with_structured_output(schema, method=...)` takes a Pydantic class, a
+        TypedDict or a JSON schema. The default, `function_calling`, binds the
+        schema as the one tool the model must call, so the model sees its name,
+        description and field descriptions in its chat template;
+        `json_schema` constrains the reply text by `response_format` (the model
+        is not shown the schema); `json_mode` asks for any JSON object.
+
+        ```python
+        from pydantic import BaseModel, Field
+
+
+        class Forecast(BaseModel):
+            '''A weather forecast.'''
+
+            city: str = Field(description="The city")
+            degrees: int = Field(description="Temperature in degrees Celsius")
+
+
+        granite.with_structured_output(Forecast).invoke(
+            "The forecast for 'Porto' is 18 degrees"
+        )
+        ```
+
+        ```txt
+        Forecast(city='Porto', degrees=18)
+        ```
+
+    Agents:
+        `create_agent` (from `langchain.agents`) runs its loop on these
+        models; `profile` (from the model family, see `_profiles.py`) says
+        they do native structured output, so `response_format=` uses it.
+
+        ```python
+        from langchain.agents import create_agent
+
+        agent = create_agent(granite, [get_weather])
+        state = agent.invoke({"messages": [("human", "What is the weather in Oslo?")]})
+        [type(m).__name__ for m in state["messages"]]
+        ```
+
+        ```txt
+        ['HumanMessage', 'AIMessage', 'ToolMessage', 'AIMessage']
+        ```
+
+        The last message's text holds `The tool returned: "It is sunny and 21
+        degrees in Oslo.".` (the local server's model quotes tool results);
+        with `response_format=Forecast`, `state["structured_response"]` is
+        `Forecast(city='Oslo', degrees=21)` for "What is the weather in
+        'Oslo', 21 degrees?".
+
+    Tool calling by prompt:
+        Models without a `tools` input (every official language model:
+        llama, gpt-5, deepseek...) are told about the tools in the system
+        turn, as Hermes/Qwen models are trained (definitions as JSON inside
+        `<tools>`, calls as `<tool_call>` blocks), and the reply is parsed
+        into `tool_calls`, tolerating the forms other families slip into.
+        `tool_calling="native"` or `"prompt"` forces one path (the other
+        raises `ReplicateInputError`).
+
+        ```python
         model.bind_tools([get_weather]).invoke(
             "What is the weather in Paris?"
         ).tool_calls
@@ -316,8 +421,8 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         ```
 
         Streamed, the call's first chunk names the tool as soon as the model
-        has written the name; the arguments follow in fragments.
-        `with_structured_output` works by prompt too (`function_calling`
+        has written the name; the arguments follow in fragments. Agents and
+        `with_structured_output` work by prompt too (`function_calling`
         through a forced tool; `json_schema` and `json_mode` with the schema
         in the system turn and the model's own constraint input, such as
         `grammar`, where it has one). Prompted calling picks tools about as

@@ -27,7 +27,8 @@ Replies (`prompted_reply`; `None` means "answer as usual"):
   required, else none), its arguments by `_tool_rules.build_arguments`,
   written as `<tool_call>\n{"name": ..., "arguments": {...}}\n</tool_call>`
   (or the rest of it, after a pre-filled opening);
-* after tool results: text quoting them, `The tool returned: ...`;
+* after tool results: text quoting them, `The tool returned: "...".` each
+  (as the chat-completions reference models do);
 * a JSON schema and a question: `_tool_rules.json_instance` of the schema
   (for `{"type": "object"}`, `_tool_rules.json_object_for` the question), as
   the whole reply.
@@ -115,9 +116,7 @@ def _call(name: str, args: Mapping[str, Any]) -> str:
 
 
 def _results_text(results: Sequence[str]) -> str:
-    quoted = "; ".join(" ".join(r.split()) for r in results)
-    end = "" if quoted.endswith((".", "!", "?")) else "."
-    return f"The tool returned: {quoted}{end}"
+    return " ".join(f'The tool returned: "{" ".join(r.split())}".' for r in results)
 
 
 def _answer(

@@ -78,7 +78,7 @@ async def test_async_agent_loop(
         {"messages": [HumanMessage("What is magic_function(5)?")]}
     )
     assert result["messages"][1].tool_calls[0]["args"] == {"input": 5}
-    assert str(result["messages"][-1].content).endswith("returned: 7.")
+    assert str(result["messages"][-1].content).endswith('returned: 7".')
 
 
 @pytest.mark.parametrize("model", MODELS)

@@ -92,10 +92,10 @@ def test_after_tool_results_the_reply_quotes_them() -> None:
         ToolMessage("5", tool_call_id="1"),
     ]
     _, prompt = _prompt(history, tools=TOOLS)
-    assert prompted_reply(prompt) == "The tool returned: 5."
+    assert prompted_reply(prompt) == 'The tool returned: "5".'
     chat = _messages(history, tools=TOOLS)
     assert prompted_reply(chat) == (
-        "The tool returned: The function magic_function returned: 5."
+        'The tool returned: "The function magic_function returned: 5".'
     )
 
 

@@ -42,7 +42,7 @@ from langchain_replicate._tool_calling import (
 from langchain_replicate.errors import ReplicatePredictionError, decode_model_error
 from langchain_replicate.testing.catalogue.granite import GRANITE_4_0_H_SMALL
 from langchain_replicate.testing.catalogue.text import LLAMA_3
-from tests.unit_tests.fake_replicate import TOKEN
+from tests.unit_tests.fake_replicate import TOKEN, FakeReplicate
 
 if TYPE_CHECKING:
     from langchain_core.messages.ai import UsageMetadata
@@ -482,3 +482,84 @@ def test_vllm_error_json_is_decoded() -> None:
     assert decode_model_error(json.dumps(body)) == "Tool 'x' is unknown. (BadRequest)"
     assert decode_model_error("CUDA out of memory") == "CUDA out of memory"
     assert decode_model_error(json.dumps({"error": {"message": "m"}})) == "m"
+
+
+# --- the client on a scripted chat-completions model (no sockets) ------------------
+
+
+def granite_fake(tokens: list[str]) -> FakeReplicate:
+    schema = {
+        "components": {
+            "schemas": {
+                "Input": GRANITE_4_0_H_SMALL.input_schema,
+                "Output": GRANITE_4_0_H_SMALL.output_schema,
+            }
+        }
+    }
+    return FakeReplicate(schema=schema, tokens=tokens, metrics={})
+
+
+def granite_chat(fake: FakeReplicate, mode: str) -> ChatReplicate:
+    return ChatReplicate(
+        model="ibm-granite/granite-4.0-h-small",
+        api_key=TOKEN,
+        base_url=fake.base_url,
+        client_kwargs={"transport": fake.transport(use_async=mode == "async")},
+    )
+
+
+async def ask(runnable: Any, mode: str, text: str, **kwargs: Any) -> AIMessage:
+    if mode == "sync":
+        return runnable.invoke(text, **kwargs)  # type: ignore[no-any-return]
+    return await runnable.ainvoke(text, **kwargs)  # type: ignore[no-any-return]
+
+
+def delta_items(*texts: str) -> list[str]:
+    return [
+        json.dumps({"choices": [{"index": 0, "delta": {"content": text}}]})
+        for text in texts
+    ]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_model_that_ignores_stop_is_cut_and_canceled(mode: str) -> None:
+    fake = granite_fake(delta_items("Hello", " wor", "ld STO", "P and more"))
+    chat = granite_chat(fake, mode)
+    result = await ask(chat, mode, "Hi", stop=["STOP"])
+    assert result.content == "Hello world "
+    assert result.response_metadata["finish_reason"] == "stop_sequence"
+    assert fake.bodies()[0]["input"]["stop"] == ["STOP"]
+    assert fake.bodies()[0]["input"]["stream"] is True
+    assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_malformed_model_json_is_a_typed_error_or_an_invalid_call(
+    mode: str,
+) -> None:
+    fake = granite_fake(["I am not JSON"])
+    chat = granite_chat(fake, mode)
+    with pytest.raises(ReplicatePredictionError, match="not chat-completion JSON"):
+        await ask(chat, mode, "Hi")
+    bad_call = {
+        "choices": [
+            {
+                "message": {
+                    "tool_calls": [
+                        {
+                            "id": "t1",
+                            "type": "function",
+                            "function": {"name": "get_weather", "arguments": "{'x'"},
+                        }
+                    ]
+                },
+                "finish_reason": "tool_calls",
+            }
+        ]
+    }
+    fake = granite_fake([json.dumps(bad_call)])
+    bound = granite_chat(fake, mode).bind_tools([get_weather])
+    message = await ask(bound, mode, "Hi")
+    assert message.tool_calls == []
+    assert message.invalid_tool_calls[0]["id"] == "t1"
+    assert message.invalid_tool_calls[0]["args"] == "{'x'"
