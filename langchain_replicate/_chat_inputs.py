@@ -167,13 +167,29 @@ def _native_only(schema: InputSchema | None, model: str) -> ReplicateInputError:
     return ReplicateInputError(msg)
 
 
-def _prompt_only(model: str) -> ReplicateInputError:
-    msg = (
-        f"model {model} takes `tools` and calls them natively; "
-        "tool_calling='prompt' is for models without a `tools` input. Use "
-        "tool_calling='auto' or 'native'."
+def _completions_by_prompt(
+    messages: Sequence[BaseMessage],
+    schema: InputSchema,
+    request: ToolRequest,
+    *,
+    stream: bool,
+    stop: Sequence[str] | None,
+) -> ChatPrompt:
+    """A chat-completions model forced onto the prompt path (to compare paths).
+
+    The tools are described in the conversation, sent without a `tools` input;
+    a response format still uses the model's `response_format` input.
+    """
+    prompted = prompted_request(
+        messages,
+        schema,
+        tools=request.tools,
+        tool_choice=request.choice,
+        response_format=request.response_format,
     )
-    return ReplicateInputError(msg)
+    inputs = completion_inputs(ToolRequest(), schema, stream=stream, stop=stop)
+    openai = to_chat_completion_messages(prompted.messages)
+    return ChatPrompt(_MESSAGES, openai, {**inputs, **prompted.inputs})
 
 
 def _has_tool_turns(messages: Sequence[BaseMessage]) -> bool:
@@ -208,8 +224,8 @@ def chat_prompt(
             asked for one JSON chunk per item).
         stop: The call's stop sequences.
         tool_calling: `auto` (native for models with `messages` and `tools`
-            inputs, else by prompt), `native` or `prompt` (the only path
-            allowed; the other raises).
+            inputs, else by prompt), `native` (a model without a `tools`
+            input raises) or `prompt` (by prompt for every model).
 
     Returns:
         The prompt inputs.
@@ -226,7 +242,9 @@ def chat_prompt(
             raise ValueError(msg)  # noqa: TRY301 - one conversion below
         if schema is not None and is_chat_completions(schema):
             if tool_calling == "prompt":
-                raise _prompt_only(model)
+                return _completions_by_prompt(
+                    messages, schema, request, stream=stream, stop=stop
+                )
             inputs = completion_inputs(request, schema, stream=stream, stop=stop)
             return ChatPrompt(_MESSAGES, to_chat_completion_messages(messages), inputs)
     except ValueError as e:

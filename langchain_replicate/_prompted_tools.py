@@ -357,6 +357,77 @@ class PromptedReader:
             )
         )
 
+    def reparse(
+        self, chunks: Sequence[ChatGenerationChunk], *, last: bool
+    ) -> list[ChatGenerationChunk]:
+        """Read chat-completion chunks' content for tool calls (prompt path).
+
+        For a chat-completions model forced onto the prompt path.
+
+        Args:
+            chunks: The chunks of one stream step, as `CompletionReader` made
+                them (content, usage and metadata).
+            last: Whether these end the reply (the held-back text is released).
+
+        Returns:
+            The chunks, content split into text and tool call chunks.
+        """
+        out = []
+        for index, chunk in enumerate(chunks):
+            message = chunk.message
+            final = last and index == len(chunks) - 1
+            delta = self._delta(message.text, last=final)
+            metadata = dict(message.response_metadata)
+            if self._calls and "finish_reason" in metadata:
+                metadata["finish_reason"] = "tool_calls"
+            usage = getattr(message, "usage_metadata", None)
+            position = getattr(message, "chunk_position", None)
+            out.append(
+                ChatGenerationChunk(
+                    message=AIMessageChunk(
+                        content=delta.text,
+                        tool_call_chunks=delta.tool_call_chunks,
+                        usage_metadata=usage,
+                        response_metadata=metadata,
+                        chunk_position=position,
+                    ),
+                    generation_info=chunk.generation_info,
+                )
+            )
+        if last and not chunks:
+            delta = self._delta("", last=True)
+            out.append(
+                ChatGenerationChunk(
+                    message=AIMessageChunk(
+                        content=delta.text, tool_call_chunks=delta.tool_call_chunks
+                    )
+                )
+            )
+        return out
+
+    def reparse_result(self, result: ChatResult) -> ChatResult:
+        """A chat-completion result with its content read for tool calls.
+
+        Args:
+            result: The result `CompletionReader.read_all` made.
+
+        Returns:
+            The result, content split into text and tool calls.
+        """
+        message = result.generations[0].message
+        reply = merge_deltas([self._delta(message.text, last=True)])
+        metadata = dict(message.response_metadata)
+        if self._calls:
+            metadata["finish_reason"] = "tool_calls"
+        parsed = AIMessage(
+            content=reply.content,
+            tool_calls=reply.tool_calls,
+            invalid_tool_calls=reply.invalid_tool_calls,
+            usage_metadata=getattr(message, "usage_metadata", None),
+            response_metadata=metadata,
+        )
+        return ChatResult(generations=[ChatGeneration(message=parsed)])
+
     def result(
         self, call: PreparedCall, text: str, prediction: Prediction
     ) -> ChatResult:

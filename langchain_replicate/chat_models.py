@@ -406,8 +406,9 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         turn, as Hermes/Qwen models are trained (definitions as JSON inside
         `<tools>`, calls as `<tool_call>` blocks), and the reply is parsed
         into `tool_calls`, tolerating the forms other families slip into.
-        `tool_calling="native"` or `"prompt"` forces one path (the other
-        raises `ReplicateInputError`).
+        `tool_calling="native"` refuses the prompt path
+        (`ReplicateInputError`); `tool_calling="prompt"` takes it even on a
+        chat-completions model, to compare the paths.
 
         ```python
         model.bind_tools([get_weather]).invoke(
@@ -450,7 +451,8 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     models with `messages` and `tools` inputs, by prompt for every other
     language model), `native` (models without a `tools` input raise
     `ReplicateInputError`) or `prompt` (tool definitions in the system turn,
-    calls read from the reply's `<tool_call>` blocks)."""
+    calls read from the reply's `<tool_call>` blocks; on a chat-completions
+    model too, with no `tools` input sent)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -673,12 +675,12 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
             )
         )
 
-    @staticmethod
     def _prompted(
-        call: PreparedCall, kwargs: Mapping[str, Any]
+        self, call: PreparedCall, kwargs: Mapping[str, Any]
     ) -> PromptedReader | None:
         """The reply reader of a call whose tools went by prompt, else `None`."""
-        if not kwargs.get("tools") or returns_completion_json(call):
+        native = returns_completion_json(call) and self.tool_calling != "prompt"
+        if not kwargs.get("tools") or native:
             return None
         request = ToolRequest.pop_from(dict(kwargs))
         return prompted_reader(
@@ -698,6 +700,8 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         reader = self._prompted(call, kwargs)
         if reader is None:
             return self._result(call, prediction)
+        if returns_completion_json(call):
+            return reader.reparse_result(self._result(call, prediction))
         text = output_to_text(prediction.get("output"), call.kind)
         return reader.result(call, text, prediction)
 
@@ -725,19 +729,26 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         return self._api.prepare_chat(plan, build)
 
     def _completion_chunks(
-        self, call: PreparedCall, run_manager: CallbackManagerForLLMRun | None
+        self,
+        call: PreparedCall,
+        run_manager: CallbackManagerForLLMRun | None,
+        prompted: PromptedReader | None = None,
     ) -> Iterator[ChatGenerationChunk]:
         """Stream a chat-completions call: content and tool call chunks.
 
         At our stop sequence the stream is closed, which cancels the prediction.
+        `prompted`: the tools went by prompt; the content is read for calls.
         """
         reader = CompletionReader(call)
         pieces = self._api.stream_text(call.ref, call.model_input, stop=None)
         try:
             for piece in pieces:
                 chunks = reader.feed(piece.text)
-                if piece.prediction is not None or reader.stopped:
+                done = piece.prediction is not None or reader.stopped
+                if done:
                     chunks += reader.finish(piece.prediction)
+                if prompted is not None:
+                    chunks = prompted.reparse(chunks, last=done)
                 for chunk in chunks:
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -756,7 +767,8 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         call = self._prepare(messages, stop, kwargs, stream=True)
         if returns_completion_json(call):
-            yield from self._completion_chunks(call, run_manager)
+            prompted = self._prompted(call, kwargs)
+            yield from self._completion_chunks(call, run_manager, prompted)
             return
         yield from self._stream_chunks(call, run_manager, self._reading(call, kwargs))
 
@@ -769,7 +781,9 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     ) -> ChatResult:
         call = self._prepare(messages, stop, kwargs)
         if self._by_stream(call) and returns_completion_json(call):
-            return message_from_chunks(list(self._completion_chunks(call, run_manager)))
+            prompted = self._prompted(call, kwargs)
+            chunks = self._completion_chunks(call, run_manager, prompted)
+            return message_from_chunks(list(chunks))
         if self._by_stream(call):
             chunks = self._stream_chunks(call, run_manager, self._reading(call, kwargs))
             return generate_from_stream(chunks)
@@ -791,7 +805,10 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         return await self._api.aprepare_chat(plan, build)
 
     async def _acompletion_chunks(
-        self, call: PreparedCall, run_manager: AsyncCallbackManagerForLLMRun | None
+        self,
+        call: PreparedCall,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        prompted: PromptedReader | None = None,
     ) -> AsyncIterator[ChatGenerationChunk]:
         """Async `_completion_chunks`."""
         reader = CompletionReader(call)
@@ -799,8 +816,11 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         try:
             async for piece in pieces:
                 chunks = reader.feed(piece.text)
-                if piece.prediction is not None or reader.stopped:
+                done = piece.prediction is not None or reader.stopped
+                if done:
                     chunks += reader.finish(piece.prediction)
+                if prompted is not None:
+                    chunks = prompted.reparse(chunks, last=done)
                 for chunk in chunks:
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -819,7 +839,7 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         call = await self._aprepare(messages, stop, kwargs, stream=True)
         chunks = (
-            self._acompletion_chunks(call, run_manager)
+            self._acompletion_chunks(call, run_manager, self._prompted(call, kwargs))
             if returns_completion_json(call)
             else self._astream_chunks(call, run_manager, self._reading(call, kwargs))
         )
@@ -835,7 +855,8 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     ) -> ChatResult:
         call = await self._aprepare(messages, stop, kwargs)
         if self._by_stream(call) and returns_completion_json(call):
-            pieces = self._acompletion_chunks(call, run_manager)
+            prompted = self._prompted(call, kwargs)
+            pieces = self._acompletion_chunks(call, run_manager, prompted)
             return message_from_chunks([chunk async for chunk in pieces])
         if self._by_stream(call):
             chunks = self._astream_chunks(

@@ -198,3 +198,46 @@ def test_native_path_refused_for_a_model_without_a_tools_input(
     with pytest.raises(ReplicateInputError, match="cannot call tools natively"):
         bound.invoke("What is the weather in Paris?")
     assert len(client.predictions.list().results) == before
+
+
+GRANITE = "ibm-granite/granite-4.0-h-small"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_prompt_path_forced_on_a_chat_completions_model(
+    replicate_server: LocalReplicateServer, client: Client, stream: bool
+) -> None:
+    bound = chat(replicate_server, GRANITE, tool_calling="prompt").bind_tools(
+        [get_weather]
+    )
+    if stream:
+        message: Any = None
+        for chunk in bound.stream("What is the weather in Paris?"):
+            message = chunk if message is None else message + chunk
+    else:
+        message = bound.invoke("What is the weather in Paris?")
+    assert [(c["name"], c["args"]) for c in message.tool_calls] == [
+        ("get_weather", {"location": "Paris"})
+    ]
+    assert message.content == ""
+    assert message.response_metadata["finish_reason"] == "tool_calls"
+    prediction = client.predictions.get(message.response_metadata["prediction_id"])
+    assert prediction.input is not None
+    assert not prediction.input.get("tools")  # the default, []
+    assert "<tools>" in prediction.input["messages"][0]["content"]
+
+
+def test_agent_loop_on_the_prompt_path_of_a_chat_completions_model(
+    replicate_server: LocalReplicateServer,
+) -> None:
+    model = chat(replicate_server, GRANITE, tool_calling="prompt")
+    result = create_agent(model, [get_weather]).invoke(
+        {"messages": [HumanMessage("What is the weather in Paris?")]}
+    )
+    assert [type(m).__name__ for m in result["messages"]] == [
+        "HumanMessage",
+        "AIMessage",
+        "ToolMessage",
+        "AIMessage",
+    ]
+    assert "It is sunny in Paris" in str(result["messages"][-1].content)

@@ -290,16 +290,22 @@ def test_tools_for_a_model_without_a_tools_input_go_by_prompt() -> None:
     assert prompt.prompt == "hi"
 
 
-def test_prompt_path_for_a_chat_completions_model_is_refused() -> None:
-    request = ToolRequest.pop_from({"tools": [get_weather]})
-    with pytest.raises(ReplicateInputError, match="calls them natively"):
-        chat_prompt(
-            [HumanMessage("hi")],
-            GRANITE,
-            model="ibm-granite/granite-4.0-h-small",
-            tool_request=request,
-            tool_calling="prompt",
-        )
+def test_prompt_path_for_a_chat_completions_model_sends_no_tools_input() -> None:
+    request = ToolRequest.pop_from({"tools": [get_weather], "tool_choice": "any"})
+    prompt = chat_prompt(
+        [HumanMessage("hi")],
+        GRANITE,
+        model="ibm-granite/granite-4.0-h-small",
+        tool_request=request,
+        tool_calling="prompt",
+    )
+    assert prompt.prompt_key == "messages"
+    assert "tools" not in prompt.inputs
+    assert "tool_choice" not in prompt.inputs
+    roles = [m["role"] for m in prompt.prompt]
+    assert roles == ["system", "user", "assistant"]
+    assert '"name": "get_weather"' in prompt.prompt[0]["content"]
+    assert prompt.prompt[-1]["content"] == "<tool_call>\n"
 
 
 # --- in: chat-completion JSON -------------------------------------------------------
