@@ -9,7 +9,9 @@ fits:
    `response_format`, `stop` and `stream` (`_completions.py`); tools or a
    response format for any other model, and tool calls or results in its
    conversation, go to `tools_by_prompt`, which describes them in the prompt
-   (`_prompted_tools.py`) and then applies the rules below;
+   (`_prompted_tools.py`) and then applies the rules below (with
+   `tool_calling="prompt"`, chat-completions models get them described in
+   their `messages` too, and no `tools` input);
 1. a `messages` input (Replicate's newer official models, e.g.
    `openai/gpt-5-nano`): the OpenAI-style message list;
 2. one user message (after any system messages) and a `system_prompt` input:
