@@ -164,7 +164,8 @@ def completion_inputs(
     inputs: dict[str, Any] = {}
     if request.tools:
         inputs["tools"] = list(request.tools)
-    if request.choice is not None:
+    if request.choice is not None and request.tools:
+        # vLLM refuses any tool_choice without tools; with none, none is meant.
         inputs["tool_choice"] = tool_choice_input(request.choice)
     if request.response_format is not None:
         inputs["response_format"] = request.response_format

@@ -25,6 +25,8 @@ In:
 * `RawToolCall` + `parse_tool_calls`: `(name, JSON-string arguments, id)` →
   `ToolCall`s and `InvalidToolCall`s (arguments that are not a JSON object);
 * `ai_message`: content + raw calls + metadata → `AIMessage`;
+* `ai_chunk`: content + raw calls (whole or partial arguments) → an
+  `AIMessageChunk` with `tool_call_chunks`, for streaming;
 * `final_message`: a summed `AIMessageChunk` → `AIMessage`, its tool calls
   parsed strictly (a streamed chunk parses arguments leniently, as partial
   JSON; a finished message must not).
@@ -38,7 +40,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, InvalidToolCall, ToolCall
-from langchain_core.messages.tool import invalid_tool_call, tool_call
+from langchain_core.messages.tool import (
+    invalid_tool_call,
+    tool_call,
+    tool_call_chunk,
+)
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import (
     convert_to_json_schema,
@@ -52,6 +58,7 @@ __all__ = [
     "FAMILY_TOOL_CHOICES",
     "RawToolCall",
     "ToolChoice",
+    "ai_chunk",
     "ai_message",
     "convert_tools",
     "final_message",
@@ -318,6 +325,31 @@ def ai_message(
         usage_metadata=usage_metadata,
         response_metadata=dict(response_metadata or {}),
         id=message_id,
+    )
+
+
+def ai_chunk(content: str, raw_calls: Sequence[RawToolCall] = ()) -> AIMessageChunk:
+    """A streamed piece of a reply: text and/or tool call chunks.
+
+    Args:
+        content: The new text.
+        raw_calls: New tool call pieces: a call's name and id (once, with its
+            `index`), then fragments of its arguments under the same `index`.
+
+    Returns:
+        The chunk; summing a reply's chunks merges calls by `index`.
+    """
+    return AIMessageChunk(
+        content=content,
+        tool_call_chunks=[
+            tool_call_chunk(
+                name=raw.name or None,
+                args=raw.arguments,
+                id=raw.id,
+                index=raw.index if raw.index is not None else position,
+            )
+            for position, raw in enumerate(raw_calls)
+        ],
     )
 
 

@@ -293,6 +293,10 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         `ReplicatePredictionError`, `ReplicateTimeoutError` after `timeout`...).
         A create refused with 429 is retried `max_retries` times; a create that
         may have reached Replicate is never retried.
+        A chat-completions model that refuses a request (vLLM's error JSON as
+        the prediction's error) raises `ReplicatePredictionError` with the
+        decoded message, e.g. "Tool 'x' has not been passed in `tools`.
+        (BadRequestError)".
 
     Tool calling:
         On Replicate's chat-completions models (those whose schema takes

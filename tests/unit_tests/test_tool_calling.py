@@ -32,6 +32,7 @@ from langchain_replicate._models import parse_model_ref
 from langchain_replicate._profiles import model_profile
 from langchain_replicate._tool_calling import (
     RawToolCall,
+    ai_chunk,
     convert_tools,
     final_message,
     normalize_tool_choice,
@@ -242,6 +243,11 @@ def test_the_family_is_recognised_by_messages_and_tools() -> None:
     assert not is_chat_completions(LLAMA)
 
 
+def test_max_tokens_goes_to_the_input_that_is_not_deprecated() -> None:
+    assert GRANITE.max_tokens_name() == "max_completion_tokens"
+    assert LLAMA.max_tokens_name() == "max_tokens"
+
+
 def test_chat_prompt_sends_tools_choice_format_stop_and_stream() -> None:
     request = ToolRequest.pop_from(
         {"tools": [get_weather], "tool_choice": "get_weather"}
@@ -262,6 +268,18 @@ def test_chat_prompt_sends_tools_choice_format_stop_and_stream() -> None:
     assert prompt.inputs["stop"] == ["END"]
     assert prompt.inputs["stream"] is True
     assert prompt.inputs["tools"][0]["function"]["name"] == "get_weather"
+
+
+def test_no_tool_choice_is_sent_without_tools() -> None:
+    request = ToolRequest.pop_from({"tools": [], "tool_choice": "auto"})
+    prompt = chat_prompt(
+        [HumanMessage("hi")],
+        GRANITE,
+        model="ibm-granite/granite-4.0-h-small",
+        tool_request=request,
+    )
+    assert "tool_choice" not in prompt.inputs
+    assert "tools" not in prompt.inputs
 
 
 def test_native_tools_for_a_model_without_a_tools_input_fail_before_any_request() -> (
@@ -472,6 +490,16 @@ def test_final_message_parses_streamed_arguments_strictly() -> None:
     message = final_message(chunk, make_id=lambda i: f"call_{i}")
     assert message.tool_calls == []  # ...but a finished message is strict
     assert message.invalid_tool_calls[0]["id"] == "call_0"
+
+
+def test_ai_chunks_from_raw_calls_sum_into_one_call() -> None:
+    first = ai_chunk("", [RawToolCall("f", "", "id1", index=0)])
+    rest = ai_chunk("ok", [RawToolCall("", '{"a": 2}', None, index=0)])
+    total = first + rest
+    assert total.content == "ok"
+    assert final_message(total).tool_calls == [
+        {"name": "f", "args": {"a": 2}, "id": "id1", "type": "tool_call"}
+    ]
 
 
 def test_parse_tool_calls_keeps_ids_and_rejects_non_objects() -> None:
