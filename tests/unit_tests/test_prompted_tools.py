@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    HumanMessage,
+    SystemMessage,
+)
+from langchain_core.outputs import ChatGenerationChunk
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from langchain_replicate._inputs import InputSchema
@@ -156,3 +162,36 @@ def test_reader_joins_the_prefill_and_the_continuation() -> None:
     assert names == ["search"]
     args = "".join(c["args"] or "" for c in delta.tool_call_chunks)
     assert json.loads(args) == {"query": "x"}
+
+
+def test_reparse_reads_completion_content_and_keeps_the_metadata() -> None:
+    request = prompted_request([HumanMessage("hi")], MESSAGES, tools=TOOLS)
+    reader = PromptedReader(request)
+    raw = ['Sure.\n<tool_call>\n{"name": "search", ', '"arguments": {"query": "x"}}']
+    first = reader.reparse(
+        [ChatGenerationChunk(message=AIMessageChunk(content=raw[0]))], last=False
+    )
+    usage = {"input_tokens": 3, "output_tokens": 4, "total_tokens": 7}
+    closing = AIMessageChunk(
+        content="",
+        usage_metadata=usage,
+        response_metadata={"finish_reason": "stop"},
+        chunk_position="last",
+    )
+    rest = reader.reparse(
+        [
+            ChatGenerationChunk(message=AIMessageChunk(content=raw[1])),
+            ChatGenerationChunk(message=closing),
+        ],
+        last=True,
+    )
+    total = AIMessageChunk(content="")
+    for chunk in [*first, *rest]:
+        total += chunk.message  # type: ignore[assignment]
+    assert total.content == "Sure."
+    assert [(c["name"], c["args"]) for c in total.tool_calls] == [
+        ("search", {"query": "x"})
+    ]
+    assert total.usage_metadata == usage
+    assert total.response_metadata["finish_reason"] == "tool_calls"
+    assert total.chunk_position == "last"

@@ -286,6 +286,38 @@ CORPUS: tuple[Reply, ...] = (
         forced="magic_function",
     ),
     Reply(
+        "qwen-list-in-one-block",
+        SLIP,
+        '<tool_call>\n[{"name": "get_weather", "arguments": {"city": "Oslo"}}, '
+        '{"name": "search", "arguments": {"query": "Oslo"}}]\n</tool_call>',
+        "",
+        [("get_weather", {"city": "Oslo"}), ("search", {"query": "Oslo"})],
+    ),
+    Reply(
+        "llama31-parameters-as-string",
+        LLAMA31,
+        '{"name": "magic_function", "parameters": "{\\"input\\": 9}"}',
+        "",
+        [("magic_function", {"input": 9})],
+    ),
+    Reply(
+        "hermes-think-then-call",
+        HERMES,
+        "<think>\nThe user wants the weather; I should call get_weather.\n</think>\n"
+        '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Kyiv"}}\n'
+        "</tool_call>",
+        "<think>\nThe user wants the weather; I should call get_weather.\n</think>",
+        [("get_weather", {"city": "Kyiv"})],
+    ),
+    Reply(
+        "openai-function-object",
+        SLIP,
+        '```json\n{"type": "function", "function": {"name": "search", '
+        '"arguments": "{\\"query\\": \\"vLLM\\"}"}}\n```',
+        "",
+        [("search", {"query": "vLLM"})],
+    ),
+    Reply(
         "markdown-list-and-link",
         SLIP,
         "[Replicate](https://replicate.com) runs models.\n[1] a footnote\n"
