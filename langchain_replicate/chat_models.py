@@ -64,7 +64,7 @@ from langchain_replicate._completions import (
     returns_completion_json,
 )
 from langchain_replicate._metadata import generation_info, usage_from_metrics
-from langchain_replicate._models import parse_model_ref
+from langchain_replicate._model_ref import parse_model_ref
 from langchain_replicate._outputs import output_to_text
 from langchain_replicate._profiles import model_profile
 from langchain_replicate._prompted_tools import (
