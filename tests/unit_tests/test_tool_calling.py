@@ -28,7 +28,7 @@ from langchain_replicate._completions import (
 )
 from langchain_replicate._inputs import InputSchema
 from langchain_replicate._messages import to_chat_completion_messages
-from langchain_replicate._models import parse_model_ref
+from langchain_replicate._model_ref import parse_model_ref
 from langchain_replicate._profiles import model_profile
 from langchain_replicate._tool_calling import (
     RawToolCall,
