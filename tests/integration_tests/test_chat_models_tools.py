@@ -22,13 +22,13 @@ from langchain_replicate import (
     ReplicateInputError,
     ReplicatePredictionError,
 )
+from tests.modes import MODES, invoke, stream
 
 if TYPE_CHECKING:
     from replicate.client import Client
 
     from langchain_replicate.testing import LocalReplicateServer
 
-MODES = ["sync", "async"]
 GRANITE_40 = "ibm-granite/granite-4.0-h-small"
 GRANITE_41 = "ibm-granite/granite-4.1-8b"
 GRANITES = [GRANITE_40, GRANITE_41]
@@ -58,18 +58,6 @@ def chat(server: LocalReplicateServer, model: str, **kwargs: Any) -> ChatReplica
     return ChatReplicate(
         model=model, api_key=server.api_token, base_url=server.base_url, **kwargs
     )
-
-
-async def invoke(runnable: Any, mode: str, value: Any, **kwargs: Any) -> Any:
-    if mode == "sync":
-        return runnable.invoke(value, **kwargs)
-    return await runnable.ainvoke(value, **kwargs)
-
-
-async def stream(runnable: Any, mode: str, value: Any) -> list[Any]:
-    if mode == "sync":
-        return list(runnable.stream(value))
-    return [chunk async for chunk in runnable.astream(value)]
 
 
 def prediction_input(client: Client, message: AIMessage) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from langchain_replicate._tool_calling import (
 from langchain_replicate.errors import ReplicatePredictionError, decode_model_error
 from langchain_replicate.testing.catalogue.granite import GRANITE_4_0_H_SMALL
 from langchain_replicate.testing.catalogue.text import LLAMA_3
+from tests.modes import invoke
 from tests.unit_tests.fake_replicate import TOKEN, FakeReplicate
 
 if TYPE_CHECKING:
@@ -542,12 +543,6 @@ def granite_chat(fake: FakeReplicate, mode: str) -> ChatReplicate:
     )
 
 
-async def ask(runnable: Any, mode: str, text: str, **kwargs: Any) -> AIMessage:
-    if mode == "sync":
-        return runnable.invoke(text, **kwargs)  # type: ignore[no-any-return]
-    return await runnable.ainvoke(text, **kwargs)  # type: ignore[no-any-return]
-
-
 def delta_items(*texts: str) -> list[str]:
     return [
         json.dumps({"choices": [{"index": 0, "delta": {"content": text}}]})
@@ -555,11 +550,10 @@ def delta_items(*texts: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_a_model_that_ignores_stop_is_cut_and_canceled(mode: str) -> None:
     fake = granite_fake(delta_items("Hello", " wor", "ld STO", "P and more"))
     chat = granite_chat(fake, mode)
-    result = await ask(chat, mode, "Hi", stop=["STOP"])
+    result = await invoke(chat, mode, "Hi", stop=["STOP"])
     assert result.content == "Hello world "
     assert result.response_metadata["finish_reason"] == "stop_sequence"
     assert fake.bodies()[0]["input"]["stop"] == ["STOP"]
@@ -567,14 +561,13 @@ async def test_a_model_that_ignores_stop_is_cut_and_canceled(mode: str) -> None:
     assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_malformed_model_json_is_a_typed_error_or_an_invalid_call(
     mode: str,
 ) -> None:
     fake = granite_fake(["I am not JSON"])
     chat = granite_chat(fake, mode)
     with pytest.raises(ReplicatePredictionError, match="not chat-completion JSON"):
-        await ask(chat, mode, "Hi")
+        await invoke(chat, mode, "Hi")
     bad_call = {
         "choices": [
             {
@@ -593,7 +586,7 @@ async def test_malformed_model_json_is_a_typed_error_or_an_invalid_call(
     }
     fake = granite_fake([json.dumps(bad_call)])
     bound = granite_chat(fake, mode).bind_tools([get_weather])
-    message = await ask(bound, mode, "Hi")
+    message = await invoke(bound, mode, "Hi")
     assert message.tool_calls == []
     assert message.invalid_tool_calls[0]["id"] == "t1"
     assert message.invalid_tool_calls[0]["args"] == "{'x'"
