@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks import _imports, _memory, _report, _server, _tools, _worker
+from benchmarks import _imports, _memory, _parser, _report, _server, _tools, _worker
 from benchmarks._report import Figure, Measure, Target
 from benchmarks._subjects import LITELLM_HOW, SUBJECTS, dolly_input
 from benchmarks._worker import PROMPT, STOP, WorkerConfig
@@ -491,6 +491,8 @@ def main() -> None:
         )
         results = run_subjects(config)
         tool_results = _tools.run(info)
+        log("prompted tool call parser")
+        parser = _parser.measure(info)
         memory = run_memory(info, BIG_FILE.version)
     log("imports")
     imports = _imports.measure()
@@ -511,6 +513,7 @@ def main() -> None:
             _batch(results, 64, floor),
             _batch(results, 256, floor),
             _cpu(results),
+            _parser.as_measure(parser),
             _imports_measure(imports),
             _memory_measure(memory),
             *_tools.measures(tool_results),
@@ -569,6 +572,7 @@ def main() -> None:
         "imports": imports,
         "memory": memory,
         "tools": tool_results,
+        "parser": parser,
         "targets": [check.__dict__ for check in checks],
         "table_markdown": table,
         "report_markdown": report,

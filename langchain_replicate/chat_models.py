@@ -67,6 +67,11 @@ from langchain_replicate._metadata import generation_info, usage_from_metrics
 from langchain_replicate._model_ref import parse_model_ref
 from langchain_replicate._outputs import output_to_text
 from langchain_replicate._profiles import model_profile
+from langchain_replicate._prompted_tools import (
+    PromptedReader,
+    ToolCalling,
+    prompted_reader,
+)
 from langchain_replicate._prompts import ChatTemplate  # noqa: TC001 - a field type
 from langchain_replicate._settings import ReplicateSettings
 from langchain_replicate._tool_calling import (
@@ -346,9 +351,7 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
 
         Per call, `documents=[{"text": ..., "title": ...}]` and
         `chat_template_kwargs={...}` reach the models that take them; other
-        models reject them (and tools) with `ReplicateInputError` before any
-        prediction ("model meta/meta-llama-3-8b-instruct takes no `tools`
-        input ...").
+        models reject them with `ReplicateInputError` before any prediction.
 
     Structured output:
         `with_structured_output(schema, method=...)` takes a Pydantic class, a
@@ -401,9 +404,36 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         `Forecast(city='Oslo', degrees=21)` for "What is the weather in
         'Oslo', 21 degrees?".
 
-    Not supported: tool calling and structured output on models without a
-    `tools` input (`ReplicateInputError`); audio, video or PDF content raise
-    `ReplicateInputError`.
+    Tool calling by prompt:
+        Models without a `tools` input (every official language model:
+        llama, gpt-5, deepseek...) are told about the tools in the system
+        turn, as Hermes/Qwen models are trained (definitions as JSON inside
+        `<tools>`, calls as `<tool_call>` blocks), and the reply is parsed
+        into `tool_calls`, tolerating the forms other families slip into.
+        `tool_calling="native"` refuses the prompt path
+        (`ReplicateInputError`); `tool_calling="prompt"` takes it even on a
+        chat-completions model, to compare the paths.
+
+        ```python
+        model.bind_tools([get_weather]).invoke(
+            "What is the weather in Paris?"
+        ).tool_calls
+        ```
+
+        ```txt
+        [{'name': 'get_weather', 'args': {'location': 'Paris'},
+          'id': 'call_f6e47ddb737a405d_0', 'type': 'tool_call'}]
+        ```
+
+        Streamed, the call's first chunk names the tool as soon as the model
+        has written the name; the arguments follow in fragments. Agents and
+        `with_structured_output` work by prompt too (`function_calling`
+        through a forced tool; `json_schema` and `json_mode` with the schema
+        in the system turn and the model's own constraint input, such as
+        `grammar`, where it has one). Prompted calling picks tools about as
+        well as native calling but declines irrelevant tools less reliably.
+
+    Not supported: audio, video or PDF content raises `ReplicateInputError`.
     """
 
     model_config = ConfigDict(populate_by_name=True)
@@ -419,6 +449,14 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     model's own `prompt_template` input: that one can be set in `model_kwargs`,
     except that for a multi-turn conversation ChatReplicate renders the whole
     prompt and sets it to `{prompt}`."""
+
+    tool_calling: ToolCalling = "auto"
+    """How tools and structured output reach the model: `auto` (natively for
+    models with `messages` and `tools` inputs, by prompt for every other
+    language model), `native` (models without a `tools` input raise
+    `ReplicateInputError`) or `prompt` (tool definitions in the system turn,
+    calls read from the reply's `<tool_call>` blocks; on a chat-completions
+    model too, with no `tools` input sent)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -600,6 +638,7 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
             tool_request=request,
             stream=stream or bool(plan.stop),
             stop=plan.stop,
+            tool_calling=self.tool_calling,
         )
 
     def _split_call(
@@ -640,6 +679,36 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
             )
         )
 
+    def _prompted(
+        self, call: PreparedCall, kwargs: Mapping[str, Any]
+    ) -> PromptedReader | None:
+        """The reply reader of a call whose tools went by prompt, else `None`."""
+        native = returns_completion_json(call) and self.tool_calling != "prompt"
+        if not kwargs.get("tools") or native:
+            return None
+        request = ToolRequest.pop_from(dict(kwargs))
+        return prompted_reader(
+            call.schema, tools=request.tools, tool_choice=request.choice
+        )
+
+    def _reading(
+        self, call: PreparedCall, kwargs: Mapping[str, Any]
+    ) -> Callable[[PreparedCall, StreamPiece], ChatGenerationChunk]:
+        """How streamed pieces become chunks: through the tool call parser or not."""
+        reader = self._prompted(call, kwargs)
+        return self._chunk if reader is None else reader.chunk
+
+    def _whole(
+        self, call: PreparedCall, prediction: Prediction, kwargs: Mapping[str, Any]
+    ) -> ChatResult:
+        reader = self._prompted(call, kwargs)
+        if reader is None:
+            return self._result(call, prediction)
+        if returns_completion_json(call):
+            return reader.reparse_result(self._result(call, prediction))
+        text = output_to_text(prediction.get("output"), call.kind)
+        return reader.result(call, text, prediction)
+
     @staticmethod
     def _by_stream(call: PreparedCall) -> bool:
         """Whether a non-streaming call runs over the stream.
@@ -664,19 +733,26 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         return self._api.prepare_chat(plan, build)
 
     def _completion_chunks(
-        self, call: PreparedCall, run_manager: CallbackManagerForLLMRun | None
+        self,
+        call: PreparedCall,
+        run_manager: CallbackManagerForLLMRun | None,
+        prompted: PromptedReader | None = None,
     ) -> Iterator[ChatGenerationChunk]:
         """Stream a chat-completions call: content and tool call chunks.
 
         At our stop sequence the stream is closed, which cancels the prediction.
+        `prompted`: the tools went by prompt; the content is read for calls.
         """
         reader = CompletionReader(call)
         pieces = self._api.stream_text(call.ref, call.model_input, stop=None)
         try:
             for piece in pieces:
                 chunks = reader.feed(piece.text)
-                if piece.prediction is not None or reader.stopped:
+                done = piece.prediction is not None or reader.stopped
+                if done:
                     chunks += reader.finish(piece.prediction)
+                if prompted is not None:
+                    chunks = prompted.reparse(chunks, last=done)
                 for chunk in chunks:
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -695,9 +771,10 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         call = self._prepare(messages, stop, kwargs, stream=True)
         if returns_completion_json(call):
-            yield from self._completion_chunks(call, run_manager)
+            prompted = self._prompted(call, kwargs)
+            yield from self._completion_chunks(call, run_manager, prompted)
             return
-        yield from self._stream_chunks(call, run_manager, self._chunk)
+        yield from self._stream_chunks(call, run_manager, self._reading(call, kwargs))
 
     def _generate(
         self,
@@ -708,11 +785,14 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     ) -> ChatResult:
         call = self._prepare(messages, stop, kwargs)
         if self._by_stream(call) and returns_completion_json(call):
-            return message_from_chunks(list(self._completion_chunks(call, run_manager)))
+            prompted = self._prompted(call, kwargs)
+            chunks = self._completion_chunks(call, run_manager, prompted)
+            return message_from_chunks(list(chunks))
         if self._by_stream(call):
-            chunks = self._stream_chunks(call, run_manager, self._chunk)
+            chunks = self._stream_chunks(call, run_manager, self._reading(call, kwargs))
             return generate_from_stream(chunks)
-        return self._result(call, self._api.run(call.ref, call.model_input, final=True))
+        prediction = self._api.run(call.ref, call.model_input, final=True)
+        return self._whole(call, prediction, kwargs)
 
     # -- async (the same steps; only the I/O differs) --------------------------------
 
@@ -729,7 +809,10 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         return await self._api.aprepare_chat(plan, build)
 
     async def _acompletion_chunks(
-        self, call: PreparedCall, run_manager: AsyncCallbackManagerForLLMRun | None
+        self,
+        call: PreparedCall,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        prompted: PromptedReader | None = None,
     ) -> AsyncIterator[ChatGenerationChunk]:
         """Async `_completion_chunks`."""
         reader = CompletionReader(call)
@@ -737,8 +820,11 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         try:
             async for piece in pieces:
                 chunks = reader.feed(piece.text)
-                if piece.prediction is not None or reader.stopped:
+                done = piece.prediction is not None or reader.stopped
+                if done:
                     chunks += reader.finish(piece.prediction)
+                if prompted is not None:
+                    chunks = prompted.reparse(chunks, last=done)
                 for chunk in chunks:
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -757,9 +843,9 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         call = await self._aprepare(messages, stop, kwargs, stream=True)
         chunks = (
-            self._acompletion_chunks(call, run_manager)
+            self._acompletion_chunks(call, run_manager, self._prompted(call, kwargs))
             if returns_completion_json(call)
-            else self._astream_chunks(call, run_manager, self._chunk)
+            else self._astream_chunks(call, run_manager, self._reading(call, kwargs))
         )
         async for chunk in chunks:
             yield chunk
@@ -773,10 +859,13 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     ) -> ChatResult:
         call = await self._aprepare(messages, stop, kwargs)
         if self._by_stream(call) and returns_completion_json(call):
-            pieces = self._acompletion_chunks(call, run_manager)
+            prompted = self._prompted(call, kwargs)
+            pieces = self._acompletion_chunks(call, run_manager, prompted)
             return message_from_chunks([chunk async for chunk in pieces])
         if self._by_stream(call):
-            chunks = self._astream_chunks(call, run_manager, self._chunk)
+            chunks = self._astream_chunks(
+                call, run_manager, self._reading(call, kwargs)
+            )
             return await agenerate_from_stream(chunks)
         prediction = await self._api.arun(call.ref, call.model_input, final=True)
-        return self._result(call, prediction)
+        return self._whole(call, prediction, kwargs)

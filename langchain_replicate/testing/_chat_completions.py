@@ -64,6 +64,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from langchain_replicate.testing._prompted import prompted_reply, reply_pieces
 from langchain_replicate.testing._text import (
     count_tokens,
     derive_seed,
@@ -266,6 +267,11 @@ def _reply(values: Mapping[str, Any]) -> _Reply:
     messages = values["messages"]
     _check_history(messages)
     tools = [t for t in values.get("tools") or [] if isinstance(t, Mapping)]
+    if not tools and (scripted := prompted_reply(messages)) is not None:
+        # Tools described in the messages (ChatReplicate's tool_calling="prompt").
+        pieces = reply_pieces(scripted)
+        content = list(limit_tokens(pieces, max_tokens=_max_tokens(values)))
+        return _Reply(content, (), "stop", len(content))
     choice = _tool_choice(values.get("tool_choice"), tools)
     text = _last_user_text(messages)
     results = _tool_results(messages)

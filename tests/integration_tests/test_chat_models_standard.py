@@ -12,8 +12,10 @@ Three reference models, one per way a model takes a conversation:
   + `tools` + `tool_choice` + `response_format`; JSON output).
 
 Flags: tool calling, tool choice, structured output and JSON mode are on for
-Granite and off for the two others (they take no `tools` input, and
-`ChatReplicate` refuses to send tools to them). Image URLs are on against real
+all three: natively for Granite, by prompt for the two others (they take no
+`tools` input; `_prompted_tools.py`; the local server's text models answer
+tool prompts as Hermes-trained models do, `testing/_prompted.py`). Image URLs
+are on against real
 Replicate only: the local server reads only its own files and `data:` URIs
 (our own tests cover URL pass-through).
 """
@@ -49,27 +51,31 @@ def _point_at_the_server(
         monkeypatch.setenv("REPLICATE_API_TOKEN", replicate_server.api_token)
 
 
-class _NoTools(ChatModelIntegrationTests):
-    """Models without a `tools` input: no tool calling, no structured output."""
+class _ByPrompt(ChatModelIntegrationTests):
+    """Models without a `tools` input: tools and structured output by prompt.
+
+    The flags are the derived ones (`bind_tools` and `with_structured_output`
+    are ChatReplicate's), said here so the suite's scope is plain.
+    """
 
     @property
     def has_tool_calling(self) -> bool:
-        return False
+        return True
 
     @property
     def has_tool_choice(self) -> bool:
-        return False
+        return True
 
     @property
     def has_structured_output(self) -> bool:
-        return False
+        return True
 
     @property
     def supports_json_mode(self) -> bool:
-        return False
+        return True
 
 
-class TestChatReplicateLlama3(_NoTools):
+class TestChatReplicateLlama3(_ByPrompt):
     """A model that templates `system_prompt` + `prompt` itself."""
 
     @property
@@ -88,7 +94,7 @@ class TestChatReplicateLlama3(_NoTools):
         return "deployments/replicate-testing/llama-3"
 
 
-class TestChatReplicateGpt5Nano(_NoTools):
+class TestChatReplicateGpt5Nano(_ByPrompt):
     """A model that takes an OpenAI-style `messages` list and images."""
 
     @property

@@ -17,9 +17,9 @@ from langchain_core.load import dumps
 from langchain_core.messages import (
     AIMessage,
     BaseMessage,
+    FunctionMessage,
     HumanMessage,
     SystemMessage,
-    ToolMessage,
 )
 
 from langchain_replicate import (
@@ -207,7 +207,10 @@ async def test_model_name_chooses_the_template() -> None:
 @pytest.mark.parametrize(
     ("messages", "error"),
     [
-        ([ToolMessage("42", tool_call_id="1")], "'tool' messages are not supported"),
+        (
+            [FunctionMessage(content="42", name="f")],
+            "'function' messages are not supported",
+        ),
         (
             [HumanMessage([{"type": "audio", "base64": "AAAA", "mime_type": "a/b"}])],
             "unsupported 'audio' content block",

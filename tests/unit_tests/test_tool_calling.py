@@ -283,7 +283,9 @@ def test_no_tool_choice_is_sent_without_tools() -> None:
     assert "tools" not in prompt.inputs
 
 
-def test_tools_for_a_model_without_a_tools_input_fail_before_any_request() -> None:
+def test_native_tools_for_a_model_without_a_tools_input_fail_before_any_request() -> (
+    None
+):
     request = ToolRequest.pop_from({"tools": [get_weather]})
     with pytest.raises(ReplicateInputError, match="takes no `tools` input"):
         chat_prompt(
@@ -291,7 +293,38 @@ def test_tools_for_a_model_without_a_tools_input_fail_before_any_request() -> No
             LLAMA,
             model="meta/meta-llama-3-8b-instruct",
             tool_request=request,
+            tool_calling="native",
         )
+
+
+def test_tools_for_a_model_without_a_tools_input_go_by_prompt() -> None:
+    request = ToolRequest.pop_from({"tools": [get_weather]})
+    prompt = chat_prompt(
+        [HumanMessage("hi")],
+        LLAMA,
+        model="meta/meta-llama-3-8b-instruct",
+        tool_request=request,
+    )
+    assert '"name": "get_weather"' in prompt.inputs["system_prompt"]
+    assert prompt.prompt == "hi"
+
+
+def test_prompt_path_for_a_chat_completions_model_sends_no_tools_input() -> None:
+    request = ToolRequest.pop_from({"tools": [get_weather], "tool_choice": "any"})
+    prompt = chat_prompt(
+        [HumanMessage("hi")],
+        GRANITE,
+        model="ibm-granite/granite-4.0-h-small",
+        tool_request=request,
+        tool_calling="prompt",
+    )
+    assert prompt.prompt_key == "messages"
+    assert "tools" not in prompt.inputs
+    assert "tool_choice" not in prompt.inputs
+    roles = [m["role"] for m in prompt.prompt]
+    assert roles == ["system", "user", "assistant"]
+    assert '"name": "get_weather"' in prompt.prompt[0]["content"]
+    assert prompt.prompt[-1]["content"] == "<tool_call>\n"
 
 
 # --- in: chat-completion JSON -------------------------------------------------------
