@@ -44,14 +44,16 @@ from langchain_replicate._completions import (
     is_chat_completions,
 )
 from langchain_replicate._inputs import GUESSED_PROMPT_KEY
-from langchain_replicate._messages import (
+from langchain_replicate._message_images import (
     ImageInput,
     ImageSlot,
     extract_images,
     image_slot,
+)
+from langchain_replicate._messages import to_turns
+from langchain_replicate._openai_messages import (
     to_chat_completion_messages,
     to_openai_messages,
-    to_turns,
 )
 from langchain_replicate._prompted_tools import ToolCalling, prompted_request
 from langchain_replicate._prompts import (
