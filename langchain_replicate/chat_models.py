@@ -67,11 +67,8 @@ from langchain_replicate._metadata import generation_info, usage_from_metrics
 from langchain_replicate._model_ref import parse_model_ref
 from langchain_replicate._outputs import output_to_text
 from langchain_replicate._profiles import model_profile
-from langchain_replicate._prompted_tools import (
-    PromptedReader,
-    ToolCalling,
-    prompted_reader,
-)
+from langchain_replicate._prompted_reader import PromptedReader, prompted_reader
+from langchain_replicate._prompted_tools import ToolCalling  # noqa: TC001 - a field type
 from langchain_replicate._prompts import ChatTemplate  # noqa: TC001 - a field type
 from langchain_replicate._settings import ReplicateSettings
 from langchain_replicate._tool_calling import (
