@@ -23,7 +23,7 @@ from langchain_replicate._prompted_tools import (
     prompt_style,
     tool_choice_name,
 )
-from langchain_replicate._tool_call_parser import ParsedDelta, merge_deltas
+from langchain_replicate._tool_call_deltas import ParsedDelta, merge_deltas
 from langchain_replicate._tool_prompts import ToolPrompt
 
 if TYPE_CHECKING:
