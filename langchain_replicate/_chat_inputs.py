@@ -59,10 +59,9 @@ from langchain_replicate._prompted_tools import ToolCalling, prompted_request
 from langchain_replicate._prompts import (
     ChatTemplate,
     render_prompt,
-    select_template,
     split_system_prompt,
-    template_for_model,
 )
+from langchain_replicate._template_choice import select_template, template_for_model
 from langchain_replicate.errors import ReplicateInputError
 
 if TYPE_CHECKING:
