@@ -64,6 +64,11 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from langchain_replicate.testing._argument_rules import (
+    build_arguments,
+    json_instance,
+    json_object_for,
+)
 from langchain_replicate.testing._prompted import prompted_reply, reply_pieces
 from langchain_replicate.testing._text import (
     count_tokens,
@@ -73,10 +78,7 @@ from langchain_replicate.testing._text import (
 )
 from langchain_replicate.testing._tool_rules import (
     UnknownToolError,
-    build_arguments,
     choose_tool,
-    json_instance,
-    json_object_for,
     tool_name,
     tool_parameters,
 )
