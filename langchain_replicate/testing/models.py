@@ -31,6 +31,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_replicate.testing._embedding_models import EMBEDDING_MODELS
 from langchain_replicate.testing._images import (
     CONTENT_TYPES,
     FORMATS,
@@ -1195,6 +1196,7 @@ REFERENCE_MODELS: tuple[ReferenceModel, ...] = (
     COLD_START,
     BIG_FILE,
     ECHO,
+    *EMBEDDING_MODELS,
 )
 """Every built-in model."""
 
