@@ -483,7 +483,8 @@ def _read(output: object) -> list[list[float]]:
         msg = f"an object with keys {sorted(output)[:10]} and no vectors"
         raise OutputShapeError(msg)
     if isinstance(output, str):
-        return [_vector(output)]
+        decoded = _json_list(output)
+        return [_vector(output)] if decoded is None else _read(decoded)
     if isinstance(output, list):
         if output and all(_is_number(x) for x in output):
             return [_floats(output)]
@@ -509,12 +510,10 @@ def _vector(item: object) -> list[float]:
 
 
 def _from_string(text: str) -> list[float]:
+    decoded = _json_list(text)
+    if decoded is not None:
+        return _vector(decoded)
     stripped = text.strip()
-    if stripped.startswith("["):
-        try:
-            return _vector(json.loads(stripped))
-        except json.JSONDecodeError:
-            pass
     if stripped.startswith(("http://", "https://", "data:")):
         msg = (
             f"a file ({stripped[:60]}...), not vectors; ask the model for JSON "
@@ -530,6 +529,17 @@ def _from_string(text: str) -> list[float]:
         msg = f"base64 of {len(raw)} bytes, not float32 values"
         raise OutputShapeError(msg)
     return list(struct.unpack(f"<{len(raw) // 4}f", raw))
+
+
+def _json_list(text: str) -> list[Any] | None:
+    """The list a JSON-encoded string holds, or `None` if it holds none."""
+    if not text.lstrip().startswith("["):
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, list) else None
 
 
 def _is_number(value: object) -> bool:
