@@ -7,7 +7,7 @@ texts are prefixed (`query_prefix` / `document_prefix`), split into batches of
 at once; each finished prediction's output is read by its value into
 vectors, and the vectors are joined in input order.
 
-Sync batches run on a thread pool and follow their prediction
+Sync batches run on LangChain's context-copying thread pool and follow their prediction
 (`ReplicateAPI.follow`); async ones are tasks under a semaphore
 (`ReplicateAPI.arun`). A failure stops the rest: batches not started never
 start, and running predictions are canceled on Replicate.
@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, Future, wait
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
+from langchain_core.runnables.config import ContextThreadPoolExecutor
+from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import ConfigDict, Field, model_validator
 
 from langchain_replicate._client import check_prediction
@@ -154,7 +156,7 @@ class ReplicateEmbeddings(ReplicateConnection, Embeddings):
         the classes in `langchain_replicate.errors`.
     """
 
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(populate_by_name=True)
 
     model: str | None = Field(default=None, alias="model_name")
     """The model: `owner/name` (official model), `owner/name:version` or
@@ -164,8 +166,9 @@ class ReplicateEmbeddings(ReplicateConnection, Embeddings):
     """A deployment `owner/name` to run instead of `model`. Default: none."""
 
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Further model inputs sent with every batch (e.g. `{"batch_size": 16}`).
-    Default: `{}`."""
+    """Further model inputs sent with every batch (e.g. `{"batch_size": 16}`);
+    unknown constructor kwargs land here (with a warning), and are checked
+    against the schema on first use. Default: `{}`."""
 
     chunk_size: int | None = Field(default=None, ge=1)
     """Texts per prediction. Default: 64 for models that take a batch (capped by
@@ -201,6 +204,17 @@ class ReplicateEmbeddings(ReplicateConnection, Embeddings):
 
     validate_inputs: bool = True
     """Reject `model_kwargs` the model's schema does not list. Default: `True`."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _build_extra(cls, values: Any) -> Any:  # noqa: ANN401 - pydantic
+        """Move unknown constructor kwargs into `model_kwargs` (with a warning)."""
+        if not isinstance(values, dict):
+            return values
+        values = dict(values)
+        if "model_kwargs" in values:
+            values["model_kwargs"] = dict(values["model_kwargs"])
+        return _build_model_kwargs(values, get_pydantic_field_names(cls))
 
     @model_validator(mode="after")
     def _parse_model(self) -> Self:
@@ -269,7 +283,7 @@ class ReplicateEmbeddings(ReplicateConnection, Embeddings):
         workers = min(self.max_concurrency, len(batches))
         if workers == 1:
             return [v for batch in batches for v in self._run(api, plan, batch, stop)]
-        with ThreadPoolExecutor(workers, thread_name_prefix="replicate-embed") as pool:
+        with ContextThreadPoolExecutor(workers) as pool:
             futures = [
                 pool.submit(self._run, api, plan, batch, stop) for batch in batches
             ]

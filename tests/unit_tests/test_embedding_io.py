@@ -6,7 +6,7 @@ import base64
 import json
 import math
 import struct
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -33,7 +33,9 @@ from langchain_replicate.testing._embedding_models import (
     NOMIC_EMBED,
     SNOWFLAKE_ARCTIC,
 )
-from langchain_replicate.testing._model import ReferenceModel
+
+if TYPE_CHECKING:
+    from langchain_replicate.testing._model import ReferenceModel
 
 
 def schema_of(model: ReferenceModel) -> InputSchema:
