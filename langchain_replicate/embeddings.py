@@ -25,7 +25,7 @@ from langchain_core.runnables.config import ContextThreadPoolExecutor
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import ConfigDict, Field, model_validator
 
-from langchain_replicate._client import check_prediction
+from langchain_replicate._client import MAX_WAIT, check_prediction
 from langchain_replicate._embedding_io import (
     EmbeddingPlan,
     TextFormat,
@@ -89,6 +89,7 @@ class ReplicateEmbeddings(ReplicateConnection, Embeddings):
         | `text_input`      | `str \| None`     | Override the text input's name.  |
         | `text_format`     | `str \| None`     | ... and its format.              |
         | `model_kwargs`    | `dict`            | Further model inputs.            |
+        | `wait`            | `int`             | `Prefer: wait` seconds (60).     |
         | `timeout`         | `float \| None`   | Seconds per prediction.          |
         | `max_retries`     | `int`             | Retries of a create refused 429. |
         | `api_key`         | `SecretStr`       | Default: `REPLICATE_API_TOKEN`.  |
@@ -202,6 +203,11 @@ class ReplicateEmbeddings(ReplicateConnection, Embeddings):
     JSON-encoded list), `newline` (newline-separated) or `single` (one text per
     prediction). Default: found from the schema."""
 
+    wait: int = Field(default=MAX_WAIT, ge=1, le=MAX_WAIT)
+    """Seconds each create is held open (`Prefer: wait`); a batch still running
+    after that is followed by polling (and can then be canceled if another
+    batch fails). Default: `60` (the maximum)."""
+
     validate_inputs: bool = True
     """Reject `model_kwargs` the model's schema does not list. Default: `True`."""
 
@@ -221,6 +227,10 @@ class ReplicateEmbeddings(ReplicateConnection, Embeddings):
         """Parse the model reference so a malformed one fails here."""
         self._ref = parse_model_ref(self.model, self.deployment)
         return self
+
+    @property
+    def _create_wait(self) -> int:
+        return self.wait
 
     # -- pure steps shared by sync and async -------------------------------------------
 

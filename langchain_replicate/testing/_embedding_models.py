@@ -392,15 +392,16 @@ _CLIP = "andreasjansson/clip-features"
 
 async def _predict_clip(ctx: PredictionContext) -> AsyncIterator[Output]:
     lines = str(ctx.input["inputs"]).strip().splitlines()
+    images = {  # fetched first: an unreadable URL fails the prediction at once
+        line: await ctx.read_file(line)
+        for line in lines
+        if line.startswith(("http://", "https://"))
+    }
     await _compute(ctx, lines)
     outputs = []
     for line in lines:
-        if line.startswith(("http://", "https://")):
-            content = await ctx.read_file(line)
-            vector = embed_text(content.hex()[:64], 768, salt=_CLIP)
-        else:
-            vector = embed_text(line, 768, salt=_CLIP)
-        outputs.append({"input": line, "embedding": vector})
+        seen = images[line].hex()[:64] if line in images else line
+        outputs.append({"input": line, "embedding": embed_text(seen, 768, salt=_CLIP)})
     yield JsonOutput(outputs)
 
 
