@@ -126,13 +126,27 @@ class ReplicateEmbeddings(ReplicateConnection, Embeddings):
                 ["Paris is the capital of France.", "Cats are mammals."]
             )
             query = embeddings.embed_query("What is the capital of France?")
-            print(len(docs), len(docs[0]), [round(x, 3) for x in query[:4]])
+            print(len(docs), len(docs[0]))
             print([round(sum(q * d for q, d in zip(query, doc)), 3) for doc in docs])
         ```
 
         ```txt
-        2 768 [0.0, 0.0, 0.0, 0.0]
-        [0.828, -0.03]
+        2 768
+        [0.828, 0.0]
+        ```
+
+        An option the model cannot honour fails before any prediction:
+
+        ```python
+        ReplicateEmbeddings(
+            model="lucataco/snowflake-arctic-embed-l:<version>", dimensions=256
+        ).embed_query("x")
+        ```
+
+        ```txt
+        ReplicateInputError: lucataco/snowflake-arctic-embed-l:<version> takes no
+        output dimension (its inputs: prompt); leave dimensions unset, or pass
+        the model's own input in model_kwargs.
         ```
 
     Async:
