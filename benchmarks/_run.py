@@ -471,7 +471,10 @@ def package_targets(
 def main() -> None:
     """Run everything; print the report; write results/latest.{json,png}."""
     started = time.perf_counter()
-    from langchain_replicate.testing.models import BIG_FILE, DOLLY  # noqa: PLC0415
+    from langchain_replicate.testing.catalogue.replicate_testing import (  # noqa: PLC0415
+        BIG_FILE,
+    )
+    from langchain_replicate.testing.catalogue.text import DOLLY  # noqa: PLC0415
 
     host = machine()
     log(f"machine: {host}")

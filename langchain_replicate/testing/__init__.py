@@ -20,7 +20,7 @@ Needs the `server` extra: `pip install "langchain-replicate[server]"`.
 """
 
 from langchain_replicate.testing._app import create_app
-from langchain_replicate.testing._model import (
+from langchain_replicate.testing._reference import (
     GeneratedFile,
     ModelPace,
     PredictionContext,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from langchain_replicate.testing._app import build_app, make_state
-from langchain_replicate.testing._model import ModelPace
+from langchain_replicate.testing._reference import ModelPace
 from langchain_replicate.testing._state import (
     DEFAULT_CREATE_RATE_LIMIT,
     DEFAULT_RATE_LIMIT,

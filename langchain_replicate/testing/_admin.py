@@ -22,8 +22,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from langchain_replicate.testing import _errors
-from langchain_replicate.testing._responses import json_response
 from langchain_replicate.testing._state import Faults, ServerState
+from langchain_replicate.testing._wire import json_response
 
 if TYPE_CHECKING:
     from starlette.requests import Request

@@ -24,19 +24,17 @@ from starlette.routing import Route
 from langchain_replicate.testing import _errors, _resources
 from langchain_replicate.testing._admin import admin_routes
 from langchain_replicate.testing._guard import Guard
-from langchain_replicate.testing._model import (
-    ModelPace,
-    ReferenceDeployment,
-    ReferenceModel,
-)
 from langchain_replicate.testing._pagination import (
     InvalidCursorError,
     Page,
     paginate,
 )
 from langchain_replicate.testing._predictions import Prediction, cancel
-from langchain_replicate.testing._responses import json_response, problem_response
-from langchain_replicate.testing._sse import keepalive, prediction_events
+from langchain_replicate.testing._reference import (
+    ModelPace,
+    ReferenceDeployment,
+    ReferenceModel,
+)
 from langchain_replicate.testing._state import (
     DEFAULT_CREATE_RATE_LIMIT,
     DEFAULT_PAGE_SIZE,
@@ -45,6 +43,12 @@ from langchain_replicate.testing._state import (
     ServerState,
 )
 from langchain_replicate.testing._validation import request_body_schema, validate
+from langchain_replicate.testing._wire import (
+    json_response,
+    keepalive,
+    prediction_events,
+    problem_response,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Sequence
@@ -538,7 +542,7 @@ def default_models() -> tuple[
     tuple[ReferenceModel, ...], tuple[ReferenceDeployment, ...]
 ]:
     """The built-in reference models and deployments."""
-    from langchain_replicate.testing.models import (  # noqa: PLC0415 - heavy (Pillow), loaded on demand
+    from langchain_replicate.testing.catalogue import (  # noqa: PLC0415 - heavy (Pillow), loaded on demand
         REFERENCE_DEPLOYMENTS,
         REFERENCE_MODELS,
     )

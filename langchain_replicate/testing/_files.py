@@ -14,7 +14,7 @@ from langchain_replicate.testing._wire import new_file_id
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-    from langchain_replicate.testing._model import GeneratedFile
+    from langchain_replicate.testing._reference import GeneratedFile
 
 FILE_LIFETIME = 24 * 3600.0
 """Seconds until an upload's `expires_at` (24 h, as recorded)."""

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from langchain_replicate.testing._model import (
+from langchain_replicate.testing._reference import (
     GeneratedFile,
     JsonOutput,
     ModelPace,

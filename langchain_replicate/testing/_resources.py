@@ -13,8 +13,11 @@ from langchain_replicate.testing._files import FILE_LIFETIME, OutputFile, Upload
 from langchain_replicate.testing._wire import data_uri, rfc3339, shape_output
 
 if TYPE_CHECKING:
-    from langchain_replicate.testing._model import ReferenceDeployment, ReferenceModel
     from langchain_replicate.testing._predictions import Prediction
+    from langchain_replicate.testing._reference import (
+        ReferenceDeployment,
+        ReferenceModel,
+    )
 
 ACCOUNT: dict[str, Any] = {
     "type": "user",

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from types import TracebackType
 
-    from langchain_replicate.testing._model import (
+    from langchain_replicate.testing._reference import (
         ModelPace,
         ReferenceDeployment,
         ReferenceModel,

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_replicate.testing import _errors
 from langchain_replicate.testing._files import FileStore, OutputFile
-from langchain_replicate.testing._model import (
+from langchain_replicate.testing._guard import RateLimiter
+from langchain_replicate.testing._predictions import Prediction, cancel, run_prediction
+from langchain_replicate.testing._reference import (
     ModelPace,
     ReferenceDeployment,
     ReferenceModel,
 )
-from langchain_replicate.testing._predictions import Prediction, cancel, run_prediction
-from langchain_replicate.testing._ratelimit import RateLimiter
 from langchain_replicate.testing._validation import (
     input_validator,
     validate,

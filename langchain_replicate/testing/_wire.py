@@ -1,4 +1,10 @@
-"""Small pure helpers for what the server puts on the wire: ids, timestamps, outputs."""
+"""What the server puts on the wire: ids, timestamps, outputs, JSON, SSE.
+
+Pure helpers for ids, timestamps and output values; the JSON and problem+json
+responses shared by the routes and the middleware; and the prediction stream
+(spec §5): `: hi`, then every event with an `id:`, then `done`. A client that
+connects late gets the full replay, then the live events.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,15 @@ import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from sse_starlette import ServerSentEvent
+from starlette.responses import JSONResponse
+
+from langchain_replicate.testing._errors import PROBLEM_JSON, ProblemError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import AsyncIterator, Mapping, Sequence
+
+    from langchain_replicate.testing._predictions import Prediction
 
 CROCKFORD_BASE32 = "0123456789abcdefghjkmnpqrstvwxyz"
 """Lowercase Crockford base32, the alphabet of 2024 prediction ids."""
@@ -72,3 +85,67 @@ def shape_output(
 def data_uri(content_type: str, content: bytes) -> str:
     """A base64 `data:` URI."""
     return f"data:{content_type};base64,{base64.b64encode(content).decode()}"
+
+
+# --- responses ---------------------------------------------------------------------
+
+
+def problem_response(error: ProblemError) -> JSONResponse:
+    """The problem+json response for `error`."""
+    return JSONResponse(
+        error.body(),
+        status_code=error.status,
+        headers=error.headers,
+        media_type=PROBLEM_JSON,
+    )
+
+
+def json_response(
+    body: object, status_code: int = 200, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A JSON response."""
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+# --- server-sent events ------------------------------------------------------------
+
+SEPARATOR = "\n"
+
+
+def encode_event(kind: str, data: str, event_id: str) -> bytes:
+    r"""One event on the wire; data with newlines becomes several `data:` lines.
+
+    >>> encode_event("output", "\n\n", "1:0")
+    b'id: 1:0\nevent: output\ndata: \ndata: \ndata: \n\n'
+    """
+    return ServerSentEvent(data, event=kind, id=event_id, sep=SEPARATOR).encode()
+
+
+def hello() -> bytes:
+    """The opening comment nchan sends."""
+    return ServerSentEvent(comment="hi", sep=SEPARATOR).encode()
+
+
+def keepalive() -> ServerSentEvent:
+    """The keep-alive sent on idle streams: a comment, which clients ignore."""
+    return ServerSentEvent(comment="keep-alive", sep=SEPARATOR)
+
+
+async def prediction_events(
+    prediction: Prediction, *, cut_after: int | None = None
+) -> AsyncIterator[bytes]:
+    """Yield the stream's bytes until `done` (or until `cut_after` events)."""
+    yield hello()
+    stamp = int(prediction.created_at)
+    sent = 0
+    while True:
+        changed = prediction.changed()
+        while sent < len(prediction.events):
+            if cut_after is not None and sent >= cut_after:
+                return
+            kind, data = prediction.events[sent]
+            yield encode_event(kind, data, f"{stamp}:{sent}")
+            sent += 1
+            if kind == "done":
+                return
+        await changed.wait()

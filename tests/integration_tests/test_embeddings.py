@@ -18,24 +18,26 @@ from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 from langchain_replicate import ReplicateEmbeddings
 from langchain_replicate.errors import ReplicateInputError, ReplicatePredictionError
 from langchain_replicate.testing import ModelPace
-from langchain_replicate.testing._embedding_models import (
+from langchain_replicate.testing._embeddings import embed_text
+from langchain_replicate.testing.catalogue.embeddings import (
     BGE_LARGE,
     CLIP_FEATURES,
-    EMBEDDING_MODELS,
     GRANITE_EMBEDDING,
     JINA_CLIP_V2,
     MPNET,
     MULTILINGUAL_E5,
     NOMIC_EMBED,
     SNOWFLAKE_ARCTIC,
-    embed_text,
+)
+from langchain_replicate.testing.catalogue.embeddings import (
+    MODELS as EMBEDDING_MODELS,
 )
 
 if TYPE_CHECKING:
     import httpx
 
     from langchain_replicate.testing import LocalReplicateServer
-    from langchain_replicate.testing._model import ReferenceModel
+    from langchain_replicate.testing._reference import ReferenceModel
 
 QUERY = "What is the capital of France?"
 DOCS = ["Paris is the capital of France.", "Cats are mammals.", "two\nlines"]

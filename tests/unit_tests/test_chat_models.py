@@ -36,7 +36,7 @@ from langchain_replicate._prompts import (
     render_prompt,
     split_system_prompt,
 )
-from langchain_replicate.testing.models import (
+from langchain_replicate.testing.catalogue.text import (
     DOLLY,
     GPT_5_NANO,
     LLAMA_2_CHAT,

@@ -20,10 +20,9 @@ from langchain_replicate._embedding_io import (
 )
 from langchain_replicate._inputs import InputSchema
 from langchain_replicate.errors import ReplicateInputError, ReplicatePredictionError
-from langchain_replicate.testing._embedding_models import (
+from langchain_replicate.testing.catalogue.embeddings import (
     BGE_LARGE,
     CLIP_FEATURES,
-    EMBEDDING_MODELS,
     GRANITE_EMBEDDING,
     GTE_BASE,
     IMAGEBIND,
@@ -33,9 +32,12 @@ from langchain_replicate.testing._embedding_models import (
     NOMIC_EMBED,
     SNOWFLAKE_ARCTIC,
 )
+from langchain_replicate.testing.catalogue.embeddings import (
+    MODELS as EMBEDDING_MODELS,
+)
 
 if TYPE_CHECKING:
-    from langchain_replicate.testing._model import ReferenceModel
+    from langchain_replicate.testing._reference import ReferenceModel
 
 
 def schema_of(model: ReferenceModel) -> InputSchema:

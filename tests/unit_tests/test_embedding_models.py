@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from langchain_replicate.testing._embedding_models import (
+from langchain_replicate.testing._embeddings import embed_text
+from langchain_replicate.testing._reference import JsonOutput, ModelPace, ReferenceModel
+from langchain_replicate.testing.catalogue import REFERENCE_MODELS, find_model
+from langchain_replicate.testing.catalogue.embeddings import (
     BGE_LARGE,
     CLIP_FEATURES,
-    EMBEDDING_MODELS,
     GRANITE_EMBEDDING,
     GTE_BASE,
     IMAGEBIND,
@@ -24,10 +26,10 @@ from langchain_replicate.testing._embedding_models import (
     MULTILINGUAL_E5,
     NOMIC_EMBED,
     SNOWFLAKE_ARCTIC,
-    embed_text,
 )
-from langchain_replicate.testing._model import JsonOutput, ModelPace, ReferenceModel
-from langchain_replicate.testing.models import REFERENCE_MODELS, find_model
+from langchain_replicate.testing.catalogue.embeddings import (
+    MODELS as EMBEDDING_MODELS,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -22,7 +22,7 @@ from langchain_replicate.errors import (
     ReplicatePredictionError,
     ReplicateRateLimitError,
 )
-from langchain_replicate.testing._embedding_models import (
+from langchain_replicate.testing.catalogue.embeddings import (
     GRANITE_EMBEDDING,
     SNOWFLAKE_ARCTIC,
 )

@@ -13,26 +13,38 @@ from jsonschema import Draft202012Validator
 from PIL import Image
 from replicate.prediction import Prediction
 
-from langchain_replicate.testing._embedding_models import EMBEDDING_MODELS
-from langchain_replicate.testing._model import GeneratedFile, ModelPace, ReferenceModel
-from langchain_replicate.testing.models import (
+from langchain_replicate.testing._image_models import flux_size
+from langchain_replicate.testing._reference import (
+    GeneratedFile,
+    ModelPace,
+    ReferenceModel,
+)
+from langchain_replicate.testing.catalogue import (
+    REFERENCE_DEPLOYMENTS,
+    REFERENCE_MODELS,
+    find_deployment,
+    find_model,
+)
+from langchain_replicate.testing.catalogue.embeddings import (
+    MODELS as EMBEDDING_MODELS,
+)
+from langchain_replicate.testing.catalogue.images import (
+    FLUX_SCHNELL,
+    SDXL,
+    STABLE_DIFFUSION,
+)
+from langchain_replicate.testing.catalogue.replicate_testing import (
     BIG_FILE,
     COLD_START,
-    DOLLY,
     ECHO,
     FAILS,
-    FLUX_SCHNELL,
+)
+from langchain_replicate.testing.catalogue.text import (
+    DOLLY,
     GPT_5_NANO,
     LLAMA_2_CHAT,
     LLAMA_3,
     LLAVA,
-    REFERENCE_DEPLOYMENTS,
-    REFERENCE_MODELS,
-    SDXL,
-    STABLE_DIFFUSION,
-    find_deployment,
-    find_model,
-    flux_size,
 )
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from langchain_replicate.testing import (
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-    from langchain_replicate.testing._model import Output
+    from langchain_replicate.testing._reference import Output
 from langchain_replicate.testing._app import build_app
 from langchain_replicate.testing._state import ServerState
 

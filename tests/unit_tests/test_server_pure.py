@@ -13,7 +13,6 @@ from langchain_replicate._image_outputs import decode_data_uri
 from langchain_replicate.testing import _errors
 from langchain_replicate.testing._files import FileStore
 from langchain_replicate.testing._guard import bearer_token, is_create
-from langchain_replicate.testing._model import GeneratedFile
 from langchain_replicate.testing._pagination import (
     Cursor,
     InvalidCursorError,
@@ -21,7 +20,7 @@ from langchain_replicate.testing._pagination import (
     encode_cursor,
     paginate,
 )
-from langchain_replicate.testing._sse import encode_event, hello
+from langchain_replicate.testing._reference import GeneratedFile
 from langchain_replicate.testing._validation import (
     input_validator,
     request_body_schema,
@@ -30,6 +29,8 @@ from langchain_replicate.testing._validation import (
 )
 from langchain_replicate.testing._wire import (
     data_uri,
+    encode_event,
+    hello,
     new_api_token,
     new_file_id,
     new_prediction_id,

@@ -24,7 +24,7 @@ from langchain_replicate import (
     ReplicateImageResult,
     ReplicateNotFoundError,
 )
-from langchain_replicate.testing.models import FLUX_SCHNELL
+from langchain_replicate.testing.catalogue.images import FLUX_SCHNELL
 from tests.unit_tests.fake_replicate import TOKEN, FakeReplicate
 
 if TYPE_CHECKING:

@@ -19,7 +19,11 @@ from langchain_replicate._inputs import InputSchema
 from langchain_replicate._progress import ProgressTracker, read_progress
 from langchain_replicate.errors import ReplicateInputError
 from langchain_replicate.testing._images import tqdm_line
-from langchain_replicate.testing.models import FLUX_SCHNELL, SDXL, STABLE_DIFFUSION
+from langchain_replicate.testing.catalogue.images import (
+    FLUX_SCHNELL,
+    SDXL,
+    STABLE_DIFFUSION,
+)
 
 FLUX = InputSchema.from_openapi(FLUX_SCHNELL.openapi_schema)
 SD = InputSchema.from_openapi(STABLE_DIFFUSION.openapi_schema)

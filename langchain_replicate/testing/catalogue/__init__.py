@@ -1,0 +1,86 @@
+"""The local server's built-in reference models and deployments: the registry.
+
+Each model copies the schema of a real Replicate model (cog conventions: every
+input has `x-order`, choices are `allOf`/`$ref` enums, `required` lists the
+inputs without a default) and answers with something real enough to test
+against. The catalogue is data only, one module per family:
+
+* `text`: language and vision models (llama-3, llama-2-chat, dolly, gpt-5-nano,
+  llava-13b), run by `testing._language`;
+* `images`: flux-schnell, stable-diffusion, sdxl, run by `testing._image_models`;
+* `replicate_testing`: `fails`, `cold-start`, `big-file`, `echo`, run by
+  `testing._replicate_testing`;
+* `embeddings`: ten embedding models (mpnet, bge, e5, granite-embedding,
+  clip-features, snowflake-arctic, gte, imagebind, nomic, jina-clip), run by
+  `testing._embeddings`.
+
+Adding a reference model:
+
+1. Reuse a predictor (e.g. `language_model(max_key="max_tokens")` from
+   `testing._language`) or write one: an async generator taking a
+   `PredictionContext` (see `testing._reference`) that yields `str` tokens or
+   `GeneratedFile`s, in the behaviour module of its kind (a new kind, e.g.
+   embeddings, gets its own `testing/_<kind>.py`).
+2. In its family module, declare it as a table:
+   `NEW = reference_model("owner/name", [In("prompt", required=True), ...],
+   TEXT_ITERATOR, predict, version=..., description=...)` (the DSL is in
+   `testing._schemas`), and append `NEW` to that module's `MODELS`.
+3. A new family is a new module here with its own `MODELS`; it joins the server
+   with one line in `_FAMILIES` below.
+
+The server then lists, validates, runs and documents it; `find_model` finds it.
+"""
+
+from __future__ import annotations
+
+from langchain_replicate.testing._reference import ReferenceDeployment, ReferenceModel
+from langchain_replicate.testing.catalogue import (
+    embeddings,
+    images,
+    replicate_testing,
+    text,
+)
+
+__all__ = [
+    "REFERENCE_DEPLOYMENTS",
+    "REFERENCE_MODELS",
+    "find_deployment",
+    "find_model",
+]
+
+_FAMILIES = (
+    text.MODELS,
+    images.MODELS,
+    replicate_testing.MODELS,
+    embeddings.MODELS,
+)
+"""Every family's `MODELS`, in the order the server lists them."""
+
+REFERENCE_MODELS: tuple[ReferenceModel, ...] = tuple(
+    model for family in _FAMILIES for model in family
+)
+"""Every built-in model."""
+
+REFERENCE_DEPLOYMENTS: tuple[ReferenceDeployment, ...] = (
+    ReferenceDeployment(owner="replicate-testing", name="llama-3", model=text.LLAMA_3),
+)
+"""Every built-in deployment."""
+
+
+def find_model(ref: str) -> ReferenceModel | None:
+    """The built-in model called `owner/name`, `owner/name:version` or a version id."""
+    name, _, version = ref.partition(":")
+    for model in REFERENCE_MODELS:
+        if (
+            model.ref == name and version in ("", model.version)
+        ) or model.version == ref:
+            return model
+    return None
+
+
+def find_deployment(ref: str) -> ReferenceDeployment | None:
+    """The built-in deployment named `owner/name`."""
+    for deployment in REFERENCE_DEPLOYMENTS:
+        if f"{deployment.owner}/{deployment.name}" == ref:
+            return deployment
+    return None

@@ -1,0 +1,78 @@
+"""Test models under `replicate-testing/`: `fails`, `cold-start`, `big-file`, `echo`.
+
+Data only; what they do is in `langchain_replicate.testing._replicate_testing`
+(and `_language` for `cold-start`).
+"""
+
+from __future__ import annotations
+
+from langchain_replicate.testing._language import language_model
+from langchain_replicate.testing._replicate_testing import (
+    FAILURE,
+    predict_big_file,
+    predict_echo,
+    predict_fails,
+)
+from langchain_replicate.testing._schemas import (
+    ONE_FILE,
+    SEED,
+    STRING,
+    TEXT_ITERATOR,
+    In,
+    reference_model,
+)
+
+FAILS = reference_model(
+    "replicate-testing/fails",
+    [In("prompt", default="", description="Ignored: this model always fails")],
+    STRING,
+    predict_fails,
+    description=f"Test model: logs a few lines, then fails with {FAILURE!r}.",
+)
+
+COLD_START = reference_model(
+    "replicate-testing/cold-start",
+    [
+        In("prompt", description="Prompt", required=True),
+        In(
+            "max_tokens",
+            "integer",
+            128,
+            "The maximum number of tokens to generate.",
+            minimum=1,
+        ),
+        SEED,
+    ],
+    TEXT_ITERATOR,
+    language_model(max_key="max_tokens"),
+    description="Test model: a small text model that stays `starting` for a while.",
+    cold_start=True,
+)
+
+BIG_FILE = reference_model(
+    "replicate-testing/big-file",
+    [
+        In(
+            "size_mb",
+            "number",
+            1,
+            "Size of the output file in MiB (1 MiB = 1,048,576 bytes).",
+            minimum=0.01,
+            maximum=1024,
+        ),
+    ],
+    ONE_FILE,
+    predict_big_file,
+    description="Test model: one uncompressed BMP of the requested size, streamed.",
+)
+
+ECHO = reference_model(
+    "replicate-testing/echo",
+    [In("text", description="Text to return unchanged", required=True)],
+    STRING,
+    predict_echo,
+    description="Test model: returns its input text as a plain string output.",
+)
+
+MODELS = (FAILS, COLD_START, BIG_FILE, ECHO)
+"""This family, in the order the server lists them."""
