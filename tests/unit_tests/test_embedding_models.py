@@ -11,9 +11,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from starlette.testclient import TestClient
 
+from langchain_replicate.testing import (
+    JsonOutput,
+    ModelPace,
+    ReferenceModel,
+    create_app,
+)
 from langchain_replicate.testing._embeddings import embed_text
-from langchain_replicate.testing._reference import JsonOutput, ModelPace, ReferenceModel
 from langchain_replicate.testing.catalogue import REFERENCE_MODELS, find_model
 from langchain_replicate.testing.catalogue.embeddings import (
     BGE_LARGE,
@@ -194,3 +200,33 @@ async def test_jina_clip_defaults_to_base64_float32() -> None:
 async def test_json_list_inputs_must_be_lists_of_strings() -> None:
     with pytest.raises(TypeError, match="JSON-encoded list"):
         await output_of(MULTILINGUAL_E5, texts=json.dumps({"a": 1}))
+
+
+def test_the_server_sends_a_json_output_whole_once_the_model_returns() -> None:
+    token = "r8_" + "e" * 37
+    app = create_app(
+        api_token=token,
+        pace=ModelPace(token_interval=0.05),
+        models=[GRANITE_EMBEDDING],
+    )
+    with TestClient(app, base_url="http://local.test") as client:
+        client.headers["Authorization"] = f"Bearer {token}"
+        path = f"/v1/models/{GRANITE_EMBEDDING.ref}/predictions"
+        created = client.post(path, json={"input": {"texts": ["a", "b c"]}}).json()
+        assert created["output"] is None
+        done = client.post(
+            path,
+            json={"input": {"texts": ["a", "b c"]}},
+            headers={"Prefer": "wait=5"},
+        ).json()
+        assert done["output"] == [
+            embed_text("a", 768, salt=GRANITE_EMBEDDING.ref),
+            embed_text("b c", 768, salt=GRANITE_EMBEDDING.ref),
+        ]
+        stream = client.get(f"/v1/streams/{done['id']}").text
+        (data,) = [
+            line.removeprefix("data: ")
+            for line in stream.splitlines()
+            if line.startswith("data: [")
+        ]
+        assert json.loads(data) == done["output"]
