@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks import _imports, _memory, _report, _server, _worker
+from benchmarks import _embeddings, _imports, _memory, _report, _server, _worker
 from benchmarks._report import Figure, Measure, Target
 from benchmarks._subjects import LITELLM_HOW, SUBJECTS, dolly_input
 from benchmarks._worker import PROMPT, STOP, WorkerConfig
@@ -491,6 +491,7 @@ def main() -> None:
         )
         results = run_subjects(config)
         memory = run_memory(info, BIG_FILE.version)
+        embeddings = _embeddings.run(info)
     log("imports")
     imports = _imports.measure()
 
@@ -542,6 +543,7 @@ def main() -> None:
                 "(the warm-up invoke):\n\n" + _usage_markdown(results)
             ),
             "Targets (ours):\n\n" + _report.targets_markdown(checks),
+            _embeddings.markdown(embeddings),
             f"How LiteLLM was reached: {LITELLM_HOW}",
         ]
     )
@@ -565,6 +567,7 @@ def main() -> None:
         "results": results,
         "imports": imports,
         "memory": memory,
+        "embeddings": embeddings,
         "targets": [check.__dict__ for check in checks],
         "table_markdown": table,
         "report_markdown": report,
