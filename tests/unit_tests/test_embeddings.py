@@ -221,3 +221,25 @@ def test_a_wrong_count_is_a_prediction_error() -> None:
     )
     with pytest.raises(ReplicatePredictionError, match=r"1 vector\(s\) for 2"):
         model.embed_documents(["1", "2"])
+
+
+def test_a_deployment_runs_through_its_own_route() -> None:
+    fake = FakeEmbedder()
+    model = ReplicateEmbeddings(
+        deployment="acme/embedder",
+        api_key=TOKEN,
+        base_url=fake.base_url,
+        client_kwargs={"transport": fake.transport()},
+    )
+    assert model.embed_documents(["5", "6"]) == [[5.0, 1.0], [6.0, 1.0]]
+    assert fake.paths("POST") == ["/v1/deployments/acme/embedder/predictions"]
+    assert "/v1/deployments/acme/embedder" in fake.paths("GET")
+
+
+def test_unknown_constructor_kwargs_are_checked_against_the_schema() -> None:
+    fake = FakeEmbedder()
+    with pytest.warns(UserWarning, match="batchsize"):
+        model = make(fake, batchsize=4)
+    with pytest.raises(ReplicateInputError, match=r"'batchsize'.*Valid inputs: texts"):
+        model.embed_documents(["1"])
+    assert fake.creates() == []
