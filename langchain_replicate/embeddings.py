@@ -150,9 +150,11 @@ class ReplicateEmbeddings(ReplicateConnection, Embeddings):
         ```
 
     Async:
+        The same, with the batches as asyncio tasks:
+
         ```python
-        vectors = await embeddings.aembed_documents(texts)
-        vector = await embeddings.aembed_query("What is the capital of France?")
+        docs = await embeddings.aembed_documents(["Paris is the capital of France."])
+        query = await embeddings.aembed_query("What is the capital of France?")
         ```
 
     Batching:
