@@ -256,3 +256,19 @@ async def test_a_failed_batch_cancels_the_running_ones(
     assert sorted(set(statuses.values())) == ["canceled", "failed"]
     assert list(statuses.values()).count("failed") == 1
     assert 3 <= len(statuses) < len(texts)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_batch_longer_than_the_wait_is_followed_to_its_output(
+    replicate_server: LocalReplicateServer, mode: str
+) -> None:
+    replicate_server.set_pace(ModelPace(token_interval=0.6))
+    embeddings = make(replicate_server, GRANITE_EMBEDDING, wait=1)
+    texts = ["first text", "second text", "third text"]
+    vectors = await documents(embeddings, texts, mode)
+    expected = [embed_text(t, 768, salt=GRANITE_EMBEDDING.ref) for t in texts]
+    for got, want in zip(vectors, expected, strict=True):
+        assert got == pytest.approx(want, rel=1e-5, abs=1e-6)
+    (create,) = [p for m, p in replicate_server.request_log() if m == "POST"]
+    assert create.endswith("/predictions")
+    assert any(m == "GET" for m, _ in replicate_server.request_log())
