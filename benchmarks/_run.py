@@ -16,7 +16,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks import _embeddings, _imports, _memory, _report, _server, _worker
+from benchmarks import (
+    _embeddings,
+    _imports,
+    _memory,
+    _parser,
+    _report,
+    _server,
+    _tools,
+    _worker,
+)
 from benchmarks._report import Figure, Measure, Target
 from benchmarks._subjects import LITELLM_HOW, SUBJECTS, dolly_input
 from benchmarks._worker import PROMPT, STOP, WorkerConfig
@@ -490,6 +499,9 @@ def main() -> None:
             stop_tokens=tokens_to_stop,
         )
         results = run_subjects(config)
+        tool_results = _tools.run(info)
+        log("prompted tool call parser")
+        parser = _parser.measure(info)
         memory = run_memory(info, BIG_FILE.version)
         embeddings = _embeddings.run(info)
     log("imports")
@@ -511,8 +523,10 @@ def main() -> None:
             _batch(results, 64, floor),
             _batch(results, 256, floor),
             _cpu(results),
+            _parser.as_measure(parser),
             _imports_measure(imports),
             _memory_measure(memory),
+            *_tools.measures(tool_results),
         )
     }
     labels = {key: SUBJECTS[key].label for key in TABLE_SUBJECTS}
@@ -545,6 +559,7 @@ def main() -> None:
             "Targets (ours):\n\n" + _report.targets_markdown(checks),
             _embeddings.markdown(embeddings),
             f"How LiteLLM was reached: {LITELLM_HOW}",
+            f"Tool calling and structured output: {_tools.PEER_NOTE}.",
         ]
     )
     sys.stdout.write(report + "\n")
@@ -567,6 +582,8 @@ def main() -> None:
         "results": results,
         "imports": imports,
         "memory": memory,
+        "tools": tool_results,
+        "parser": parser,
         "embeddings": embeddings,
         "targets": [check.__dict__ for check in checks],
         "table_markdown": table,

@@ -26,7 +26,7 @@ from langchain_replicate._inputs import (
     build_input,
     needs_schema,
 )
-from langchain_replicate._models import ModelRef, parse_model_ref
+from langchain_replicate._model_ref import ModelRef, parse_model_ref
 from langchain_replicate._outputs import OutputKind, output_kind
 
 if TYPE_CHECKING:

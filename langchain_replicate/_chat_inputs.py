@@ -3,6 +3,15 @@
 `chat_prompt` looks at the model's input schema and picks the first rule that
 fits:
 
+0. `messages` **and** `tools` inputs (the chat-completions family, e.g. IBM's
+   Granite models): the full OpenAI message list (tool calls, tool results,
+   images as `image_url` parts), plus the call's `tools`, `tool_choice`,
+   `response_format`, `stop` and `stream` (`_completions.py`); tools or a
+   response format for any other model, and tool calls or results in its
+   conversation, go to `tools_by_prompt`, which describes them in the prompt
+   (`_prompted_tools.py`) and then applies the rules below (with
+   `tool_calling="prompt"`, chat-completions models get them described in
+   their `messages` too, and no `tools` input);
 1. a `messages` input (Replicate's newer official models, e.g.
    `openai/gpt-5-nano`): the OpenAI-style message list;
 2. one user message (after any system messages) and a `system_prompt` input:
@@ -27,15 +36,24 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from langchain_core.messages import AIMessage, ToolMessage
+
+from langchain_replicate._completions import (
+    ToolRequest,
+    completion_inputs,
+    is_chat_completions,
+)
 from langchain_replicate._inputs import GUESSED_PROMPT_KEY
 from langchain_replicate._messages import (
     ImageInput,
     ImageSlot,
     extract_images,
     image_slot,
+    to_chat_completion_messages,
     to_openai_messages,
     to_turns,
 )
+from langchain_replicate._prompted_tools import ToolCalling, prompted_request
 from langchain_replicate._prompts import (
     ChatTemplate,
     render_prompt,
@@ -104,12 +122,96 @@ def _takes(schema: InputSchema | None, name: str) -> bool:
     return schema is not None and name in schema.properties
 
 
+def tools_by_prompt(
+    messages: Sequence[BaseMessage],
+    schema: InputSchema | None,
+    request: ToolRequest,
+    *,
+    model: str,
+    prompt_template: str | ChatTemplate | None = None,
+) -> ChatPrompt:
+    """Tools or a response format for a model without a `tools` input: by prompt.
+
+    The conversation is rewritten as plain turns (`_prompted_tools.py`: tool
+    definitions in the system turn, calls as `<tool_call>` blocks, results as
+    user turns, a forced call's opening pre-filled) and then sent as any
+    conversation is, with the model's constraint input for a response format.
+
+    Raises:
+        ReplicateInputError: On a tool choice that names no bound tool, or as
+            `chat_prompt` does for the rewritten conversation.
+    """
+    try:
+        prompted = prompted_request(
+            messages,
+            schema,
+            tools=request.tools,
+            tool_choice=request.choice,
+            response_format=request.response_format,
+        )
+    except ValueError as e:
+        raise ReplicateInputError(str(e)) from e
+    plain = chat_prompt(
+        prompted.messages, schema, model=model, prompt_template=prompt_template
+    )
+    return dataclasses.replace(plain, inputs={**prompted.inputs, **plain.inputs})
+
+
+def _native_only(schema: InputSchema | None, model: str) -> ReplicateInputError:
+    inputs = ", ".join(schema.names) if schema else "unknown"
+    msg = (
+        f"model {model} takes no `tools` input (its inputs: {inputs}), so it "
+        "cannot call tools natively (tool_calling='native'). Use "
+        "tool_calling='auto' or 'prompt' to describe the tools in the prompt, or "
+        "a chat-completions model that takes `messages` and `tools` (e.g. "
+        "ibm-granite/granite-4.0-h-small)."
+    )
+    return ReplicateInputError(msg)
+
+
+def _completions_by_prompt(
+    messages: Sequence[BaseMessage],
+    schema: InputSchema,
+    request: ToolRequest,
+    *,
+    stream: bool,
+    stop: Sequence[str] | None,
+) -> ChatPrompt:
+    """A chat-completions model forced onto the prompt path (to compare paths).
+
+    The tools are described in the conversation, sent without a `tools` input;
+    a response format still uses the model's `response_format` input.
+    """
+    prompted = prompted_request(
+        messages,
+        schema,
+        tools=request.tools,
+        tool_choice=request.choice,
+        response_format=request.response_format,
+    )
+    inputs = completion_inputs(ToolRequest(), schema, stream=stream, stop=stop)
+    openai = to_chat_completion_messages(prompted.messages)
+    return ChatPrompt(_MESSAGES, openai, {**inputs, **prompted.inputs})
+
+
+def _has_tool_turns(messages: Sequence[BaseMessage]) -> bool:
+    return any(
+        isinstance(m, ToolMessage)
+        or (isinstance(m, AIMessage) and (m.tool_calls or m.invalid_tool_calls))
+        for m in messages
+    )
+
+
 def chat_prompt(
     messages: Sequence[BaseMessage],
     schema: InputSchema | None,
     *,
     model: str,
     prompt_template: str | ChatTemplate | None = None,
+    tool_request: ToolRequest | None = None,
+    stream: bool = False,
+    stop: Sequence[str] | None = None,
+    tool_calling: ToolCalling = "auto",
 ) -> ChatPrompt:
     """Decide how a conversation is sent to a model (see the module docstring).
 
@@ -119,6 +221,13 @@ def chat_prompt(
         model: The model reference, to choose a template and for errors.
         prompt_template: Our template choice (a built-in name or a
             `ChatTemplate`); `None` to choose by model name.
+        tool_request: The call's tools, tool choice and response format.
+        stream: Whether the call streams (chat-completions models are then
+            asked for one JSON chunk per item).
+        stop: The call's stop sequences.
+        tool_calling: `auto` (native for models with `messages` and `tools`
+            inputs, else by prompt), `native` (a model without a `tools`
+            input raises) or `prompt` (by prompt for every model).
 
     Returns:
         The prompt inputs.
@@ -128,10 +237,27 @@ def chat_prompt(
             images for a model without an image input, or no template for a
             conversation that needs one (before any prediction is created).
     """
+    request = tool_request or ToolRequest()
     try:
         if not messages:
             msg = "No messages to send; pass at least one human message."
             raise ValueError(msg)  # noqa: TRY301 - one conversion below
+        if schema is not None and is_chat_completions(schema):
+            if tool_calling == "prompt":
+                return _completions_by_prompt(
+                    messages, schema, request, stream=stream, stop=stop
+                )
+            inputs = completion_inputs(request, schema, stream=stream, stop=stop)
+            return ChatPrompt(_MESSAGES, to_chat_completion_messages(messages), inputs)
+    except ValueError as e:
+        raise ReplicateInputError(str(e)) from e
+    if not request.empty and tool_calling == "native":
+        raise _native_only(schema, model)
+    if not request.empty or _has_tool_turns(messages):
+        return tools_by_prompt(
+            messages, schema, request, model=model, prompt_template=prompt_template
+        )
+    try:
         images = extract_images(messages)
         slot = None
         if images:

@@ -125,10 +125,21 @@ class InputSchema:
     def max_tokens_name(self) -> str | None:
         """What this model calls "maximum tokens to generate", if it has one.
 
+        An input its schema describes as deprecated loses to one that is not
+        (the vLLM predictor keeps `max_tokens` "deprecated in favor of
+        `max_completion_tokens`").
+
         Returns:
             The input name or `None`.
         """
-        return next((n for n in MAX_TOKENS_NAMES if n in self.properties), None)
+        names = [n for n in MAX_TOKENS_NAMES if n in self.properties]
+        current = [
+            n
+            for n in names
+            if "deprecated"
+            not in str(self.properties[n].get("description", "")).lower()
+        ]
+        return next(iter(current or names), None)
 
 
 def build_input(

@@ -67,6 +67,10 @@ def generation_info(
 def usage_from_metrics(metrics: Mapping[str, Any] | None) -> UsageMetadata | None:
     """Token usage from a prediction's metrics.
 
+    Reads `input_token_count` / `output_token_count`, or the other naming
+    some models use (`token_input_count` / `token_output_count`, e.g. IBM's
+    Granite 4.1).
+
     Args:
         metrics: The prediction's `metrics`.
 
@@ -75,8 +79,8 @@ def usage_from_metrics(metrics: Mapping[str, Any] | None) -> UsageMetadata | Non
     """
     if not metrics:
         return None
-    input_tokens = metrics.get("input_token_count")
-    output_tokens = metrics.get("output_token_count")
+    input_tokens = metrics.get("input_token_count", metrics.get("token_input_count"))
+    output_tokens = metrics.get("output_token_count", metrics.get("token_output_count"))
     if not isinstance(input_tokens, int) and not isinstance(output_tokens, int):
         return None
     input_tokens = input_tokens if isinstance(input_tokens, int) else 0
@@ -104,7 +108,8 @@ def finish_reason(
     """
     if stopped:
         return "stop_sequence"
-    output_tokens = (metrics or {}).get("output_token_count")
+    metrics = metrics or {}
+    output_tokens = metrics.get("output_token_count", metrics.get("token_output_count"))
     if (
         isinstance(max_tokens, int)
         and isinstance(output_tokens, int)

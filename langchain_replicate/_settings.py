@@ -8,6 +8,7 @@ streamed prediction into chunks with one loop per I/O flavour.
 
 from __future__ import annotations
 
+from contextlib import aclosing, closing
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
     from langchain_replicate._calls import PreparedCall
     from langchain_replicate._client import StreamPiece
-    from langchain_replicate._models import ModelRef
+    from langchain_replicate._model_ref import ModelRef
 
 ChunkT = TypeVar("ChunkT", GenerationChunk, ChatGenerationChunk)
 
@@ -194,16 +195,18 @@ class ReplicateSettings(ReplicateConnection):
         run_manager: CallbackManagerForLLMRun | None,
         to_chunk: Callable[[PreparedCall, StreamPiece], ChunkT],
     ) -> Iterator[ChunkT]:
-        """Stream the call's prediction as chunks, calling back before each yield."""
+        """Stream the call's prediction as chunks, calling back before each yield.
+
+        Closing the pieces (also when the caller stops early) lets the core
+        cancel a prediction that has not ended.
+        """
         pieces = self._api.stream_text(call.ref, call.model_input, stop=call.stop)
-        try:
+        with closing(pieces):
             for piece in pieces:
                 chunk = to_chunk(call, piece)
                 if run_manager:
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
-        finally:
-            pieces.close()
 
     async def _astream_chunks(
         self,
@@ -213,11 +216,9 @@ class ReplicateSettings(ReplicateConnection):
     ) -> AsyncIterator[ChunkT]:
         """Async `_stream_chunks`."""
         pieces = self._api.astream_text(call.ref, call.model_input, stop=call.stop)
-        try:
+        async with aclosing(pieces):
             async for piece in pieces:
                 chunk = to_chunk(call, piece)
                 if run_manager:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
-        finally:
-            await pieces.aclose()

@@ -6,8 +6,12 @@ Data flow of one call (sync and async share every step but the I/O):
 messages ─┐
           ├─ CallPlan.make (instance settings + call kwargs; per-call model=)
           │
+          ├─ ToolRequest.pop_from (pure, _completions.py): tools, tool_choice,
+          │    response_format out of the call's kwargs (bind_tools puts them there)
           ├─ ReplicateAPI.prepare_chat ── schema lookup (cached per process)
           │    └─ chat_prompt (pure, _chat_inputs.py): by the schema, one of
+          │         chat completions (messages + tools: OpenAI messages, tools,
+          │         tool_choice, response_format, stop, stream) │
           │         messages │ system_prompt + prompt │ our template + the
           │         model's prompt_template={prompt} │ a rendered prompt;
           │         images → the schema's image input (uploaded if large)
@@ -17,6 +21,10 @@ messages ─┐
           └─ stream / stop sequences: ReplicateAPI.stream_text (SSE)
                └─ AIMessageChunk per token; the last one carries usage,
                   response_metadata and chunk_position="last"
+
+chat completions: the output is JSON (one response, or one chunk per item);
+CompletionReader (pure) turns it into content / tool_call_chunks, cutting at a
+stop sequence (the stream is then closed, which cancels the prediction).
 ```
 
 A stop sequence cancels the prediction on Replicate at once, as does any
@@ -27,7 +35,8 @@ the `timeout`).
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
@@ -35,26 +44,57 @@ from langchain_core.language_models.chat_models import (
     generate_from_stream,
 )
 from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.openai_tools import (
+    JsonOutputKeyToolsParser,
+    PydanticToolsParser,
+)
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import RunnableMap, RunnablePassthrough
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import ConfigDict, Field, model_validator
 
 from langchain_replicate._chat_inputs import chat_prompt
+from langchain_replicate._completions import (
+    CompletionReader,
+    ToolRequest,
+    message_from_chunks,
+    returns_completion_json,
+)
 from langchain_replicate._metadata import generation_info, usage_from_metrics
-from langchain_replicate._models import parse_model_ref
+from langchain_replicate._model_ref import parse_model_ref
 from langchain_replicate._outputs import output_to_text
+from langchain_replicate._profiles import model_profile
+from langchain_replicate._prompted_tools import (
+    PromptedReader,
+    ToolCalling,
+    prompted_reader,
+)
 from langchain_replicate._prompts import ChatTemplate  # noqa: TC001 - a field type
 from langchain_replicate._settings import ReplicateSettings
+from langchain_replicate._tool_calling import (
+    convert_tools,
+    normalize_tool_choice,
+    response_format_input,
+    tool_names,
+)
+from langchain_replicate.errors import ReplicateInputError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+    from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 
     from langchain_core.callbacks import (
         AsyncCallbackManagerForLLMRun,
         CallbackManagerForLLMRun,
     )
+    from langchain_core.language_models import LanguageModelInput
     from langchain_core.language_models.base import LangSmithParams
+    from langchain_core.language_models.model_profile import ModelProfile
     from langchain_core.messages import BaseMessage
+    from langchain_core.output_parsers import BaseOutputParser
+    from langchain_core.runnables import Runnable
     from typing_extensions import Self
 
     from langchain_replicate._calls import CallPlan, PreparedCall
@@ -253,10 +293,147 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         `ReplicatePredictionError`, `ReplicateTimeoutError` after `timeout`...).
         A create refused with 429 is retried `max_retries` times; a create that
         may have reached Replicate is never retried.
+        A chat-completions model that refuses a request (vLLM's error JSON as
+        the prediction's error) raises `ReplicatePredictionError` with the
+        decoded message, e.g. "Tool 'x' has not been passed in `tools`.
+        (BadRequestError)".
 
-    Not supported: tool calling and structured output (no `bind_tools` /
-    `with_structured_output`); tool messages and audio, video or PDF content
-    raise `ReplicateInputError`.
+    Tool calling:
+        On Replicate's chat-completions models (those whose schema takes
+        `messages` **and** `tools`, e.g. IBM's Granite 3.3 / 4.0 / 4.1), tools
+        are native: `bind_tools` sends OpenAI tool params, the history goes in
+        OpenAI form (assistant `tool_calls`, `tool` turns with their
+        `tool_call_id`), and the model's JSON reply becomes `tool_calls` (ids
+        kept), or `invalid_tool_calls` for arguments that are not JSON.
+        `tool_choice` takes `"auto"`, `"none"`, `"required"` / `"any"` /
+        `True`, a tool name or an OpenAI dict; a name that is no bound tool is
+        a `ValueError` before any request.
+
+        ```python
+        from langchain_core.tools import tool
+
+
+        @tool
+        def get_weather(location: str) -> str:
+            '''Get the current weather at a location.'''
+            return f"It is sunny and 21 degrees in {location}."
+
+
+        granite = ChatReplicate(model="ibm-granite/granite-4.0-h-small", max_tokens=80)
+        bound = granite.bind_tools([get_weather])
+        msg = bound.invoke("What is the weather in Lisbon?")
+        msg.tool_calls, msg.response_metadata["finish_reason"]
+        ```
+
+        ```txt
+        ([{'name': 'get_weather', 'args': {'location': 'Lisbon'},
+           'id': 'chatcmpl-tool-0af3b29d32cdb228dac9420a7594753b',
+           'type': 'tool_call'}], 'tool_calls')
+        ```
+
+        Streaming gives the call in `tool_call_chunks` (name and id first, then
+        the arguments in pieces), with usage on the last chunk only:
+
+        ```python
+        for chunk in bound.stream("What is the weather in Lisbon?"):
+            print(chunk.tool_call_chunks)
+        ```
+
+        ```txt
+        [{'name': 'get_weather', 'args': '', 'id': 'chatcmpl-tool-f9e5bda8ce0d...',
+          'index': 0, 'type': 'tool_call_chunk'}]
+        [{'name': None, 'args': '{"location": ', 'id': None, 'index': 0,
+          'type': 'tool_call_chunk'}]
+        [{'name': None, 'args': '"Lisbon"}', 'id': None, 'index': 0,
+          'type': 'tool_call_chunk'}]
+        []
+        ```
+
+        Per call, `documents=[{"text": ..., "title": ...}]` and
+        `chat_template_kwargs={...}` reach the models that take them; other
+        models reject them with `ReplicateInputError` before any prediction.
+
+    Structured output:
+        `with_structured_output(schema, method=...)` takes a Pydantic class, a
+        TypedDict or a JSON schema. The default, `function_calling`, binds the
+        schema as the one tool the model must call, so the model sees its name,
+        description and field descriptions in its chat template;
+        `json_schema` constrains the reply text by `response_format` (the model
+        is not shown the schema); `json_mode` asks for any JSON object.
+
+        ```python
+        from pydantic import BaseModel, Field
+
+
+        class Forecast(BaseModel):
+            '''A weather forecast.'''
+
+            city: str = Field(description="The city")
+            degrees: int = Field(description="Temperature in degrees Celsius")
+
+
+        granite.with_structured_output(Forecast).invoke(
+            "The forecast for 'Porto' is 18 degrees"
+        )
+        ```
+
+        ```txt
+        Forecast(city='Porto', degrees=18)
+        ```
+
+    Agents:
+        `create_agent` (from `langchain.agents`) runs its loop on these
+        models; `profile` (from the model family, see `_profiles.py`) says
+        they do native structured output, so `response_format=` uses it.
+
+        ```python
+        from langchain.agents import create_agent
+
+        agent = create_agent(granite, [get_weather])
+        state = agent.invoke({"messages": [("human", "What is the weather in Oslo?")]})
+        [type(m).__name__ for m in state["messages"]]
+        ```
+
+        ```txt
+        ['HumanMessage', 'AIMessage', 'ToolMessage', 'AIMessage']
+        ```
+
+        The last message's text holds `The tool returned: "It is sunny and 21
+        degrees in Oslo.".` (the local server's model quotes tool results);
+        with `response_format=Forecast`, `state["structured_response"]` is
+        `Forecast(city='Oslo', degrees=21)` for "What is the weather in
+        'Oslo', 21 degrees?".
+
+    Tool calling by prompt:
+        Models without a `tools` input (every official language model:
+        llama, gpt-5, deepseek...) are told about the tools in the system
+        turn, as Hermes/Qwen models are trained (definitions as JSON inside
+        `<tools>`, calls as `<tool_call>` blocks), and the reply is parsed
+        into `tool_calls`, tolerating the forms other families slip into.
+        `tool_calling="native"` refuses the prompt path
+        (`ReplicateInputError`); `tool_calling="prompt"` takes it even on a
+        chat-completions model, to compare the paths.
+
+        ```python
+        model.bind_tools([get_weather]).invoke(
+            "What is the weather in Paris?"
+        ).tool_calls
+        ```
+
+        ```txt
+        [{'name': 'get_weather', 'args': {'location': 'Paris'},
+          'id': 'call_f6e47ddb737a405d_0', 'type': 'tool_call'}]
+        ```
+
+        Streamed, the call's first chunk names the tool as soon as the model
+        has written the name; the arguments follow in fragments. Agents and
+        `with_structured_output` work by prompt too (`function_calling`
+        through a forced tool; `json_schema` and `json_mode` with the schema
+        in the system turn and the model's own constraint input, such as
+        `grammar`, where it has one). Prompted calling picks tools about as
+        well as native calling but declines irrelevant tools less reliably.
+
+    Not supported: audio, video or PDF content raises `ReplicateInputError`.
     """
 
     model_config = ConfigDict(populate_by_name=True)
@@ -272,6 +449,14 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
     model's own `prompt_template` input: that one can be set in `model_kwargs`,
     except that for a multi-turn conversation ChatReplicate renders the whole
     prompt and sets it to `{prompt}`."""
+
+    tool_calling: ToolCalling = "auto"
+    """How tools and structured output reach the model: `auto` (natively for
+    models with `messages` and `tools` inputs, by prompt for every other
+    language model), `native` (models without a `tools` input raise
+    `ReplicateInputError`) or `prompt` (tool definitions in the system turn,
+    calls read from the reply's `<tool_call>` blocks; on a chat-completions
+    model too, with no `tools` input sent)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -303,10 +488,146 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         params = super()._get_ls_params(stop=stop or self.stop, **kwargs)
         return self._replicate_ls_params(params, kwargs)
 
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        """What the model can do, from this package's data (see `_profiles.py`)."""
+        return model_profile(self.model)
+
+    # -- tools and structured output --------------------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[Any],
+        *,
+        tool_choice: str | bool | dict[str, Any] | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,  # noqa: ANN401 - further call kwargs to bind
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools (and optionally a tool choice) to the model.
+
+        Args:
+            tools: `BaseTool`s, functions, Pydantic / TypedDict classes, JSON
+                schemas or OpenAI tool dicts.
+            tool_choice: `"auto"` (the model decides), `"none"`, `"required"`
+                / `"any"` / `True` (some tool must be called), a tool's name, or
+                an OpenAI dict naming one. `None`: the model's default (auto).
+            strict: Accepted for compatibility; the chat-completions family
+                always decodes tool arguments against the schema, and takes no
+                `strict` flag.
+            **kwargs: Further call kwargs (e.g. `response_format=...`).
+
+        Returns:
+            A `RunnableBinding` that sends the tools with every call.
+
+        Raises:
+            ValueError: If a tool cannot be converted (naming it), or
+                `tool_choice` names no bound tool, before any request.
+        """
+        del strict  # the family has no strict mode; see the docstring
+        formatted = convert_tools(tools)
+        choice = normalize_tool_choice(tool_choice, tool_names(formatted))
+        if choice is not None:
+            kwargs["tool_choice"] = choice
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: Literal[
+            "function_calling", "json_schema", "json_mode"
+        ] = "function_calling",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,  # noqa: ANN401 - rejected, as BaseChatModel does
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
+        """A runnable that answers with an instance of `schema`.
+
+        Args:
+            schema: A Pydantic class (answers are instances of it), a
+                TypedDict class or a JSON schema (answers are dicts). Optional
+                for `json_mode`.
+            method: `function_calling` (default): the schema is bound as the
+                one tool the model must call, so the model sees its name,
+                description and fields in its chat template; `json_schema`: the
+                `response_format` input constrains the reply text to the schema
+                (the model is not shown the schema); `json_mode`: the reply
+                text is any JSON object (say in the prompt what it should hold).
+            include_raw: Return `{"raw": AIMessage, "parsed": ..., "parsing_error":
+                ...}` instead of raising on a reply that does not parse.
+            strict: Accepted for compatibility (see `bind_tools`).
+            **kwargs: Not supported.
+
+        Returns:
+            The runnable.
+
+        Raises:
+            ValueError: On unknown kwargs or method, or a missing schema.
+        """
+        if kwargs:
+            msg = f"Received unsupported arguments {kwargs}"
+            raise ValueError(msg)
+        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+        structured = {
+            "kwargs": {"method": method, "strict": strict},
+            "schema": schema,
+        }
+        parser: BaseOutputParser[Any]
+        if method == "function_calling":
+            if schema is None:
+                msg = "method='function_calling' needs a schema."
+                raise ValueError(msg)
+            name = convert_to_openai_tool(schema)["function"]["name"]
+            llm = self.bind_tools(
+                [schema], tool_choice=name, ls_structured_output_format=structured
+            )
+            parser = (
+                PydanticToolsParser(tools=[schema], first_tool_only=True)
+                if is_pydantic
+                else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+            )
+        elif method in {"json_schema", "json_mode"}:
+            if schema is None and method == "json_schema":
+                msg = "method='json_schema' needs a schema."
+                raise ValueError(msg)
+            response_format = (
+                {"type": "json_object"}
+                if method == "json_mode"
+                else response_format_input(schema)
+            )
+            traced = (
+                {} if schema is None else {"ls_structured_output_format": structured}
+            )
+            llm = self.bind(response_format=response_format, **traced)
+            parser = (
+                PydanticOutputParser(pydantic_object=schema)
+                if is_pydantic
+                else JsonOutputParser()
+            )
+        else:
+            msg = (
+                f"Unknown method {method!r}; use 'function_calling', 'json_schema' "
+                "or 'json_mode'."
+            )
+            raise ValueError(msg)
+        if not include_raw:
+            return llm | parser
+        parsed = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        )
+        unparsed = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=llm) | parsed.with_fallbacks(
+            [unparsed], exception_key="parsing_error"
+        )
+
     # -- building a call -------------------------------------------------------------
 
     def _prompt_builder(
-        self, messages: list[BaseMessage], plan: CallPlan
+        self,
+        messages: list[BaseMessage],
+        plan: CallPlan,
+        request: ToolRequest,
+        *,
+        stream: bool,
     ) -> Callable[[InputSchema | None], ChatPrompt]:
         """The pure step that turns the messages into inputs, given the schema."""
         return functools.partial(
@@ -314,11 +635,29 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
             messages,
             model=str(plan.ref),
             prompt_template=self.prompt_template,
+            tool_request=request,
+            stream=stream or bool(plan.stop),
+            stop=plan.stop,
+            tool_calling=self.tool_calling,
         )
+
+    def _split_call(
+        self, stop: list[str] | None, kwargs: Mapping[str, Any]
+    ) -> tuple[CallPlan, ToolRequest]:
+        """The call's plan, and its tools / response format taken out of kwargs."""
+        rest = dict(kwargs)
+        try:
+            request = ToolRequest.pop_from(rest)
+        except ValueError as e:
+            raise ReplicateInputError(str(e)) from e
+        return self._plan(stop, rest), request
 
     # -- results (pure) --------------------------------------------------------------
 
     def _result(self, call: PreparedCall, prediction: Prediction) -> ChatResult:
+        if returns_completion_json(call):
+            text = output_to_text(prediction.get("output"), call.kind)
+            return CompletionReader(call).read_all(text, prediction)
         message = AIMessage(
             content=output_to_text(prediction.get("output"), call.kind),
             usage_metadata=usage_from_metrics(prediction.get("metrics")),
@@ -340,6 +679,36 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
             )
         )
 
+    def _prompted(
+        self, call: PreparedCall, kwargs: Mapping[str, Any]
+    ) -> PromptedReader | None:
+        """The reply reader of a call whose tools went by prompt, else `None`."""
+        native = returns_completion_json(call) and self.tool_calling != "prompt"
+        if not kwargs.get("tools") or native:
+            return None
+        request = ToolRequest.pop_from(dict(kwargs))
+        return prompted_reader(
+            call.schema, tools=request.tools, tool_choice=request.choice
+        )
+
+    def _reading(
+        self, call: PreparedCall, kwargs: Mapping[str, Any]
+    ) -> Callable[[PreparedCall, StreamPiece], ChatGenerationChunk]:
+        """How streamed pieces become chunks: through the tool call parser or not."""
+        reader = self._prompted(call, kwargs)
+        return self._chunk if reader is None else reader.chunk
+
+    def _whole(
+        self, call: PreparedCall, prediction: Prediction, kwargs: Mapping[str, Any]
+    ) -> ChatResult:
+        reader = self._prompted(call, kwargs)
+        if reader is None:
+            return self._result(call, prediction)
+        if returns_completion_json(call):
+            return reader.reparse_result(self._result(call, prediction))
+        text = output_to_text(prediction.get("output"), call.kind)
+        return reader.result(call, text, prediction)
+
     @staticmethod
     def _by_stream(call: PreparedCall) -> bool:
         """Whether a non-streaming call runs over the stream.
@@ -356,9 +725,42 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         messages: list[BaseMessage],
         stop: list[str] | None,
         kwargs: Mapping[str, Any],
+        *,
+        stream: bool = False,
     ) -> PreparedCall:
-        plan = self._plan(stop, kwargs)
-        return self._api.prepare_chat(plan, self._prompt_builder(messages, plan))
+        plan, request = self._split_call(stop, kwargs)
+        build = self._prompt_builder(messages, plan, request, stream=stream)
+        return self._api.prepare_chat(plan, build)
+
+    def _completion_chunks(
+        self,
+        call: PreparedCall,
+        run_manager: CallbackManagerForLLMRun | None,
+        prompted: PromptedReader | None = None,
+    ) -> Iterator[ChatGenerationChunk]:
+        """Stream a chat-completions call: content and tool call chunks.
+
+        At our stop sequence the stream is closed, which cancels the prediction.
+        `prompted`: the tools went by prompt; the content is read for calls.
+        """
+        reader = CompletionReader(call)
+        pieces = self._api.stream_text(call.ref, call.model_input, stop=None)
+        try:
+            for piece in pieces:
+                chunks = reader.feed(piece.text)
+                done = piece.prediction is not None or reader.stopped
+                if done:
+                    chunks += reader.finish(piece.prediction)
+                if prompted is not None:
+                    chunks = prompted.reparse(chunks, last=done)
+                for chunk in chunks:
+                    if run_manager:
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+                if reader.stopped:
+                    return
+        finally:
+            pieces.close()
 
     def _stream(
         self,
@@ -367,8 +769,12 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> Iterator[ChatGenerationChunk]:
-        call = self._prepare(messages, stop, kwargs)
-        yield from self._stream_chunks(call, run_manager, self._chunk)
+        call = self._prepare(messages, stop, kwargs, stream=True)
+        if returns_completion_json(call):
+            prompted = self._prompted(call, kwargs)
+            yield from self._completion_chunks(call, run_manager, prompted)
+            return
+        yield from self._stream_chunks(call, run_manager, self._reading(call, kwargs))
 
     def _generate(
         self,
@@ -378,10 +784,15 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> ChatResult:
         call = self._prepare(messages, stop, kwargs)
+        if self._by_stream(call) and returns_completion_json(call):
+            prompted = self._prompted(call, kwargs)
+            chunks = self._completion_chunks(call, run_manager, prompted)
+            return message_from_chunks(list(chunks))
         if self._by_stream(call):
-            chunks = self._stream_chunks(call, run_manager, self._chunk)
+            chunks = self._stream_chunks(call, run_manager, self._reading(call, kwargs))
             return generate_from_stream(chunks)
-        return self._result(call, self._api.run(call.ref, call.model_input, final=True))
+        prediction = self._api.run(call.ref, call.model_input, final=True)
+        return self._whole(call, prediction, kwargs)
 
     # -- async (the same steps; only the I/O differs) --------------------------------
 
@@ -390,9 +801,38 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         messages: list[BaseMessage],
         stop: list[str] | None,
         kwargs: Mapping[str, Any],
+        *,
+        stream: bool = False,
     ) -> PreparedCall:
-        plan = self._plan(stop, kwargs)
-        return await self._api.aprepare_chat(plan, self._prompt_builder(messages, plan))
+        plan, request = self._split_call(stop, kwargs)
+        build = self._prompt_builder(messages, plan, request, stream=stream)
+        return await self._api.aprepare_chat(plan, build)
+
+    async def _acompletion_chunks(
+        self,
+        call: PreparedCall,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        prompted: PromptedReader | None = None,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        """Async `_completion_chunks`."""
+        reader = CompletionReader(call)
+        pieces = self._api.astream_text(call.ref, call.model_input, stop=None)
+        try:
+            async for piece in pieces:
+                chunks = reader.feed(piece.text)
+                done = piece.prediction is not None or reader.stopped
+                if done:
+                    chunks += reader.finish(piece.prediction)
+                if prompted is not None:
+                    chunks = prompted.reparse(chunks, last=done)
+                for chunk in chunks:
+                    if run_manager:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+                if reader.stopped:
+                    return
+        finally:
+            await pieces.aclose()
 
     async def _astream(
         self,
@@ -401,8 +841,13 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> AsyncIterator[ChatGenerationChunk]:
-        call = await self._aprepare(messages, stop, kwargs)
-        async for chunk in self._astream_chunks(call, run_manager, self._chunk):
+        call = await self._aprepare(messages, stop, kwargs, stream=True)
+        chunks = (
+            self._acompletion_chunks(call, run_manager, self._prompted(call, kwargs))
+            if returns_completion_json(call)
+            else self._astream_chunks(call, run_manager, self._reading(call, kwargs))
+        )
+        async for chunk in chunks:
             yield chunk
 
     async def _agenerate(
@@ -413,8 +858,14 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> ChatResult:
         call = await self._aprepare(messages, stop, kwargs)
+        if self._by_stream(call) and returns_completion_json(call):
+            prompted = self._prompted(call, kwargs)
+            pieces = self._acompletion_chunks(call, run_manager, prompted)
+            return message_from_chunks([chunk async for chunk in pieces])
         if self._by_stream(call):
-            chunks = self._astream_chunks(call, run_manager, self._chunk)
+            chunks = self._astream_chunks(
+                call, run_manager, self._reading(call, kwargs)
+            )
             return await agenerate_from_stream(chunks)
         prediction = await self._api.arun(call.ref, call.model_input, final=True)
-        return self._result(call, prediction)
+        return self._whole(call, prediction, kwargs)

@@ -25,13 +25,13 @@ from langchain_core.runnables.config import ContextThreadPoolExecutor
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import ConfigDict, Field, model_validator
 
-from langchain_replicate._client import MAX_WAIT, check_prediction
 from langchain_replicate._embedding_io import (
     EmbeddingPlan,
     TextFormat,
     default_prefixes,
 )
-from langchain_replicate._models import parse_model_ref
+from langchain_replicate._model_ref import parse_model_ref
+from langchain_replicate._protocol import MAX_WAIT, check_prediction
 from langchain_replicate._settings import ReplicateConnection
 
 if TYPE_CHECKING:

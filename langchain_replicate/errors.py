@@ -30,6 +30,7 @@ response body, the prediction and our own text.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
@@ -198,6 +199,37 @@ def _sdk_prediction(prediction: Mapping[str, Any]) -> _SdkPrediction:
     )
 
 
+def decode_model_error(error: object) -> str:
+    """A model's error text, decoded when it is an OpenAI/vLLM error JSON.
+
+    Chat-completions models (vLLM) fail a prediction with their server's
+    error JSON as the error string, e.g. `{"object": "error", "message":
+    "...", "type": "BadRequestError", "code": 400}`; the message is what a
+    person needs.
+
+    Args:
+        error: The prediction's `error`.
+
+    Returns:
+        `message (type)` for an error JSON, else the error as text.
+    """
+    text = str(error)
+    try:
+        decoded = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(decoded, dict) and isinstance(decoded.get("error"), dict):
+        decoded = decoded["error"]
+    if not isinstance(decoded, dict) or not isinstance(decoded.get("message"), str):
+        return text
+    kind = decoded.get("type")
+    return (
+        f"{decoded['message']} ({kind})"
+        if isinstance(kind, str)
+        else decoded["message"]
+    )
+
+
 def prediction_error(prediction: Mapping[str, Any]) -> ReplicatePredictionError:
     """Build the error for a prediction that ended `failed`, `canceled` or `aborted`.
 
@@ -216,7 +248,8 @@ def prediction_error(prediction: Mapping[str, Any]) -> ReplicatePredictionError:
             "(canceled on replicate.com, through the API, or by a deadline)."
         )
         return ReplicatePredictionCanceledError(prediction, message)
-    message = f"Prediction {pid} of {model} failed: {prediction.get('error')}"
+    error = decode_model_error(prediction.get("error"))
+    message = f"Prediction {pid} of {model} failed: {error}"
     tail = _logs_tail(prediction.get("logs"))
     if tail:
         message += f"\nLast log lines:\n{tail}"

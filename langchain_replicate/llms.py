@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from langchain_replicate._inputs import InputSchema
 from langchain_replicate._metadata import generation_info
-from langchain_replicate._models import ModelRef, parse_model_ref
+from langchain_replicate._model_ref import ModelRef, parse_model_ref
 from langchain_replicate._outputs import output_to_text
 from langchain_replicate._settings import ReplicateSettings
 from langchain_replicate.errors import (

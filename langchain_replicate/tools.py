@@ -5,7 +5,8 @@ model's own inputs by its schema (`_image_args`); the prediction is created and
 polled (`ReplicateAPI.follow`), each poll's logs giving progress (`_progress`);
 the finished prediction's files become the text content (their URLs) and the
 artifact (`ReplicateImageResult`: replicate `FileOutput`s, paths, metadata),
-optionally streamed to `save_dir` first (`ReplicateAPI.download`).
+optionally streamed to `save_dir` first (`ReplicateAPI.download_all`, concurrent in
+both modes).
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ from pydantic import (
     model_validator,
 )
 
-from langchain_replicate._client import check_prediction
 from langchain_replicate._image_args import map_image_args
 from langchain_replicate._image_outputs import content_text, file_name, output_urls
 from langchain_replicate._inputs import build_input
 from langchain_replicate._metadata import prediction_info
-from langchain_replicate._models import parse_model_ref
+from langchain_replicate._model_ref import parse_model_ref
 from langchain_replicate._progress import PROGRESS_EVENT, Progress, ProgressTracker
+from langchain_replicate._protocol import check_prediction
 from langchain_replicate._settings import ReplicateConnection
 from langchain_replicate.errors import (
     ReplicateInvalidRequestError,
@@ -416,8 +417,7 @@ class ReplicateImageGenerationTool(ReplicateConnection, BaseTool):
             downloads = self._finished(tracker, prediction)
             if self.save_dir is not None:
                 self.save_dir.mkdir(parents=True, exist_ok=True)
-            for url, path in downloads:
-                api.download(url, path)
+            api.download_all(downloads)
         except _AGENT_ERRORS as e:
             raise ToolException(str(e)) from e
         urls = output_urls(prediction.get("output"))
@@ -456,7 +456,7 @@ class ReplicateImageGenerationTool(ReplicateConnection, BaseTool):
                 await asyncio.to_thread(
                     self.save_dir.mkdir, parents=True, exist_ok=True
                 )
-            await asyncio.gather(*(api.adownload(url, path) for url, path in downloads))
+            await api.adownload_all(downloads)
         except _AGENT_ERRORS as e:
             raise ToolException(str(e)) from e
         urls = output_urls(prediction.get("output"))

@@ -14,9 +14,10 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from langchain_replicate.testing._images import ImageFacts, measure_image
+from langchain_replicate.testing._prompted import prompted_reply, reply_pieces
 from langchain_replicate.testing._text import (
     count_tokens,
     derive_seed,
@@ -53,10 +54,20 @@ async def _speak(
     min_tokens: int = 0,
     stop_sequences: Sequence[str] = (),
     facts: Sequence[str] = (),
+    prompt: str | Sequence[Mapping[str, Any]] | None = None,
 ) -> AsyncIterator[Output]:
-    """Stream the reply to `question` at the server's pace, then log a summary."""
+    """Stream the reply to `question` at the server's pace, then log a summary.
+
+    A `prompt` with tool definitions or a JSON schema is answered as a
+    Hermes-trained model would (`_prompted.py`).
+    """
     rng = random.Random(seed)  # noqa: S311 - reproducible text, not security
-    reply = reply_tokens(question, rng, facts=facts, min_tokens=min_tokens)
+    scripted = prompted_reply(prompt)
+    reply: Iterable[str] = (
+        reply_tokens(question, rng, facts=facts, min_tokens=min_tokens)
+        if scripted is None
+        else reply_pieces(scripted)
+    )
     tokens = limit_tokens(
         reply,
         max_tokens=max_tokens,
@@ -97,6 +108,7 @@ def language_model(
             max_tokens=int(values[max_key]),
             min_tokens=max(int(values[min_key]), 0) if min_key else 0,
             stop_sequences=parse_stop_sequences(values.get("stop_sequences")),
+            prompt=prompt,
         ):
             yield token
 
@@ -183,5 +195,6 @@ async def predict_chat(ctx: PredictionContext) -> AsyncIterator[Output]:
         derive_seed(values),
         max_tokens=values["max_completion_tokens"],
         facts=facts,
+        prompt=values["messages"] or seen,
     ):
         yield token

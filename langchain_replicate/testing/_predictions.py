@@ -77,7 +77,10 @@ class Prediction:
         started = self.started_at or end
         predict_time = max(end - started, 1e-6)
         metrics: dict[str, Any] = {}
-        if self.token_count or self.model_metrics.get("input_token_count"):
+        counted = self.model.counts_tokens
+        if counted and (
+            self.token_count or self.model_metrics.get("input_token_count")
+        ):
             metrics.update(self.model_metrics)
             metrics["output_token_count"] = self.token_count
             if self.first_token_at is not None:

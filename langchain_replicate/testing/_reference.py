@@ -131,6 +131,10 @@ class ReferenceModel:
     run_count: int = 0
     cold_start: bool = False
     """When true, the prediction stays `starting` for `pace.cold_start` seconds."""
+    counts_tokens: bool = True
+    """The server counts each `str` output as a token (`output_token_count`,
+    `time_to_first_token`, `tokens_per_second`). False for models whose items
+    are not tokens (chat-completion JSON): they report their own metrics."""
 
     @property
     def ref(self) -> str:

@@ -38,6 +38,8 @@ class In:
     format: str | None = None
     items: Mapping[str, Any] | None = None
     required: bool = False
+    nullable: bool = False
+    """`X | None` in cog: `nullable: true` (and no default when it is `None`)."""
 
     def schema(self, order: int) -> dict[str, Any]:
         """This input's property in the `Input` schema, at position `order`."""
@@ -54,6 +56,8 @@ class In:
             "maximum": self.maximum,
         }
         prop.update({key: value for key, value in extras.items() if value is not None})
+        if self.nullable:
+            prop["nullable"] = True
         if self.default is not _NO_DEFAULT:
             prop["default"] = self.default
         prop["x-order"] = order
@@ -113,6 +117,7 @@ def reference_model(
     created_at: str = "2024-04-17T21:58:45.000000Z",
     run_count: int = 0,
     cold_start: bool = False,
+    counts_tokens: bool = True,
 ) -> ReferenceModel:
     """A `ReferenceModel` from `owner/name`, its input rows and output.
 
@@ -133,6 +138,7 @@ def reference_model(
         created_at=created_at,
         run_count=run_count,
         cold_start=cold_start,
+        counts_tokens=counts_tokens,
     )
 
 

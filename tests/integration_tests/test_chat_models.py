@@ -20,19 +20,20 @@ from PIL import Image
 from langchain_replicate import ChatReplicate, ReplicateTimeoutError
 from langchain_replicate._prompts import BUILTIN_TEMPLATES, render_prompt
 from langchain_replicate.testing import ModelPace
+from tests.modes import MODES, invoke
 
 if TYPE_CHECKING:
     from replicate.client import Client
 
     from langchain_replicate.testing import LocalReplicateServer
 
-MODES = ["sync", "async"]
 LLAMA_3 = "meta/meta-llama-3-8b-instruct"
 GPT_5_NANO = "openai/gpt-5-nano"
 LLAMA_2_CHAT = (
     "a16z-infra/llama13b-v2-chat:"
     "df7690f1994d94e96ad9d568eac121aecf50684a0b0963b25a41cc40061269e5"
 )
+
 DOLLY = (
     "replicate/dolly-v2-12b:"
     "ef0e1aefc61f8e096ebe4db6b2bacc297daf2ef6899f0f7e001ec445893500e5"
@@ -54,17 +55,6 @@ def chat(server: LocalReplicateServer, model: str, **kwargs: Any) -> ChatReplica
     return ChatReplicate(
         model=model, api_key=server.api_token, base_url=server.base_url, **kwargs
     )
-
-
-async def invoke(
-    chat_model: ChatReplicate,
-    mode: str,
-    messages: Any,
-    **kwargs: Any,
-) -> AIMessage:
-    if mode == "sync":
-        return chat_model.invoke(messages, **kwargs)
-    return await chat_model.ainvoke(messages, **kwargs)
 
 
 def prediction_input(client: Client, result: AIMessage) -> dict[str, Any]:

@@ -3,16 +3,21 @@
 It runs against the local Replicate server, or against real Replicate when
 `REPLICATE_API_TOKEN` is set and `REPLICATE_BASE_URL` is not.
 
-Two reference models, one per way a model takes a conversation:
+Three reference models, one per way a model takes a conversation:
 
 * `meta/meta-llama-3-8b-instruct`: `prompt` + `system_prompt` + its own
   `prompt_template`, `stop_sequences`, `temperature`... (text only);
-* `openai/gpt-5-nano`: `messages` + `image_input` + `max_completion_tokens`.
+* `openai/gpt-5-nano`: `messages` + `image_input` + `max_completion_tokens`;
+* `ibm-granite/granite-4.0-h-small`: the chat-completions family (`messages`
+  + `tools` + `tool_choice` + `response_format`; JSON output).
 
-Flags: tool calling, structured output and JSON mode are not implemented, so
-they are off (derived from `bind_tools` / `with_structured_output`). Image
-URLs are on against real Replicate only: the local server reads only its own
-files and `data:` URIs (our own tests cover URL pass-through).
+Flags: tool calling, tool choice, structured output and JSON mode are on for
+all three: natively for Granite, by prompt for the two others (they take no
+`tools` input; `_prompted_tools.py`; the local server's text models answer
+tool prompts as Hermes-trained models do, `testing/_prompted.py`). Image URLs
+are on against real
+Replicate only: the local server reads only its own files and `data:` URIs
+(our own tests cover URL pass-through).
 """
 
 from __future__ import annotations
@@ -46,7 +51,31 @@ def _point_at_the_server(
         monkeypatch.setenv("REPLICATE_API_TOKEN", replicate_server.api_token)
 
 
-class TestChatReplicateLlama3(ChatModelIntegrationTests):
+class _ByPrompt(ChatModelIntegrationTests):
+    """Models without a `tools` input: tools and structured output by prompt.
+
+    The flags are the derived ones (`bind_tools` and `with_structured_output`
+    are ChatReplicate's), said here so the suite's scope is plain.
+    """
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return True
+
+    @property
+    def has_tool_choice(self) -> bool:
+        return True
+
+    @property
+    def has_structured_output(self) -> bool:
+        return True
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return True
+
+
+class TestChatReplicateLlama3(_ByPrompt):
     """A model that templates `system_prompt` + `prompt` itself."""
 
     @property
@@ -65,7 +94,7 @@ class TestChatReplicateLlama3(ChatModelIntegrationTests):
         return "deployments/replicate-testing/llama-3"
 
 
-class TestChatReplicateGpt5Nano(ChatModelIntegrationTests):
+class TestChatReplicateGpt5Nano(_ByPrompt):
     """A model that takes an OpenAI-style `messages` list and images."""
 
     @property
@@ -103,3 +132,39 @@ class TestChatReplicateGpt5Nano(ChatModelIntegrationTests):
     )
     def test_image_inputs(self, model: BaseChatModel) -> None:
         super().test_image_inputs(model)
+
+
+class TestChatReplicateGranite(ChatModelIntegrationTests):
+    """A chat-completions model: tools, tool choice, structured output, JSON mode."""
+
+    @property
+    def chat_model_class(self) -> type[ChatReplicate]:
+        return ChatReplicate
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": "ibm-granite/granite-4.0-h-small"}
+
+    @property
+    def supports_model_override(self) -> bool:
+        return True
+
+    @property
+    def model_override_value(self) -> str:
+        return "ibm-granite/granite-4.1-8b"
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return True
+
+    @property
+    def has_tool_choice(self) -> bool:
+        return True
+
+    @property
+    def has_structured_output(self) -> bool:
+        return True
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return True

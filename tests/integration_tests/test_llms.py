@@ -7,8 +7,8 @@ Covers the seed notebook (LangChain's Replicate page) unchanged, then each
 from __future__ import annotations
 
 import asyncio
-import time
 import warnings
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -20,23 +20,19 @@ from langchain_core.prompts import PromptTemplate
 from langchain_replicate import (
     Replicate,
     ReplicateAuthenticationError,
-    ReplicateInputError,
     ReplicateInvalidRequestError,
     ReplicateNotFoundError,
-    ReplicatePredictionError,
-    ReplicateRateLimitError,
-    ReplicateServerError,
     ReplicateTimeoutError,
 )
-from langchain_replicate._client import _schemas
+from langchain_replicate._connection import schemas as _schemas
 from langchain_replicate.testing import ModelPace
+from tests.modes import MODES, invoke, stream
 
 if TYPE_CHECKING:
     from langchain_core.language_models import LanguageModelInput
 
     from langchain_replicate.testing import LocalReplicateServer
 
-MODES = ["sync", "async"]
 LLAMA_3 = "meta/meta-llama-3-8b-instruct"
 LLAMA_2 = (
     "a16z-infra/llama13b-v2-chat:"
@@ -88,18 +84,6 @@ def fresh_schema_cache() -> None:
     _schemas.clear()
 
 
-async def invoke(llm: Replicate, mode: str, prompt: str, **kwargs: Any) -> str:
-    if mode == "sync":
-        return llm.invoke(prompt, **kwargs)
-    return await llm.ainvoke(prompt, **kwargs)
-
-
-async def stream(llm: Replicate, mode: str, prompt: str, **kwargs: Any) -> list[str]:
-    if mode == "sync":
-        return list(llm.stream(prompt, **kwargs))
-    return [chunk async for chunk in llm.astream(prompt, **kwargs)]
-
-
 async def generation_info(
     llm: Replicate, mode: str, prompt: str, **kwargs: Any
 ) -> tuple[str, dict[str, Any]]:
@@ -120,6 +104,40 @@ def prediction(server: LocalReplicateServer, prediction_id: str) -> dict[str, An
     response.raise_for_status()
     data: dict[str, Any] = response.json()
     return data
+
+
+def listed_predictions(server: LocalReplicateServer) -> list[dict[str, Any]]:
+    """Every prediction on the server (`GET /v1/predictions`, all pages)."""
+    found: list[dict[str, Any]] = []
+    url: str | None = f"{server.base_url}/v1/predictions"
+    while url:
+        response = httpx.get(
+            url, headers={"Authorization": f"Bearer {server.api_token}"}
+        )
+        response.raise_for_status()
+        page = response.json()
+        found.extend(page["results"])
+        url = page.get("next")
+    return found
+
+
+def _time(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def peak_overlap(predictions: list[dict[str, Any]]) -> int:
+    """The most predictions running at one moment (`started_at`-`completed_at`)."""
+    edges = sorted(
+        edge
+        for p in predictions
+        if p.get("started_at") and p.get("completed_at")
+        for edge in ((_time(p["started_at"]), 1), (_time(p["completed_at"]), -1))
+    )
+    running = peak = 0
+    for _, change in edges:
+        running += change
+        peak = max(peak, running)
+    return peak
 
 
 def fetch(url: str) -> httpx.Response:
@@ -212,17 +230,18 @@ async def test_seed_stop_sequence_is_faster_and_cancels(
     server.set_pace(SLOW)
     llm = Replicate(model=LLAMA_2, model_kwargs={"max_new_tokens": 500}, **kw)
     prompt = "User: What is the best way to learn python?\nAssistant:"
-    started = time.perf_counter()
-    raw = await invoke(llm, mode, prompt)
-    raw_time = time.perf_counter() - started
+    raw, raw_info = await generation_info(llm, mode, prompt)
     server.clear_request_log()
-    started = time.perf_counter()
     stopped, info = await generation_info(llm, mode, prompt, stop=["\n\n"])
-    stop_time = time.perf_counter() - started
     assert "\n\n" in raw
     assert stopped == raw[: raw.index("\n\n")]
-    assert stop_time < raw_time / 2
     final = prediction(server, info["prediction_id"])
+    # Faster: under half the tokens of the run without a stop (the seed notebook
+    # compared wall-clock times; the token counts say it without a clock).
+    raw_metrics = prediction(server, raw_info["prediction_id"])["metrics"]
+    assert (
+        final["metrics"]["output_token_count"] * 2 < (raw_metrics["output_token_count"])
+    )
     # llama-2-chat takes `stop_sequences`, so it stops by itself; a model that
     # does not is canceled by the client (next test). Either way it stops early.
     assert final["input"]["stop_sequences"].split(",")[0] == "\n\n"
@@ -315,18 +334,6 @@ async def test_wrong_token_is_a_typed_error_without_the_token(
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_missing_token_fails_before_any_request(
-    server: LocalReplicateServer, mode: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("REPLICATE_API_TOKEN", raising=False)
-    monkeypatch.delenv("REPLICATE_API_KEY", raising=False)
-    llm = Replicate(model=LLAMA_3, base_url=server.base_url)
-    with pytest.raises(ReplicateAuthenticationError, match="api_key"):
-        await invoke(llm, mode, "Hi")
-    assert server.request_log() == []
-
-
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     "ref",
     [
@@ -386,10 +393,8 @@ async def test_deadline_cancels(
 ) -> None:
     server.set_pace(SLOW)
     llm = Replicate(model=COLD_START, timeout=1.0, **kw)
-    started = time.monotonic()
     with pytest.raises(ReplicateTimeoutError) as e:
         await invoke(llm, mode, "Hi")
-    assert time.monotonic() - started < 3
     assert e.value.prediction_id
     assert prediction(server, e.value.prediction_id)["status"] == "canceled"
 
@@ -495,15 +500,13 @@ async def test_batch_of_100_runs_concurrently(
 ) -> None:
     server.set_pace(SLOW)
     llm = Replicate(model=LLAMA_3, prompt_key="prompt", max_tokens=30, **kw)
-    started = time.perf_counter()
     single = await invoke(llm, mode, "q")
-    one = time.perf_counter() - started
     prompts: list[LanguageModelInput] = ["q"] * 100
-    started = time.perf_counter()
     results = llm.batch(prompts) if mode == "sync" else await llm.abatch(prompts)
-    elapsed = time.perf_counter() - started
     assert results == [single] * 100
-    assert elapsed < 20 * one  # sequential would be 100x
+    # Run one after another, no two would overlap; the server's own timestamps
+    # show how many ran at once (no client-side clock).
+    assert peak_overlap(listed_predictions(server)) > 10
 
 
 # -- schemas ---------------------------------------------------------------------------
@@ -544,17 +547,6 @@ async def test_prompt_key_from_schema_and_https_text_stays_text(
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_unknown_input_rejected_before_any_prediction(
-    server: LocalReplicateServer, kw: dict[str, Any], mode: str
-) -> None:
-    llm = Replicate(model=LLAMA_3, model_kwargs={"image_dimensions": "512x512"}, **kw)
-    with pytest.raises(ReplicateInputError, match="max_tokens") as e:
-        await invoke(llm, mode, "Hi")
-    assert "image_dimensions" in str(e.value)
-    assert creates(server) == []
-
-
-@pytest.mark.parametrize("mode", MODES)
 async def test_max_tokens_mapped_per_model(
     server: LocalReplicateServer, kw: dict[str, Any], mode: str
 ) -> None:
@@ -571,44 +563,8 @@ async def test_max_tokens_mapped_per_model(
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_failed_prediction_error(kw: dict[str, Any], mode: str) -> None:
-    llm = Replicate(model=FAILS, **kw)
-    with pytest.raises(ReplicatePredictionError) as e:
-        await invoke(llm, mode, "Hi")
-    assert e.value.prediction_id
-    assert e.value.prediction_id in str(e.value)
-    assert "CUDA out of memory" in str(e.value)
-    assert "Running predict" in e.value.logs_tail
-
-
-@pytest.mark.parametrize("mode", MODES)
 async def test_invalid_value_is_422(kw: dict[str, Any], mode: str) -> None:
     llm = Replicate(model=LLAMA_3, model_kwargs={"presence_penalty": "high"}, **kw)
     with pytest.raises(ReplicateInvalidRequestError) as e:
         await invoke(llm, mode, "Hi")
     assert e.value.status == 422
-
-
-@pytest.mark.parametrize("mode", MODES)
-async def test_429_on_create_is_retried(
-    server: LocalReplicateServer, kw: dict[str, Any], mode: str
-) -> None:
-    server.inject_faults(fail_creates=2, status=429)
-    llm = Replicate(model=LLAMA_3, prompt_key="prompt", max_retries=2, **kw)
-    assert (await invoke(llm, mode, "Hi")).startswith("You asked")
-    assert len(creates(server)) == 3
-    server.inject_faults(fail_creates=1, status=429)
-    llm = Replicate(model=LLAMA_3, prompt_key="prompt", max_retries=0, **kw)
-    with pytest.raises(ReplicateRateLimitError):
-        await invoke(llm, mode, "Hi")
-
-
-@pytest.mark.parametrize("mode", MODES)
-async def test_500_on_create_is_not_retried(
-    server: LocalReplicateServer, kw: dict[str, Any], mode: str
-) -> None:
-    server.inject_faults(fail_creates=1, status=500)
-    llm = Replicate(model=LLAMA_3, prompt_key="prompt", max_retries=3, **kw)
-    with pytest.raises(ReplicateServerError):
-        await invoke(llm, mode, "Hi")
-    assert len(creates(server)) == 1

@@ -26,6 +26,7 @@ from langchain_replicate import (
     ReplicateImageResult,
 )
 from langchain_replicate.testing import ModelPace
+from tests.modes import MODES, invoke
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -37,11 +38,11 @@ if TYPE_CHECKING:
 
     from langchain_replicate.testing import LocalReplicateServer
 
-MODES = ["sync", "async"]
 DOLLY = (
     "replicate/dolly-v2-12b:"
     "ef0e1aefc61f8e096ebe4db6b2bacc297daf2ef6899f0f7e001ec445893500e5"
 )
+
 STABLE_DIFFUSION = (
     "stability-ai/stable-diffusion:"
     "db21e45d3f7023abc2a46ee38a23973f6dce16bb082a930b0c49861f96d1e5bf"
@@ -70,12 +71,6 @@ def kw(replicate_server: LocalReplicateServer) -> dict[str, Any]:
 
 def tool_call(args: dict[str, Any], name: str = "replicate_image_generation") -> Any:
     return {"type": "tool_call", "id": "call-1", "name": name, "args": args}
-
-
-async def call(tool: BaseTool, mode: str, tool_input: Any, **kwargs: Any) -> Any:
-    if mode == "sync":
-        return tool.invoke(tool_input, **kwargs)
-    return await tool.ainvoke(tool_input, **kwargs)
 
 
 async def read_all(result: ReplicateImageResult, mode: str) -> list[bytes]:
@@ -144,7 +139,7 @@ async def test_each_reference_model_makes_the_images_asked_for(
     """(model, tool args, the input sent, (width, height, format) of each image)."""
     model, args, sent, made = case
     tool = ReplicateImageGenerationTool(model=model, **kw)
-    message = await call(tool, mode, tool_call({"prompt": "socks", **args}))
+    message = await invoke(tool, mode, tool_call({"prompt": "socks", **args}))
     result = message.artifact
     assert result.model_input == {"prompt": "socks", **sent}
     assert message.content.splitlines() == result.urls
@@ -164,7 +159,7 @@ async def test_save_dir_streams_a_big_file_without_holding_it_in_memory(
     )
     tracemalloc.start()
     try:
-        message = await call(tool, mode, tool_call({"prompt": "big"}))
+        message = await invoke(tool, mode, tool_call({"prompt": "big"}))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -183,7 +178,7 @@ async def test_sync_mode_inline_files_are_saved_and_described_not_quoted(
     tool = ReplicateImageGenerationTool(
         wait=30, save_dir=tmp_path, model_kwargs={"output_format": "png"}, **kw
     )
-    message = await call(tool, mode, tool_call({"prompt": "socks", "num_outputs": 2}))
+    message = await invoke(tool, mode, tool_call({"prompt": "socks", "num_outputs": 2}))
     result = message.artifact
     assert all(url.startswith("data:image/png;base64,") for url in result.urls)
     assert "base64" not in message.content
@@ -202,9 +197,9 @@ async def test_a_failed_prediction_reaches_an_agent_as_the_models_error(
 ) -> None:
     tool = ReplicateImageGenerationTool(model=FAILS, **kw)
     with pytest.raises(ToolException, match="CUDA out of memory"):
-        await call(tool, mode, "socks")
+        await invoke(tool, mode, "socks")
     handled = ReplicateImageGenerationTool(model=FAILS, handle_tool_error=True, **kw)
-    message = await call(handled, mode, tool_call({"prompt": "socks"}))
+    message = await invoke(handled, mode, tool_call({"prompt": "socks"}))
     assert message.status == "error"
     assert "CUDA out of memory (reference failure)" in message.content
 
@@ -216,7 +211,7 @@ async def test_the_deadline_cancels_the_prediction_on_the_server(
     replicate_server.set_pace(ModelPace(image_step_time=0.5))
     tool = ReplicateImageGenerationTool(timeout=1, **kw)
     with pytest.raises(ToolException, match="did not finish within timeout=1"):
-        await call(tool, mode, "socks")
+        await invoke(tool, mode, "socks")
     cancels = [p for m, p in replicate_server.request_log() if p.endswith("/cancel")]
     assert len(cancels) == 1
     pid = cancels[0].split("/")[3]

@@ -16,11 +16,10 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.load import dumps
 from langchain_core.messages import (
     AIMessage,
-    AIMessageChunk,
     BaseMessage,
+    FunctionMessage,
     HumanMessage,
     SystemMessage,
-    ToolMessage,
 )
 
 from langchain_replicate import (
@@ -43,12 +42,12 @@ from langchain_replicate.testing.catalogue.text import (
     LLAMA_3,
     LLAVA,
 )
+from tests.modes import invoke, stream
 from tests.unit_tests.fake_replicate import TOKEN, FakeReplicate
 
 if TYPE_CHECKING:
     from langchain_replicate.testing import ReferenceModel
 
-MODES = ["sync", "async"]
 PNG_1PX = base64.b64encode(
     bytes.fromhex(
         "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
@@ -61,12 +60,6 @@ CONVERSATION: list[BaseMessage] = [
     AIMessage("Hello, how can I help?"),
     HumanMessage("Can a dog drive a car?"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("REPLICATE_API_TOKEN", "REPLICATE_API_KEY", "REPLICATE_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def openapi(model: ReferenceModel) -> dict[str, Any]:
@@ -102,25 +95,6 @@ def make_chat(
     return ChatReplicate(**{**params, **kwargs})
 
 
-async def invoke(
-    chat: ChatReplicate, mode: str, messages: Any, **kwargs: Any
-) -> AIMessage:
-    if mode == "sync":
-        return chat.invoke(messages, **kwargs)
-    return await chat.ainvoke(messages, **kwargs)
-
-
-async def stream(
-    chat: ChatReplicate,
-    mode: str,
-    messages: Any,
-    **kwargs: Any,
-) -> list[AIMessageChunk]:
-    if mode == "sync":
-        return list(chat.stream(messages, **kwargs))
-    return [chunk async for chunk in chat.astream(messages, **kwargs)]
-
-
 def sent(fake: FakeReplicate) -> dict[str, Any]:
     (body,) = fake.bodies()
     model_input: dict[str, Any] = body["input"]
@@ -130,7 +104,6 @@ def sent(fake: FakeReplicate) -> dict[str, Any]:
 # -- messages → input, by each reference model's schema --------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_llama_3_single_turn_uses_system_prompt_and_the_models_template(
     mode: str,
 ) -> None:
@@ -144,7 +117,6 @@ async def test_llama_3_single_turn_uses_system_prompt_and_the_models_template(
     }
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_llama_3_conversation_is_rendered_once_with_prompt_template_verbatim(
     mode: str,
 ) -> None:
@@ -155,7 +127,6 @@ async def test_llama_3_conversation_is_rendered_once_with_prompt_template_verbat
     assert expected.count("<|begin_of_text|>") == 1
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_messages_model_gets_the_openai_message_list(mode: str) -> None:
     fake = make_fake(GPT_5_NANO)
     chat = make_chat(fake, GPT_5_NANO, mode=mode, max_tokens=50)
@@ -171,7 +142,6 @@ async def test_messages_model_gets_the_openai_message_list(mode: str) -> None:
     }
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_system_prompt_model_without_template_input_gets_the_split_body(
     mode: str,
 ) -> None:
@@ -187,14 +157,12 @@ async def test_system_prompt_model_without_template_input_gets_the_split_body(
     assert "[/INST] Hello, how can I help? </s><s>[INST] Can a dog" in split.prompt
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_prompt_only_model_single_message_is_sent_as_is(mode: str) -> None:
     fake = make_fake(DOLLY)
     await invoke(make_chat(fake, DOLLY, mode=mode), mode, "Can a dog drive?")
     assert sent(fake) == {"prompt": "Can a dog drive?"}
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_prompt_only_model_conversation_needs_a_template(mode: str) -> None:
     fake = make_fake(DOLLY)
     with pytest.raises(ReplicateInputError, match=r"prompt_template=.*chatml"):
@@ -202,7 +170,6 @@ async def test_prompt_only_model_conversation_needs_a_template(mode: str) -> Non
     assert fake.creates() == []
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("template", sorted(BUILTIN_TEMPLATES))
 async def test_prompt_template_field_chooses_the_template(
     mode: str, template: str
@@ -237,11 +204,13 @@ async def test_model_name_chooses_the_template() -> None:
     assert sent(fake)["prompt"].startswith("<|im_start|>system\nAnswer briefly.")
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     ("messages", "error"),
     [
-        ([ToolMessage("42", tool_call_id="1")], "'tool' messages are not supported"),
+        (
+            [FunctionMessage(content="42", name="f")],
+            "'function' messages are not supported",
+        ),
         (
             [HumanMessage([{"type": "audio", "base64": "AAAA", "mime_type": "a/b"}])],
             "unsupported 'audio' content block",
@@ -266,7 +235,6 @@ def image_message(*blocks: dict[str, Any]) -> HumanMessage:
     return HumanMessage([{"type": "text", "text": "What is this?"}, *blocks])
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_images_go_to_the_schemas_image_input(mode: str) -> None:
     fake = make_fake(GPT_5_NANO)
     message = image_message(
@@ -285,7 +253,6 @@ async def test_images_go_to_the_schemas_image_input(mode: str) -> None:
     }
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_single_image_model_takes_one_image_as_a_string(mode: str) -> None:
     fake = make_fake(LLAVA)
     message = image_message({"type": "image", "url": "https://example.com/a.png"})
@@ -296,7 +263,6 @@ async def test_single_image_model_takes_one_image_as_a_string(mode: str) -> None
     }
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_images_for_a_model_without_image_input_fail_early(mode: str) -> None:
     fake = make_fake()
     message = image_message({"type": "image", "url": "https://example.com/a.png"})
@@ -316,7 +282,6 @@ async def test_two_images_for_a_single_image_model_fail_early() -> None:
 # -- parameters -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_standard_params_map_through_the_schema_and_calls_override(
     mode: str,
 ) -> None:
@@ -344,7 +309,6 @@ async def test_standard_params_map_through_the_schema_and_calls_override(
     }
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_unknown_inputs_fail_before_any_prediction(mode: str) -> None:
     fake = make_fake(GPT_5_NANO)
     chat = make_chat(fake, GPT_5_NANO, mode=mode, temperature=0.2)
@@ -353,7 +317,6 @@ async def test_unknown_inputs_fail_before_any_prediction(mode: str) -> None:
     assert fake.creates() == []
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_per_call_model_runs_that_model_and_reports_it(mode: str) -> None:
     fake = make_fake()
     chat = make_chat(fake, mode=mode)
@@ -388,7 +351,6 @@ def test_token_never_in_repr_dumps_or_tracing() -> None:
 # -- results: usage, metadata, finish reasons -----------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_invoke_reports_usage_and_metadata_from_the_prediction(
     mode: str,
 ) -> None:
@@ -415,7 +377,6 @@ async def test_invoke_reports_usage_and_metadata_from_the_prediction(
     ]
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_finish_reason_length_when_output_reaches_max_tokens(mode: str) -> None:
     fake = make_fake(create_status="succeeded")
     result = await invoke(make_chat(fake, mode=mode, max_tokens=3), mode, "Hi")
@@ -425,7 +386,6 @@ async def test_finish_reason_length_when_output_reaches_max_tokens(mode: str) ->
     assert result.response_metadata["finish_reason"] == "stop"
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_stop_sequence_cuts_cancels_and_says_so(mode: str) -> None:
     fake = make_fake(DOLLY, tokens=["Hello", " wor", "ld", "!", " More"])
     chat = make_chat(fake, DOLLY, mode=mode)
@@ -435,7 +395,6 @@ async def test_stop_sequence_cuts_cancels_and_says_so(mode: str) -> None:
     assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_stream_yields_tokens_then_one_last_chunk_with_usage(mode: str) -> None:
     fake = make_fake()
     chunks = await stream(make_chat(fake, mode=mode), mode, "Hi")
@@ -463,7 +422,6 @@ class _Tokens(BaseCallbackHandler):
         self.tokens.append((token, kwargs.get("chunk")))
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_streaming_invoke_sends_tokens_with_chunks_to_callbacks(
     mode: str,
 ) -> None:
@@ -477,7 +435,6 @@ async def test_streaming_invoke_sends_tokens_with_chunks_to_callbacks(
     assert all(chunk is not None for _, chunk in handler.tokens)
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_abandoned_stream_cancels_the_prediction(mode: str) -> None:
     fake = make_fake()
     chat = make_chat(fake, mode=mode)
@@ -501,7 +458,6 @@ async def test_abandoned_stream_cancels_the_prediction(mode: str) -> None:
 # -- errors and retries (the shared client) --------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_missing_token_fails_before_any_request(mode: str) -> None:
     fake = make_fake()
     with pytest.raises(ReplicateAuthenticationError, match="REPLICATE_API_TOKEN"):
@@ -509,14 +465,12 @@ async def test_missing_token_fails_before_any_request(mode: str) -> None:
     assert fake.requests == []
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_failed_prediction_raises_with_its_error(mode: str) -> None:
     fake = make_fake(create_status="failed", error="CUDA out of memory")
     with pytest.raises(ReplicatePredictionError, match="CUDA out of memory"):
         await invoke(make_chat(fake, mode=mode), mode, "Hi")
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_429_on_create_is_retried(mode: str) -> None:
     fake = make_fake()
     fake.create_errors = [
@@ -527,7 +481,6 @@ async def test_429_on_create_is_retried(mode: str) -> None:
     assert len(fake.creates()) == 2
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_rate_limit_after_retries_is_a_typed_error(mode: str) -> None:
     fake = make_fake()
     fake.create_errors = [

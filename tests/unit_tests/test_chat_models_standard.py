@@ -20,9 +20,10 @@ if TYPE_CHECKING:
 class TestChatReplicateStandard(ChatModelUnitTests):
     """The standard unit tests.
 
-    Tool calling and structured output are not implemented, so those flags
-    (derived from `bind_tools` / `with_structured_output` not being overridden)
-    are off and their tests skip.
+    Tool calling and structured output flags are on (derived from `bind_tools`
+    and `with_structured_output` being overridden): their unit tests bind
+    tools and schemas without a request, which works for every model; whether
+    a model can run them is the integration suites' business.
     """
 
     @property

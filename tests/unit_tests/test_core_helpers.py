@@ -9,7 +9,7 @@ from replicate.exceptions import ReplicateError as SdkReplicateError
 
 from langchain_replicate._inputs import InputSchema, build_input, needs_schema
 from langchain_replicate._metadata import prediction_info, usage_from_metrics
-from langchain_replicate._models import parse_model_ref
+from langchain_replicate._model_ref import parse_model_ref
 from langchain_replicate._outputs import (
     OutputKind,
     output_delta,

@@ -28,6 +28,10 @@ from langchain_replicate.testing.catalogue import (
 from langchain_replicate.testing.catalogue.embeddings import (
     MODELS as EMBEDDING_MODELS,
 )
+from langchain_replicate.testing.catalogue.granite import (
+    GRANITE_4_0_H_SMALL,
+    GRANITE_4_1_8B,
+)
 from langchain_replicate.testing.catalogue.images import (
     FLUX_SCHNELL,
     SDXL,
@@ -157,6 +161,8 @@ def test_the_catalogue_has_the_real_refs_and_versions() -> None:
         "replicate-testing/cold-start": COLD_START.version,
         "replicate-testing/big-file": BIG_FILE.version,
         "replicate-testing/echo": ECHO.version,
+        "ibm-granite/granite-4.0-h-small": GRANITE_4_0_H_SMALL.version,
+        "ibm-granite/granite-4.1-8b": GRANITE_4_1_8B.version,
     }
     assert all(re.fullmatch("[0-9a-f]{64}", version) for version in versions.values())
     assert len(set(versions.values())) == len(versions)
@@ -169,6 +175,8 @@ def test_the_catalogue_has_the_real_refs_and_versions() -> None:
         "meta/meta-llama-3-8b-instruct",
         "openai/gpt-5-nano",
         "black-forest-labs/flux-schnell",
+        "ibm-granite/granite-4.0-h-small",
+        "ibm-granite/granite-4.1-8b",
     }
     assert [model.ref for model in REFERENCE_MODELS if model.cold_start] == [
         "replicate-testing/cold-start"
@@ -207,7 +215,14 @@ def test_input_schema_follows_cog_conventions(model: ReferenceModel) -> None:
             assert prop["default"] in enums[name]["enum"]
         else:
             assert prop["title"] == name.replace("_", " ").title()
-            assert prop["type"] in {"string", "integer", "number", "boolean", "array"}
+            assert prop["type"] in {
+                "string",
+                "integer",
+                "number",
+                "boolean",
+                "array",
+                "object",
+            }
         if "default" in prop and "minimum" in prop:
             assert prop["minimum"] <= prop["default"] <= prop.get("maximum", 1e9)
     for name in schema.get("required", []):

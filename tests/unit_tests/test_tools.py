@@ -25,6 +25,7 @@ from langchain_replicate import (
     ReplicateNotFoundError,
 )
 from langchain_replicate.testing.catalogue.images import FLUX_SCHNELL
+from tests.modes import invoke
 from tests.unit_tests.fake_replicate import TOKEN, FakeReplicate
 
 if TYPE_CHECKING:
@@ -32,17 +33,9 @@ if TYPE_CHECKING:
     from pathlib import Path
     from uuid import UUID
 
-    from langchain_core.tools import BaseTool
 
-MODES = ["sync", "async"]
 DELIVERY = "https://replicate.delivery/xezq/abc123"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
-
-
-@pytest.fixture(autouse=True)
-def hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("REPLICATE_API_TOKEN", "REPLICATE_API_KEY", "REPLICATE_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
 
 
 class _BrokenBody(httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -127,12 +120,6 @@ def tool_call(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def call(tool: BaseTool, mode: str, tool_input: Any, **kwargs: Any) -> Any:
-    if mode == "sync":
-        return tool.invoke(tool_input, **kwargs)
-    return await tool.ainvoke(tool_input, **kwargs)
-
-
 class TestStandard(ToolsUnitTests):
     @property
     def tool_constructor(self) -> type[ReplicateImageGenerationTool]:
@@ -160,13 +147,12 @@ class TestStandard(ToolsUnitTests):
 # -- a run ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_content_is_the_url_and_the_artifact_holds_file_outputs(
     fake: FakeImages, mode: str
 ) -> None:
     tool = make_tool(fake, use_async=mode == "async")
     args = {"prompt": "socks", "aspect_ratio": "16:9", "num_outputs": 1, "seed": 7}
-    message = await call(tool, mode, tool_call(args))
+    message = await invoke(tool, mode, tool_call(args))
     assert isinstance(message, ToolMessage)
     assert message.content == f"{DELIVERY}/out-0.png"
     result = message.artifact
@@ -193,13 +179,12 @@ async def test_content_is_the_url_and_the_artifact_holds_file_outputs(
         assert b"".join([chunk async for chunk in file]) == PNG
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_plain_invoke_and_string_input_give_the_url_text(
     fake: FakeImages, mode: str
 ) -> None:
     tool = make_tool(fake, use_async=mode == "async")
-    assert await call(tool, mode, "a logo of socks") == f"{DELIVERY}/out-0.png"
-    assert await call(tool, mode, {"prompt": "x"}) == f"{DELIVERY}/out-0.png"
+    assert await invoke(tool, mode, "a logo of socks") == f"{DELIVERY}/out-0.png"
+    assert await invoke(tool, mode, {"prompt": "x"}) == f"{DELIVERY}/out-0.png"
     assert [b["input"]["prompt"] for b in fake.bodies()] == ["a logo of socks", "x"]
 
 
@@ -242,7 +227,6 @@ async def test_missing_token_is_not_hidden_as_a_tool_error(fake: FakeImages) -> 
 # -- arguments -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     ("args", "match"),
     [
@@ -259,7 +243,7 @@ async def test_arguments_the_model_cannot_take_fail_before_any_prediction(
 ) -> None:
     tool = make_tool(fake, use_async=mode == "async")
     with pytest.raises(ToolException, match=match):
-        await call(tool, mode, {"prompt": "x", **args})
+        await invoke(tool, mode, {"prompt": "x", **args})
     assert fake.creates() == []
 
 
@@ -313,14 +297,13 @@ class Events(BaseCallbackHandler):
             raise RuntimeError(msg)
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_progress_from_the_logs_is_a_custom_event_and_a_bar(
     fake: FakeImages, mode: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake.polls_before_done = 3
     tool = make_tool(fake, use_async=mode == "async", show_progress=True)
     handler = Events()
-    await call(tool, mode, "socks", config={"callbacks": [handler]})
+    await invoke(tool, mode, "socks", config={"callbacks": [handler]})
     steps = [data["step"] for name, data in handler.events]
     assert {name for name, _ in handler.events} == {"replicate_progress"}
     assert steps == sorted(set(steps))  # each step once, in order
@@ -337,7 +320,6 @@ async def test_progress_from_the_logs_is_a_custom_event_and_a_bar(
     assert err.endswith("100% 4/4\n")
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_an_abandoned_run_is_canceled(fake: FakeImages, mode: str) -> None:
     fake.polls_before_done = 100
     tool = make_tool(fake, use_async=mode == "async")
@@ -345,7 +327,7 @@ async def test_an_abandoned_run_is_canceled(fake: FakeImages, mode: str) -> None
     handler.raise_error = True  # so the handler's failure reaches the tool
     config: dict[str, Any] = {"callbacks": [handler]}
     with pytest.raises(RuntimeError, match="handler failed"):
-        await call(tool, mode, "socks", config=config)
+        await invoke(tool, mode, "socks", config=config)
     assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
 
 
@@ -361,21 +343,19 @@ async def test_a_cancelled_task_cancels_the_prediction(fake: FakeImages) -> None
     assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_the_deadline_cancels_the_prediction(fake: FakeImages, mode: str) -> None:
     fake.polls_before_done = 10_000
     tool = make_tool(fake, use_async=mode == "async", timeout=0.5)
-    started = time.monotonic()
+    # When the deadline cuts the polls is checked on a fake clock (follow runs the
+    # same poll schedule): test_core_protocol.py::test_poll_sleeps_backoff_is_cut...
     with pytest.raises(ToolException, match="did not finish within timeout"):
-        await call(tool, mode, "socks")
-    assert time.monotonic() - started < 2
+        await invoke(tool, mode, "socks")
     assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
 
 
 # -- failures --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_a_failed_prediction_is_a_tool_exception_with_the_models_error(
     fake: FakeImages, mode: str
 ) -> None:
@@ -385,10 +365,10 @@ async def test_a_failed_prediction_is_a_tool_exception_with_the_models_error(
     )
     tool = make_tool(fake, use_async=mode == "async")
     with pytest.raises(ToolException, match="NSFW content detected") as e:
-        await call(tool, mode, "socks")
+        await invoke(tool, mode, "socks")
     assert e.value.__cause__ is not None
     handled = make_tool(fake, use_async=mode == "async", handle_tool_error=True)
-    message = await call(handled, mode, tool_call({"prompt": "socks"}))
+    message = await invoke(handled, mode, tool_call({"prompt": "socks"}))
     assert message.status == "error"
     assert "NSFW content detected" in message.content
 
@@ -396,7 +376,6 @@ async def test_a_failed_prediction_is_a_tool_exception_with_the_models_error(
 # -- files -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_a_broken_download_leaves_no_file_behind(
     fake: FakeImages, mode: str, tmp_path: Path
 ) -> None:
@@ -404,11 +383,10 @@ async def test_a_broken_download_leaves_no_file_behind(
     save_dir = tmp_path / "images"
     tool = make_tool(fake, use_async=mode == "async", save_dir=save_dir)
     with pytest.raises(ReplicateConnectionError, match="download"):
-        await call(tool, mode, {"prompt": "socks"})
+        await invoke(tool, mode, {"prompt": "socks"})
     assert list(save_dir.iterdir()) == []  # neither the file nor its .part
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_save_dir_streams_every_file_and_reports_the_paths(
     fake: FakeImages, mode: str, tmp_path: Path
 ) -> None:
@@ -417,7 +395,7 @@ async def test_save_dir_streams_every_file_and_reports_the_paths(
     fake.output = [f"{DELIVERY}/out-0.png", f"{DELIVERY}/out-1.gif"]
     save_dir = tmp_path / "new" / "dir"
     tool = make_tool(fake, use_async=mode == "async", save_dir=save_dir)
-    message = await call(tool, mode, tool_call({"prompt": "socks"}))
+    message = await invoke(tool, mode, tool_call({"prompt": "socks"}))
     paths = [save_dir / "pred1-out-0.png", save_dir / "pred1-out-1.gif"]
     assert message.artifact.paths == paths
     assert [p.read_bytes() for p in paths] == [PNG, second]
@@ -431,18 +409,57 @@ async def test_save_dir_streams_every_file_and_reports_the_paths(
     assert [r.headers.get("authorization") for r in fake.deliveries()] == [None] * 2
 
 
-@pytest.mark.parametrize("mode", MODES)
+@dataclass
+class SlowDeliveries(FakeImages):
+    """Output files served slowly, counting how many are fetched at once."""
+
+    fetching: int = 0
+    most_at_once: int = 0
+
+    def _fetching(self, change: int) -> None:
+        with self._lock:
+            self.fetching += change
+            self.most_at_once = max(self.most_at_once, self.fetching)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host != "replicate.delivery":
+            return super().handle(request)
+        self._fetching(1)
+        time.sleep(0.05)
+        self._fetching(-1)
+        return super().handle(request)
+
+    async def ahandle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host != "replicate.delivery":
+            return await super().ahandle(request)
+        self._fetching(1)
+        await asyncio.sleep(0.05)
+        self._fetching(-1)
+        return await super().ahandle(request)
+
+
+async def test_files_are_downloaded_concurrently_in_both_modes(
+    mode: str, tmp_path: Path
+) -> None:
+    fake = SlowDeliveries()
+    fake.files = {f"/xezq/abc123/out-{i}.png": PNG for i in range(3)}
+    fake.output = [f"{DELIVERY}/out-{i}.png" for i in range(3)]
+    tool = make_tool(fake, use_async=mode == "async", save_dir=tmp_path)
+    message = await invoke(tool, mode, tool_call({"prompt": "socks"}))
+    assert [p.read_bytes() for p in message.artifact.paths] == [PNG] * 3
+    assert fake.most_at_once == 3
+
+
 async def test_a_missing_file_leaves_no_partial_file(
     fake: FakeImages, mode: str, tmp_path: Path
 ) -> None:
     fake.output = [f"{DELIVERY}/gone.png"]
     tool = make_tool(fake, use_async=mode == "async", save_dir=tmp_path)
     with pytest.raises(ReplicateNotFoundError, match="HTTP 404"):
-        await call(tool, mode, "socks")
+        await invoke(tool, mode, "socks")
     assert [p.name for p in tmp_path.iterdir()] == []  # noqa: ASYNC240 - a check
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_sync_mode_data_uris_never_reach_the_content(
     fake: FakeImages, mode: str, tmp_path: Path
 ) -> None:
@@ -450,7 +467,7 @@ async def test_sync_mode_data_uris_never_reach_the_content(
     fake.output = [uri]
     fake.create_status = "processing"
     tool = make_tool(fake, use_async=mode == "async", wait=10)
-    message = await call(tool, mode, tool_call({"prompt": "socks"}))
+    message = await invoke(tool, mode, tool_call({"prompt": "socks"}))
     assert fake.creates()[0].headers["prefer"] == "wait=10"
     assert [r.url.path for r in fake.requests] == [
         "/v1/models/black-forest-labs/flux-schnell",
@@ -464,7 +481,7 @@ async def test_sync_mode_data_uris_never_reach_the_content(
     )
     assert message.artifact.files[0].read() == PNG
     saving = make_tool(fake, use_async=mode == "async", wait=10, save_dir=tmp_path)
-    message = await call(saving, mode, tool_call({"prompt": "socks"}))
+    message = await invoke(saving, mode, tool_call({"prompt": "socks"}))
     path = tmp_path / "pred1-out-0.png"
     assert path.read_bytes() == PNG
     assert message.content.endswith(f"Saved to:\n{path}")

@@ -8,6 +8,9 @@ against. The catalogue is data only, one module per family:
 * `text`: language and vision models (llama-3, llama-2-chat, dolly, gpt-5-nano,
   llava-13b), run by `testing._language`;
 * `images`: flux-schnell, stable-diffusion, sdxl, run by `testing._image_models`;
+* `granite`: the chat-completions family (IBM Granite 4.0 H Small, 4.1 8B:
+  `messages`, `tools`, `response_format`... and JSON output), run by
+  `testing._chat_completions` with the rules of `testing._tool_rules`;
 * `replicate_testing`: `fails`, `cold-start`, `big-file`, `echo`, run by
   `testing._replicate_testing`;
 * `embeddings`: ten embedding models (mpnet, bge, e5, granite-embedding,
@@ -36,6 +39,7 @@ from __future__ import annotations
 from langchain_replicate.testing._reference import ReferenceDeployment, ReferenceModel
 from langchain_replicate.testing.catalogue import (
     embeddings,
+    granite,
     images,
     replicate_testing,
     text,
@@ -52,6 +56,7 @@ _FAMILIES = (
     text.MODELS,
     images.MODELS,
     replicate_testing.MODELS,
+    granite.MODELS,
     embeddings.MODELS,
 )
 """Every family's `MODELS`, in the order the server lists them."""

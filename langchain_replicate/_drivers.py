@@ -1,0 +1,350 @@
+"""The I/O of `ReplicateAPI`: the flow drivers and the single requests they send.
+
+`_drive` and `_adrive` run a flow (`_flows.py`): they execute each effect it
+yields (a create, a `GET`, a sleep, the next SSE event...) and send back the
+result, or throw the error into the flow. They are the only places where sync
+and async differ, with the requests below (`get`/`aget`, `cancel`/`acancel`,
+...), each a single call on the `httpx` client.
+
+The drivers keep one rule for every flow: a prediction the flow created and has
+not seen end (`Flow.unfinished`) is canceled when the flow is left early (the
+caller stops iterating, an error, `KeyboardInterrupt`, asyncio cancellation,
+the deadline). An async create is shielded from cancellation so the prediction
+it created can still be canceled once the answer names it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+
+from langchain_replicate import _effects, _files, _flows
+from langchain_replicate._connection import (
+    Connection,
+    async_schema_lock,
+    schema_key,
+    schema_lock,
+    schemas,
+)
+from langchain_replicate._effects import Flow
+from langchain_replicate._protocol import (
+    Deadline,
+    Prediction,
+    get_timeout,
+    response_json,
+    sse_request,
+    timeout_error,
+)
+from langchain_replicate._streaming import EventDecoder
+from langchain_replicate.errors import (
+    ReplicateAPIError,
+    ReplicateTimeoutError,
+    error_from_response,
+    error_from_transport,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+
+    from replicate.stream import ServerSentEvent
+
+    from langchain_replicate._inputs import InputSchema
+    from langchain_replicate._messages import ImageUpload
+    from langchain_replicate._model_ref import ModelRef
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_CANCEL_TIMEOUT = 10.0
+_GET_TIMEOUT = httpx.Timeout(10.0, read=30.0, pool=None)
+_STREAM_ACTION = "read the prediction's stream"
+
+
+class Driver:
+    """Runs flows and sends single requests over one `Connection`."""
+
+    def __init__(
+        self, connection: Connection, *, base_url: str, timeout: float | None
+    ) -> None:
+        """Use `connection` (its clients) for `base_url`; `timeout` names errors."""
+        self._connection = connection
+        self.base_url = base_url
+        self.timeout = timeout
+        self._background: set[asyncio.Future[Prediction | None]] = set()
+        """Cancels still running after their caller was canceled."""
+
+    # -- the drivers: run a flow's effects (the only sync/async difference) ------------
+
+    def _drive(self, flow: Flow[T]) -> Generator[T, None, None]:
+        """Run a flow, yielding what it emits; cancel what it leaves unfinished."""
+        try:
+            for effect in flow:
+                if isinstance(effect, _effects.Emit):
+                    yield effect.value
+                    continue
+                with flow.answering():
+                    flow.reply = self._execute(flow, effect)
+        finally:
+            for effect in flow.final_effects():
+                self._execute(flow, effect)
+
+    async def _adrive(self, flow: Flow[T]) -> AsyncGenerator[T, None]:
+        """Async `_drive`."""
+        try:
+            for effect in flow:
+                if isinstance(effect, _effects.Emit):
+                    yield effect.value
+                    continue
+                with flow.answering():
+                    flow.reply = await self._aexecute(flow, effect)
+        finally:
+            for effect in flow.final_effects():
+                await self._aexecute(flow, effect)
+
+    def _execute(self, flow: Flow[Any], effect: _effects.Effect) -> Any:  # noqa: ANN401, C901, PLR0911 - a branch per effect
+        match effect:
+            case _effects.NextEvent():
+                return next(flow.events, None)
+            case _effects.Get(prediction_id, deadline):
+                return self.get(prediction_id, deadline)
+            case _effects.Sleep(seconds):
+                return time.sleep(seconds)
+            case _effects.SendCreate(request):
+                return self._http.request(**request)
+            case _effects.Cancel(prediction_id):
+                return self.cancel(prediction_id)
+            case _effects.OpenEvents(url, deadline):
+                flow.events = self._events(url, deadline)
+            case _effects.CloseEvents() if flow.events is not None:
+                flow.events.close()
+                flow.events = None
+            case _effects.GetJSON(path, action):
+                return response_json(self._send(action, path, _GET_TIMEOUT), action)
+            case _effects.Schema(ref):
+                return self.input_schema(ref)
+            case _effects.Upload(image):
+                return self.upload_file(image)
+        return None
+
+    async def _aexecute(self, flow: Flow[Any], effect: _effects.Effect) -> Any:  # noqa: ANN401, C901, PLR0911 - see _execute
+        match effect:
+            case _effects.NextEvent():
+                return await anext(flow.events, None)
+            case _effects.Get(prediction_id, deadline):
+                return await self.aget(prediction_id, deadline)
+            case _effects.Sleep(seconds):
+                return await asyncio.sleep(seconds)
+            case _effects.SendCreate(request):
+                return await self._apost_create(request)
+            case _effects.Cancel(prediction_id):
+                return await self.acancel(prediction_id)
+            case _effects.OpenEvents(url, deadline):
+                flow.events = self._aevents(url, deadline)
+            case _effects.CloseEvents() if flow.events is not None:
+                await flow.events.aclose()
+                flow.events = None
+            case _effects.GetJSON(path, action):
+                response = await self._asend(action, path, _GET_TIMEOUT)
+                return response_json(response, action)
+            case _effects.Schema(ref):
+                return await self.ainput_schema(ref)
+            case _effects.Upload(image):
+                return await self.aupload_file(image)
+        return None
+
+    def input_schema(self, ref: ModelRef) -> InputSchema | None:
+        """The model's input schema, fetched at most once per (base_url, model)."""
+        key = schema_key(self.base_url, ref)
+        if key not in schemas:
+            with schema_lock(key):
+                if key not in schemas:
+                    schemas[key] = last(
+                        self._drive(Flow.start(_flows.fetch_schema, ref))
+                    )
+        return schemas[key]
+
+    async def ainput_schema(self, ref: ModelRef) -> InputSchema | None:
+        """Async `input_schema` (same cache)."""
+        key = schema_key(self.base_url, ref)
+        if key not in schemas:
+            async with async_schema_lock(key):
+                if key not in schemas:
+                    schemas[key] = await alast(
+                        self._adrive(Flow.start(_flows.fetch_schema, ref))
+                    )
+        return schemas[key]
+
+    # -- single requests (thin I/O) ----------------------------------------------------
+
+    @property
+    def _http(self) -> httpx.Client:
+        return self._connection.http
+
+    @property
+    def _ahttp(self) -> httpx.AsyncClient:
+        return self._connection.ahttp
+
+    def _send(self, action: str, url: str, timeout: httpx.Timeout) -> httpx.Response:
+        try:
+            return self._http.get(url, timeout=timeout)
+        except httpx.HTTPError as e:
+            raise error_from_transport(e, action) from e
+
+    async def _asend(
+        self, action: str, url: str, timeout: httpx.Timeout
+    ) -> httpx.Response:
+        try:
+            return await self._ahttp.get(url, timeout=timeout)
+        except httpx.HTTPError as e:
+            raise error_from_transport(e, action) from e
+
+    def get(self, prediction_id: str, deadline: Deadline | None = None) -> Prediction:
+        """Fetch a prediction."""
+        action = f"get prediction {prediction_id}"
+        path = f"/v1/predictions/{prediction_id}"
+        with self._deadline_errors(prediction_id, deadline):
+            response = self._send(action, path, get_timeout(deadline))
+        return response_json(response, action)
+
+    async def aget(
+        self, prediction_id: str, deadline: Deadline | None = None
+    ) -> Prediction:
+        """Async `get`."""
+        action = f"get prediction {prediction_id}"
+        path = f"/v1/predictions/{prediction_id}"
+        with self._deadline_errors(prediction_id, deadline):
+            response = await self._asend(action, path, get_timeout(deadline))
+        return response_json(response, action)
+
+    @contextlib.contextmanager
+    def _deadline_errors(
+        self, prediction_id: str | None, deadline: Deadline | None
+    ) -> Iterator[None]:
+        """A read timeout that ends by the deadline is reported as the deadline."""
+        try:
+            yield
+        except ReplicateTimeoutError as e:
+            if deadline is not None and deadline.expired():
+                raise timeout_error(prediction_id, self.timeout) from e
+            raise
+        except httpx.HTTPError as e:
+            if deadline is not None and deadline.expired():
+                raise timeout_error(prediction_id, self.timeout) from e
+            raise error_from_transport(e, _STREAM_ACTION) from e
+
+    def cancel(self, prediction_id: str) -> Prediction | None:
+        """Cancel a prediction; best effort (failures are logged, not raised)."""
+        try:
+            response = self._http.post(
+                f"/v1/predictions/{prediction_id}/cancel", timeout=_CANCEL_TIMEOUT
+            )
+            return response_json(response, f"cancel prediction {prediction_id}")
+        except (httpx.HTTPError, ReplicateAPIError) as e:
+            logger.warning("Could not cancel prediction %s: %s", prediction_id, e)
+            return None
+
+    async def acancel(self, prediction_id: str) -> Prediction | None:
+        """Async `cancel`."""
+        try:
+            response = await self._ahttp.post(
+                f"/v1/predictions/{prediction_id}/cancel", timeout=_CANCEL_TIMEOUT
+            )
+            return response_json(response, f"cancel prediction {prediction_id}")
+        except (httpx.HTTPError, ReplicateAPIError) as e:
+            logger.warning("Could not cancel prediction %s: %s", prediction_id, e)
+            return None
+
+    def upload_file(self, image: ImageUpload) -> str:
+        """Upload image bytes through the files API.
+
+        Returns:
+            The file's URL, for a prediction input.
+        """
+        try:
+            response = self._http.post("/v1/files", **_files.upload_request(image))
+        except httpx.HTTPError as e:
+            raise error_from_transport(e, _files.UPLOAD_ACTION) from e
+        return _files.file_url(response_json(response, _files.UPLOAD_ACTION))
+
+    async def aupload_file(self, image: ImageUpload) -> str:
+        """Async `upload_file`."""
+        request = _files.upload_request(image)
+        try:
+            response = await self._ahttp.post("/v1/files", **request)
+        except httpx.HTTPError as e:
+            raise error_from_transport(e, _files.UPLOAD_ACTION) from e
+        return _files.file_url(response_json(response, _files.UPLOAD_ACTION))
+
+    def _events(self, url: str, deadline: Deadline) -> Iterator[ServerSentEvent]:
+        decoder = EventDecoder()
+        with (
+            self._deadline_errors(None, deadline),
+            self._http.stream("GET", url, **sse_request(deadline)) as response,
+        ):
+            if response.status_code >= 400:  # noqa: PLR2004
+                response.read()
+                raise error_from_response(response, _STREAM_ACTION)
+            for line in response.iter_lines():
+                if (event := decoder.decode(line)) is not None:
+                    yield event
+                if deadline.expired():
+                    raise timeout_error(None, self.timeout)
+
+    async def _aevents(
+        self, url: str, deadline: Deadline
+    ) -> AsyncIterator[ServerSentEvent]:
+        decoder = EventDecoder()
+        with self._deadline_errors(None, deadline):
+            async with self._ahttp.stream(
+                "GET", url, **sse_request(deadline)
+            ) as response:
+                if response.status_code >= 400:  # noqa: PLR2004
+                    await response.aread()
+                    raise error_from_response(response, _STREAM_ACTION)
+                async for line in response.aiter_lines():
+                    if (event := decoder.decode(line)) is not None:
+                        yield event
+                    if deadline.expired():
+                        raise timeout_error(None, self.timeout)
+
+    async def _apost_create(self, request: dict[str, Any]) -> httpx.Response:
+        """Send a create; if our task is canceled meanwhile, cancel what it created.
+
+        The create's answer (after at most its `Prefer: wait`) is the only way to
+        learn the new prediction's id, so the request is shielded from the
+        cancellation and the prediction canceled as soon as that answer arrives.
+        """
+        send = asyncio.ensure_future(self._ahttp.request(**request))
+        try:
+            return await asyncio.shield(send)
+        except asyncio.CancelledError:
+            send.add_done_callback(self._cancel_created)
+            raise
+
+    def _cancel_created(self, send: asyncio.Future[httpx.Response]) -> None:
+        if send.cancelled() or send.exception() is not None:
+            return
+        response = send.result()
+        if response.status_code < 400:  # noqa: PLR2004
+            task = asyncio.ensure_future(self.acancel(response.json()["id"]))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+
+def last(values: Iterator[T]) -> T:
+    """The last value an (emitting) flow's driver yields."""
+    for value in values:
+        last = value
+    return last
+
+
+async def alast(values: AsyncIterator[T]) -> T:
+    """Async `_last`."""
+    async for value in values:
+        last = value
+    return last

@@ -1,0 +1,252 @@
+"""The steps of each call, written once for sync and async (sans-I/O).
+
+A flow is a generator that *yields effects* (send this create, get that
+prediction, sleep, read the next SSE event, emit a value to the caller) and is
+*sent back* their results, or thrown their errors. It never does I/O itself.
+`ReplicateAPI` runs a flow with one of two short drivers (`_drive` / `_adrive`
+in `_drivers.py`), the only places where sync and async differ; this is the
+pattern of httpx's `Auth.auth_flow`.
+
+The effects a flow may yield and the `Flow` object are in `_effects.py`. The
+drivers also keep the one rule about abandoned predictions: while a flow's
+`unfinished` names a prediction, leaving the flow early (the caller stops
+iterating, an error, `KeyboardInterrupt`, asyncio cancellation, the deadline)
+cancels that prediction on the server. A flow clears `unfinished` once the
+prediction has ended.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+
+from langchain_replicate._effects import (
+    Cancel,
+    CloseEvents,
+    Effect,
+    Emit,
+    Flow,
+    Get,
+    GetJSON,
+    NextEvent,
+    OpenEvents,
+    Policy,
+    Schema,
+    SendCreate,
+    Sleep,
+    Target,
+    Upload,
+)
+from langchain_replicate._inputs import InputSchema
+from langchain_replicate._protocol import (
+    Deadline,
+    Prediction,
+    can_return,
+    check_prediction,
+    create_request,
+    create_retry_delay,
+    has_final_output,
+    is_terminal,
+    poll_sleeps,
+    response_json,
+    stream_url,
+    timeout_error,
+)
+from langchain_replicate._streaming import StreamPiece, StreamState
+from langchain_replicate.errors import (
+    ReplicateAPIError,
+    ReplicateRateLimitError,
+    ReplicateTimeoutError,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Sequence
+
+    from langchain_replicate._calls import CallPlan, PreparedCall
+    from langchain_replicate._chat_inputs import ChatPrompt
+    from langchain_replicate._model_ref import ModelRef
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# -- the flows -------------------------------------------------------------------------
+
+
+def create(
+    policy: Policy,
+    ref: ModelRef,
+    model_input: dict[str, Any],
+    *,
+    stream: bool,
+    deadline: Deadline,
+) -> Generator[Effect, Any, Prediction]:
+    """Create a prediction (`Prefer: wait` unless `stream`), retrying as allowed."""
+    action = f"create a prediction for {ref}"
+    for attempt in itertools.count():
+        request = create_request(
+            ref,
+            model_input,
+            stream=stream,
+            deadline=deadline,
+            wait=policy.wait,
+            timeout=policy.timeout,
+        )
+        try:
+            return response_json((yield SendCreate(request)), action)
+        except (httpx.HTTPError, ReplicateRateLimitError) as e:
+            delay = create_retry_delay(e, attempt, policy.max_retries, deadline, action)
+        yield Sleep(delay)
+    raise AssertionError  # pragma: no cover - itertools.count() never ends
+
+
+def read_stream(
+    policy: Policy, state: StreamState, deadline: Deadline, *, emit: bool
+) -> Generator[Effect, Any, None]:
+    """Texts from the prediction's SSE stream until it is over or breaks."""
+    if deadline.expired():
+        raise timeout_error(state.prediction_id, policy.timeout)
+    if (url := stream_url(state.prediction)) is None:
+        return
+    yield OpenEvents(url, deadline)
+    try:
+        while (event := (yield NextEvent())) is not None:
+            if (text := state.on_event(event)) and emit:
+                yield Emit(StreamPiece(text))
+            if state.stop_reading:
+                break
+    except ReplicateTimeoutError as e:
+        raise timeout_error(state.prediction_id, policy.timeout) from e
+    except ReplicateAPIError as e:
+        logger.info("Stream of %s broke (%s); polling", state.prediction_id, e)
+    yield CloseEvents()
+
+
+def poll(
+    policy: Policy, state: StreamState, deadline: Deadline, *, emit: bool
+) -> Generator[Effect, Any, None]:
+    """Texts from polling with backoff until the prediction ends or stops."""
+    if state.finder.stopped:
+        return
+    sleeps = poll_sleeps(deadline, state.prediction_id, policy.timeout)
+    while True:
+        if (text := state.on_poll((yield Get(state.prediction_id, deadline)))) and emit:
+            yield Emit(StreamPiece(text))
+        if state.stop_polling:
+            return
+        yield Sleep(next(sleeps))
+
+
+def started(
+    flow: Flow[Any], policy: Policy, target: Target, *, stream: bool
+) -> Generator[Effect, Any, tuple[Prediction, Deadline]]:
+    """Create the call's prediction and mark it `unfinished` (see the module doc)."""
+    deadline = policy.deadline()
+    prediction = yield from create(policy, *target, stream=stream, deadline=deadline)
+    flow.unfinished = prediction["id"]
+    return prediction, deadline
+
+
+def run(
+    flow: Flow[Prediction], policy: Policy, target: Target, *, final: bool
+) -> Generator[Effect, Any, None]:
+    """Run a prediction to completion: sync mode first, then stream or poll.
+
+    Emits the ended prediction (checked: raises if it failed or was canceled).
+    """
+    prediction, deadline = yield from started(flow, policy, target, stream=False)
+    if not can_return(prediction, final=final):
+        state = StreamState(None, prediction)
+        if not has_final_output(prediction):
+            yield from read_stream(policy, state, deadline, emit=False)
+        yield from poll(policy, state, deadline, emit=False)
+        prediction = state.prediction
+    flow.unfinished = None
+    yield Emit(check_prediction(prediction))
+
+
+def stream(
+    flow: Flow[StreamPiece],
+    policy: Policy,
+    target: Target,
+    *,
+    stop: Sequence[str] | None,
+) -> Generator[Effect, Any, None]:
+    """Stream a prediction's text, stopping (and canceling) at a stop sequence."""
+    prediction, deadline = yield from started(flow, policy, target, stream=True)
+    state = StreamState(stop, prediction)
+    yield from read_stream(policy, state, deadline, emit=True)
+    yield from poll(policy, state, deadline, emit=True)
+    if state.finder.stopped:
+        state.prediction = (yield Cancel(state.prediction_id)) or state.prediction
+    flow.unfinished = None
+    for piece in state.final_pieces():
+        yield Emit(piece)
+
+
+def follow(
+    flow: Flow[Prediction], policy: Policy, target: Target
+) -> Generator[Effect, Any, None]:
+    """Create a prediction and emit each view of it until it ends.
+
+    The create's answer first, then each poll (with backoff). Only a sync-mode
+    create's answer may count as ended while `processing` (`has_final_output`);
+    a polled one must be terminal, since a model may still add files.
+    """
+    prediction, deadline = yield from started(flow, policy, target, stream=False)
+    yield Emit(prediction)
+    over = has_final_output(prediction) if policy.wait else is_terminal(prediction)
+    sleeps = poll_sleeps(deadline, prediction["id"], policy.timeout)
+    while not over:
+        yield Sleep(next(sleeps))
+        prediction = yield Get(prediction["id"], deadline)
+        yield Emit(prediction)
+        over = is_terminal(prediction)
+    flow.unfinished = None
+
+
+def fetch_schema(
+    flow: Flow[InputSchema | None], ref: ModelRef
+) -> Generator[Effect, Any, None]:
+    """Emit the model's input schema (`None` if it has none): one or two `GET`s."""
+    del flow  # creates no prediction
+    action = f"look up the schema of {ref}"
+    if ref.is_deployment:
+        deployment = yield GetJSON(f"/v1/deployments/{ref.slug}", action)
+        release = deployment.get("current_release") or {}
+        model, version = release.get("model"), release.get("version")
+        if not model or not version:
+            yield Emit(None)
+            return
+        path = f"/v1/models/{model}/versions/{version}"
+    elif ref.version:
+        path = f"/v1/models/{ref.slug}/versions/{ref.version}"
+    else:
+        model_json = yield GetJSON(f"/v1/models/{ref.slug}", action)
+        yield Emit(_schema_of(model_json.get("latest_version")))
+        return
+    yield Emit(_schema_of((yield GetJSON(path, action))))
+
+
+def _schema_of(version: dict[str, Any] | None) -> InputSchema | None:
+    return InputSchema.from_openapi((version or {}).get("openapi_schema"))
+
+
+def prepare_chat(
+    flow: Flow[PreparedCall],
+    plan: CallPlan,
+    build: Callable[[InputSchema | None], ChatPrompt],
+    image_url: Callable[[Any], str | Any],
+) -> Generator[Effect, Any, None]:
+    """Emit a chat call: the schema, the prompt inputs, then image uploads."""
+    del flow  # creates no prediction
+    schema = yield Schema(plan.ref)
+    prompt = build(schema)
+    urls: list[str] = []
+    for image in prompt.images:
+        url = image_url(image)
+        urls.append(url if isinstance(url, str) else (yield Upload(url)))
+    yield Emit(prompt.prepare(plan, schema, urls))

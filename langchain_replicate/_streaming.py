@@ -1,0 +1,126 @@
+"""Streamed text, pure: SSE decoding, what a stream has shown, stop sequences.
+
+The I/O (reading lines off `urls.stream`, polling) is in `_drivers.py`; the
+order of steps in `_flows.py`. Here: `EventDecoder` turns lines into events,
+`StreamState` turns events and polled predictions into the text that may be
+emitted (holding back what could begin a stop sequence), and `StreamPiece` is
+what `stream_text` yields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from replicate.stream import EventSource, ServerSentEvent
+
+from langchain_replicate._outputs import output_delta
+from langchain_replicate._protocol import Prediction, check_prediction, is_terminal
+from langchain_replicate._stop import StopSequenceFinder
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+_SSE_EVENTS = frozenset(e.value for e in ServerSentEvent.EventType)
+
+
+@dataclass(frozen=True)
+class StreamPiece:
+    """One step of a streamed prediction.
+
+    Every piece but the last carries text; the last carries the final prediction
+    (as known: after a stop sequence, the canceled prediction).
+    """
+
+    text: str = ""
+    prediction: Prediction | None = None
+    stopped: bool = False
+    """The last piece: whether a stop sequence ended the output."""
+
+
+class EventDecoder:
+    """replicate's SSE `Decoder`, minus its `ValueError` on unknown event names."""
+
+    def __init__(self) -> None:
+        """Start with no event pending."""
+        self._decoder = EventSource.Decoder()
+        self._skipping = False
+
+    def decode(self, line: str) -> ServerSentEvent | None:
+        """Take one line; return the event it completes, if any."""
+        line = line.rstrip("\r\n")
+        if self._skipping:
+            if not line:
+                self._skipping = False
+                self._decoder.event = None
+                self._decoder.data = []
+            return None
+        if line.startswith("event:"):
+            name = line.partition(":")[2].strip()
+            if name not in _SSE_EVENTS:
+                self._skipping = True
+                return None
+        return self._decoder.decode(line)
+
+
+@dataclass
+class StreamState:
+    """What a prediction's stream (or its polls) has shown so far."""
+
+    stop: Sequence[str] | None
+    prediction: Prediction
+    """The latest view of the prediction."""
+    finder: StopSequenceFinder = field(init=False)
+    chars_seen: int = 0
+    """Raw output characters consumed (to resume by polling without repeats)."""
+    stop_reading: bool = False
+    """The SSE stream need not be read further (done, error, or a stop sequence)."""
+    saw_all_output: bool = False
+    """The stream said `done` after a success: all output was seen."""
+
+    def __post_init__(self) -> None:
+        """Build the stop-sequence finder."""
+        self.finder = StopSequenceFinder(self.stop)
+
+    @property
+    def prediction_id(self) -> str:
+        """The prediction's id."""
+        return str(self.prediction["id"])
+
+    @property
+    def stop_polling(self) -> bool:
+        """Polling can stop: a stop sequence was found or the prediction ended."""
+        return self.finder.stopped or is_terminal(self.prediction)
+
+    def on_event(self, event: ServerSentEvent) -> str:
+        """Take one SSE event; return the text that may be emitted."""
+        kind = event.event.value
+        if kind == "output":
+            self.chars_seen += len(event.data)
+            text = self.finder.feed(event.data)
+            self.stop_reading = self.finder.stopped
+            return text
+        if kind in {"done", "error"}:
+            self.stop_reading = True
+            self.saw_all_output = kind == "done" and not any(
+                reason in event.data for reason in ('"canceled"', '"error"')
+            )
+        return ""
+
+    def on_poll(self, prediction: Prediction) -> str:
+        """Take a polled prediction; return the new text that may be emitted."""
+        self.prediction = prediction
+        if self.saw_all_output or self.finder.stopped:
+            return ""
+        text, self.chars_seen = output_delta(prediction.get("output"), self.chars_seen)
+        return self.finder.feed(text)
+
+    def final_pieces(self) -> list[StreamPiece]:
+        """The held-back text and the closing piece (raises if the run failed)."""
+        if self.finder.stopped:
+            return [StreamPiece(prediction=self.prediction, stopped=True)]
+        check_prediction(self.prediction)
+        tail = self.finder.flush()
+        return [StreamPiece(tail)] * bool(tail) + [
+            StreamPiece(prediction=self.prediction)
+        ]

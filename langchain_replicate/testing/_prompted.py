@@ -1,0 +1,220 @@
+r"""How the reference text models answer tool and JSON prompts (pure).
+
+Models with no `tools` input (`meta/meta-llama-3-8b-instruct`,
+`openai/gpt-5-nano`, ...) answer as Hermes-trained models do, so prompted tool
+calling can be tested end to end. What they read is only what such a model
+reads, never any instruction's wording:
+
+* **tool definitions**: OpenAI function definitions written as JSON anywhere
+  in the prompt (`{"type": "function", "function": {"name", ...}}`; the
+  `<tools>` tags around them do not matter);
+* **the `<tool_call>` convention**: earlier calls as `<tool_call>` blocks in
+  assistant turns; an assistant turn left open after `<tool_call>` (a
+  pre-filled call, optionally with `{"name": "...", "arguments": `), or a
+  conversation that ends with an assistant message holding `<tool_call>`,
+  means a call is required;
+* **tool results**: a last user turn holding `<tool_response>` blocks, or one
+  that follows an assistant turn with `<tool_call>` blocks;
+* **a JSON schema**: a JSON object with `properties` (or exactly
+  `{"type": "object"}`: any object) in the prompt, and no tool definitions,
+  asks for a JSON reply.
+
+Replies (`prompted_reply`; `None` means "answer as usual"):
+
+* tools and a question: the tool chosen by the same rules as the native
+  chat-completions models (`_tool_rules.choose_tool`: a tool named in the
+  question, else by the words of its name, else the first one when a call is
+  required, else none), its arguments by `_tool_rules.build_arguments`,
+  written as `<tool_call>\n{"name": ..., "arguments": {...}}\n</tool_call>`
+  (or the rest of it, after a pre-filled opening);
+* after tool results: text quoting them, `The tool returned: "...".` each
+  (as the chat-completions reference models do);
+* a JSON schema and a question: `_tool_rules.json_instance` of the schema
+  (for `{"type": "object"}`, `_tool_rules.json_object_for` the question), as
+  the whole reply.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from langchain_replicate.testing._text import last_user_turn
+from langchain_replicate.testing._tool_rules import (
+    build_arguments,
+    choose_tool,
+    json_instance,
+    json_object_for,
+    tool_name,
+    tool_parameters,
+)
+
+__all__ = ["prompted_reply", "reply_pieces"]
+
+_TOOL_DEFINITION = re.compile(r'\{\s*"type"\s*:\s*"function"\s*,\s*"function"\s*:')
+_SCHEMA_START = re.compile(r"\{")
+_OPEN_CALL = re.compile(
+    r'<tool_call>\s*(?:\{\s*"name"\s*:\s*"(?P<name>[^"]+)"\s*,\s*"arguments"\s*:\s*)?\Z'
+)
+_RESPONSE = re.compile(r"<tool_response>\s*(.*?)\s*</tool_response>", re.DOTALL)
+_PIECE = re.compile(r"\s*\w+|\s*[^\w\s]|\s+")
+_DECODER = json.JSONDecoder()
+
+
+def _objects(text: str, start: re.Pattern[str]) -> list[dict[str, Any]]:
+    """The JSON objects that begin where `start` matches in `text`."""
+    found = []
+    for match in start.finditer(text):
+        try:
+            value, _ = _DECODER.raw_decode(text, match.start())
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+    return found
+
+
+def _tools(text: str) -> list[dict[str, Any]]:
+    return _objects(text, _TOOL_DEFINITION)
+
+
+def _schema(system: str) -> dict[str, Any] | None:
+    """The first object schema in the text (`properties` or `{"type": "object"}`)."""
+    for value in _objects(system, _SCHEMA_START):
+        if isinstance(value.get("properties"), dict) or value == {"type": "object"}:
+            return value
+    return None
+
+
+def _json_reply(schema: Mapping[str, Any], question: str) -> str:
+    value = (
+        json_object_for(question)
+        if "properties" not in schema
+        else json_instance(schema, question)
+    )
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _content(message: Mapping[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            str(part.get("text", ""))
+            for part in content
+            if isinstance(part, Mapping) and part.get("type") in {"text", "input_text"}
+        )
+    return ""
+
+
+def _call(name: str, args: Mapping[str, Any]) -> str:
+    body = json.dumps({"name": name, "arguments": dict(args)}, ensure_ascii=False)
+    return f"<tool_call>\n{body}\n</tool_call>"
+
+
+def _results_text(results: Sequence[str]) -> str:
+    return " ".join(f'The tool returned: "{" ".join(r.split())}".' for r in results)
+
+
+def _answer(
+    tools: Sequence[Mapping[str, Any]],
+    question: str,
+    *,
+    forced: bool,
+    named: str | None,
+    prefilled: bool,
+) -> str | None:
+    choice: object = "required" if forced else "auto"
+    if named is not None:
+        choice = {"type": "function", "function": {"name": named}}
+    try:
+        tool = choose_tool(tools, choice, question)
+    except ValueError:
+        return None
+    if tool is None:
+        return None
+    name = tool_name(tool)
+    args = build_arguments(tool_parameters(tool), question, name=name)
+    if named is not None and prefilled:
+        return json.dumps(args, ensure_ascii=False) + "}\n</tool_call>"
+    block = _call(name, args)
+    if prefilled:
+        return block.removeprefix("<tool_call>").lstrip("\n")
+    return block
+
+
+def _from_prompt(prompt: str) -> str | None:
+    """A reply to a rendered prompt (template models)."""
+    tools = _tools(prompt)
+    last = last_user_turn(prompt)
+    open_call = _OPEN_CALL.search(prompt.rstrip(" "))
+    if tools:
+        results = _RESPONSE.findall(last)
+        if results and open_call is None:
+            return _results_text(results)
+        question = _RESPONSE.sub("", last).strip()
+        return _answer(
+            tools,
+            question,
+            forced=open_call is not None,
+            named=open_call["name"] if open_call else None,
+            prefilled=open_call is not None,
+        )
+    schema = _schema(prompt.replace(last, ""))
+    if schema is not None:
+        return _json_reply(schema, last)
+    return None
+
+
+def _from_messages(messages: Sequence[Mapping[str, Any]]) -> str | None:
+    """A reply to a `messages` list (chat models)."""
+    turns = [(str(m.get("role")), _content(m)) for m in messages]
+    system = "\n".join(text for role, text in turns if role == "system")
+    tools = _tools(system)
+    forced = (
+        bool(turns) and turns[-1][0] == "assistant" and "<tool_call>" in turns[-1][1]
+    )
+    if forced:
+        turns = turns[:-1]
+    users = [i for i, (role, _) in enumerate(turns) if role == "user"]
+    if not users:
+        return None
+    last = users[-1]
+    question = turns[last][1]
+    if tools:
+        before = turns[last - 1] if last > 0 else ("", "")
+        follows_call = before[0] == "assistant" and "<tool_call>" in before[1]
+        if follows_call and not forced:
+            results = _RESPONSE.findall(question) or [question]
+            return _results_text(results)
+        return _answer(tools, question, forced=forced, named=None, prefilled=False)
+    schema = _schema(system)
+    if schema is not None:
+        return _json_reply(schema, question)
+    return None
+
+
+def prompted_reply(
+    prompt: str | Sequence[Mapping[str, Any]] | None,
+) -> str | None:
+    """The reply to a tool or JSON-schema prompt, or `None` to answer as usual.
+
+    Args:
+        prompt: The rendered prompt (template models) or the `messages` list.
+
+    Returns:
+        The whole reply text, or `None` when the prompt asks for neither.
+    """
+    if prompt is None:
+        return None
+    if isinstance(prompt, str):
+        return _from_prompt(prompt)
+    return _from_messages(prompt)
+
+
+def reply_pieces(text: str) -> list[str]:
+    """Split a reply into tokens that add up to it exactly (whitespace kept)."""
+    return _PIECE.findall(text)

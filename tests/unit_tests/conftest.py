@@ -1,0 +1,25 @@
+"""Shared by the unit tests: a hermetic environment and the sync/async `mode`.
+
+Call helpers (`invoke`, `stream`) are in `tests/modes.py`, shared with the
+integration tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.modes import MODES
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No token or base URL from the developer's shell leaks into a test."""
+    for name in ("REPLICATE_API_TOKEN", "REPLICATE_API_KEY", "REPLICATE_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    """Run the test once through the sync API and once through the async one."""
+    mode: str = request.param
+    return mode
