@@ -32,6 +32,7 @@ from langchain_replicate.testing.catalogue.embeddings import (
 from langchain_replicate.testing.catalogue.embeddings import (
     MODELS as EMBEDDING_MODELS,
 )
+from tests.modes import MODES, embed_documents, embed_query
 
 if TYPE_CHECKING:
     import httpx
@@ -80,23 +81,6 @@ def norm(vector: list[float]) -> float:
     return math.sqrt(dot(vector, vector))
 
 
-async def documents(
-    embeddings: ReplicateEmbeddings, texts: list[str], mode: str
-) -> list[list[float]]:
-    if mode == "sync":
-        return embeddings.embed_documents(texts)
-    return await embeddings.aembed_documents(texts)
-
-
-async def query(embeddings: ReplicateEmbeddings, text: str, mode: str) -> list[float]:
-    if mode == "sync":
-        return embeddings.embed_query(text)
-    return await embeddings.aembed_query(text)
-
-
-MODES = ["sync", "async"]
-
-
 class TestReplicateEmbeddingsStandard(EmbeddingsIntegrationTests):
     """The standard integration suite, on the official granite embedding model."""
 
@@ -130,8 +114,8 @@ async def test_every_model_embeds_documents_and_queries(
     replicate_server: LocalReplicateServer, model: ReferenceModel, mode: str
 ) -> None:
     embeddings = make(replicate_server, model)
-    vectors = await documents(embeddings, DOCS, mode)
-    question = await query(embeddings, QUERY, mode)
+    vectors = await embed_documents(embeddings, mode, DOCS)
+    question = await embed_query(embeddings, mode, QUERY)
     dims = DIMS[model.ref]
     assert [len(vector) for vector in vectors] == [dims] * len(DOCS)
     assert len(question) == dims
@@ -157,7 +141,7 @@ async def test_the_empty_text_is_embedded(
     replicate_server: LocalReplicateServer, model: ReferenceModel, mode: str
 ) -> None:
     embeddings = make(replicate_server, model, document_prefix="")
-    vectors = await documents(embeddings, ["a", "", "b"], mode)
+    vectors = await embed_documents(embeddings, mode, ["a", "", "b"])
     assert len(vectors) == 3
     assert len({len(v) for v in vectors}) == 1
     assert any(vectors[1])
@@ -170,12 +154,12 @@ async def test_newline_models_keep_the_count_and_refuse_blank_texts(
 ) -> None:
     embeddings = make(replicate_server, model)
     texts = ["one\ntwo", "\nthree\n", "four\r\nfive\n\nsix"]
-    vectors = await documents(embeddings, texts, mode)
+    vectors = await embed_documents(embeddings, mode, texts)
     assert len(vectors) == 3
     assert vectors[1] == pytest.approx(embed_text("three", 768, salt=model.ref))
     replicate_server.clear_request_log()
     with pytest.raises(ReplicateInputError, match=r"blank.*index \[1\]"):
-        await documents(embeddings, ["a", "", "b"], mode)
+        await embed_documents(embeddings, mode, ["a", "", "b"])
     assert not [p for m, p in replicate_server.request_log() if m == "POST"]
 
 
@@ -185,7 +169,7 @@ async def test_many_texts_in_batches_come_back_in_order(
 ) -> None:
     embeddings = make(replicate_server, BGE_LARGE, chunk_size=7, max_concurrency=3)
     texts = [f"document number {i} about topic {i % 5}" for i in range(50)]
-    vectors = await documents(embeddings, texts, mode)
+    vectors = await embed_documents(embeddings, mode, texts)
     expected = [embed_text(t, 1024, salt=BGE_LARGE.ref) for t in texts]
     for got, want in zip(vectors, expected, strict=True):
         assert got == pytest.approx(want, rel=1e-5, abs=1e-6)
@@ -198,21 +182,21 @@ async def test_options_reach_the_model(
     replicate_server: LocalReplicateServer, mode: str
 ) -> None:
     jina = make(replicate_server, JINA_CLIP_V2, dimensions=256)
-    assert len(await query(jina, "a", mode)) == 256
+    assert len(await embed_query(jina, mode, "a")) == 256
     base64_jina = make(
         replicate_server, JINA_CLIP_V2, model_kwargs={"output_format": "base64"}
     )
-    (vector,) = await documents(base64_jina, ["a"], mode)
+    (vector,) = await embed_documents(base64_jina, mode, ["a"])
     assert vector == pytest.approx(embed_text("a", 64, salt=JINA_CLIP_V2.ref))
     raw_bge = make(replicate_server, BGE_LARGE, normalize=False)
-    (raw,) = await documents(raw_bge, ["word word word other"], mode)
+    (raw,) = await embed_documents(raw_bge, mode, ["word word word other"])
     assert norm(raw) > 1.5
     snowflake = make(replicate_server, SNOWFLAKE_ARCTIC, normalize=True)
-    assert norm(await query(snowflake, "word word word other", mode)) == (
+    assert norm(await embed_query(snowflake, mode, "word word word other")) == (
         pytest.approx(1.0)
     )
     e5 = make(replicate_server, MULTILINGUAL_E5, query_prefix="")
-    assert await query(e5, QUERY, mode) == pytest.approx(
+    assert await embed_query(e5, mode, QUERY) == pytest.approx(
         embed_text(QUERY, 1024, salt=MULTILINGUAL_E5.ref)
     )
 
@@ -244,7 +228,7 @@ async def test_a_failed_batch_cancels_the_running_ones(
     texts += [f"never sent {i} {mode}" for i in range(10)]
     started = time.monotonic()
     with pytest.raises(ReplicatePredictionError, match=r"nowhere\.invalid"):
-        await documents(embeddings, texts, mode)
+        await embed_documents(embeddings, mode, texts)
     statuses: dict[str, str] = {}
     while time.monotonic() - started < 8:
         statuses = _statuses(http, texts)
@@ -265,7 +249,7 @@ async def test_a_batch_longer_than_the_wait_is_followed_to_its_output(
     replicate_server.set_pace(ModelPace(token_interval=0.6))
     embeddings = make(replicate_server, GRANITE_EMBEDDING, wait=1)
     texts = ["first text", "second text", "third text"]
-    vectors = await documents(embeddings, texts, mode)
+    vectors = await embed_documents(embeddings, mode, texts)
     expected = [embed_text(t, 768, salt=GRANITE_EMBEDDING.ref) for t in texts]
     for got, want in zip(vectors, expected, strict=True):
         assert got == pytest.approx(want, rel=1e-5, abs=1e-6)

@@ -26,6 +26,7 @@ from langchain_replicate.testing.catalogue.embeddings import (
     GRANITE_EMBEDDING,
     SNOWFLAKE_ARCTIC,
 )
+from tests.modes import embed_documents
 from tests.unit_tests.fake_replicate import TOKEN, FakeReplicate
 
 GRANITE = GRANITE_EMBEDDING.ref
@@ -82,15 +83,6 @@ def make(fake: FakeEmbedder, *, use_async: bool = False, **kwargs: Any) -> Any:
     )
 
 
-async def embed(model: ReplicateEmbeddings, texts: list[str], mode: str) -> Any:
-    if mode == "sync":
-        return model.embed_documents(texts)
-    return await model.aembed_documents(texts)
-
-
-MODES = ["sync", "async"]
-
-
 class TestReplicateEmbeddingsStandard(EmbeddingsUnitTests):
     """The standard unit tests (construction makes no request)."""
 
@@ -132,22 +124,20 @@ def test_construction_checks_the_reference_and_options() -> None:
     assert TOKEN not in repr(ReplicateEmbeddings(model=GRANITE, api_key=TOKEN))
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_no_texts_make_no_request(mode: str) -> None:
     fake = FakeEmbedder()
-    assert await embed(make(fake, use_async=mode == "async"), [], mode) == []
+    assert await embed_documents(make(fake, use_async=mode == "async"), mode, []) == []
     assert fake.requests == []
     # Not even a token is needed for nothing.
     no_token = ReplicateEmbeddings(model=GRANITE, api_key="")
     assert no_token.embed_documents([]) == []
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_batches_run_concurrently_and_keep_input_order(mode: str) -> None:
     fake = FakeEmbedder(delay=0.05)
     model = make(fake, use_async=mode == "async", chunk_size=3, max_concurrency=3)
     texts = [str(i) for i in range(20)]
-    vectors = await embed(model, texts, mode)
+    vectors = await embed_documents(model, mode, texts)
     assert vectors == [[float(i), 1.0] for i in range(20)]
     assert [len(i["texts"]) for i in fake.inputs] == [3, 3, 3, 3, 3, 3, 2]
     assert sorted(t for i in fake.inputs for t in i["texts"]) == sorted(texts)
@@ -155,11 +145,10 @@ async def test_batches_run_concurrently_and_keep_input_order(mode: str) -> None:
     assert fake.lookups().count(f"/v1/models/{GRANITE}") <= 1
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_one_text_models_run_one_prediction_per_text(mode: str) -> None:
     fake = FakeEmbedder(schema=SNOWFLAKE_ARCTIC.openapi_schema)
     model = make(fake, use_async=mode == "async", model="lucataco/arctic:abc")
-    assert await embed(model, ["1", "2", "3"], mode) == [
+    assert await embed_documents(model, mode, ["1", "2", "3"]) == [
         [1.0, 1.0],
         [2.0, 1.0],
         [3.0, 1.0],
@@ -169,7 +158,6 @@ async def test_one_text_models_run_one_prediction_per_text(mode: str) -> None:
     assert query == [7.0, 1.0]
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_a_failure_cancels_the_running_predictions_and_starts_no_more(
     mode: str,
 ) -> None:
@@ -177,13 +165,12 @@ async def test_a_failure_cancels_the_running_predictions_and_starts_no_more(
     model = make(fake, use_async=mode == "async", chunk_size=1, max_concurrency=3)
     texts = ["SLOW", "SLOW", "FAIL", *(str(i) for i in range(20))]
     with pytest.raises(ReplicatePredictionError, match="CUDA out of memory"):
-        await embed(model, texts, mode)
+        await embed_documents(model, mode, texts)
     assert sorted(fake.canceled) == sorted(fake.hanging)
     assert len(fake.hanging) == 2
     assert len(fake.inputs) < len(texts)
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_a_429_on_create_is_retried(mode: str) -> None:
     refused = httpx.Response(
         429,
@@ -192,20 +179,19 @@ async def test_a_429_on_create_is_retried(mode: str) -> None:
     )
     fake = FakeEmbedder(create_errors=[refused])
     model = make(fake, use_async=mode == "async")
-    assert await embed(model, ["4"], mode) == [[4.0, 1.0]]
+    assert await embed_documents(model, mode, ["4"]) == [[4.0, 1.0]]
     assert len(fake.creates()) == 2
     fake = FakeEmbedder(create_errors=[refused, refused])
     model = make(fake, use_async=mode == "async", max_retries=1)
     with pytest.raises(ReplicateRateLimitError):
-        await embed(model, ["4"], mode)
+        await embed_documents(model, mode, ["4"])
 
 
-@pytest.mark.parametrize("mode", MODES)
 async def test_bad_options_fail_before_any_prediction(mode: str) -> None:
     fake = FakeEmbedder()
     model = make(fake, use_async=mode == "async", dimensions=32)
     with pytest.raises(ReplicateInputError, match="no output dimension"):
-        await embed(model, ["1"], mode)
+        await embed_documents(model, mode, ["1"])
     assert fake.creates() == []
 
 
