@@ -16,7 +16,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks import _imports, _memory, _parser, _report, _server, _tools, _worker
+from benchmarks import (
+    _embeddings,
+    _imports,
+    _memory,
+    _parser,
+    _report,
+    _server,
+    _tools,
+    _worker,
+)
 from benchmarks._report import Figure, Measure, Target
 from benchmarks._subjects import LITELLM_HOW, SUBJECTS, dolly_input
 from benchmarks._worker import PROMPT, STOP, WorkerConfig
@@ -494,6 +503,7 @@ def main() -> None:
         log("prompted tool call parser")
         parser = _parser.measure(info)
         memory = run_memory(info, BIG_FILE.version)
+        embeddings = _embeddings.run(info)
     log("imports")
     imports = _imports.measure()
 
@@ -547,6 +557,7 @@ def main() -> None:
                 "(the warm-up invoke):\n\n" + _usage_markdown(results)
             ),
             "Targets (ours):\n\n" + _report.targets_markdown(checks),
+            _embeddings.markdown(embeddings),
             f"How LiteLLM was reached: {LITELLM_HOW}",
             f"Tool calling and structured output: {_tools.PEER_NOTE}.",
         ]
@@ -573,6 +584,7 @@ def main() -> None:
         "memory": memory,
         "tools": tool_results,
         "parser": parser,
+        "embeddings": embeddings,
         "targets": [check.__dict__ for check in checks],
         "table_markdown": table,
         "report_markdown": report,

@@ -7,7 +7,9 @@ runs on Replicate (a few cents). Then:
 1. `ChatReplicate` with a system prompt, and its token usage;
 2. streaming, token by token;
 3. a stop sequence: the same prompt with and without it, time and tokens compared;
-4. a text-to-image chain (prompt | chat model | image tool) that saves a PNG.
+4. a text-to-image chain (prompt | chat model | image tool) that saves a PNG;
+5. retrieval: documents embedded with `ReplicateEmbeddings` into an in-memory
+   vector store, the nearest ones found for a question.
 
 Run it with `make demo`, or `uv run --locked python docs/demo.py`.
 """
@@ -22,8 +24,13 @@ from typing import TYPE_CHECKING
 
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.vectorstores import InMemoryVectorStore
 
-from langchain_replicate import ChatReplicate, ReplicateImageGenerationTool
+from langchain_replicate import (
+    ChatReplicate,
+    ReplicateEmbeddings,
+    ReplicateImageGenerationTool,
+)
 from langchain_replicate.testing import LocalReplicateServer, ModelPace
 
 if TYPE_CHECKING:
@@ -31,6 +38,7 @@ if TYPE_CHECKING:
 
 CHAT_MODEL = "meta/meta-llama-3-8b-instruct"
 IMAGE_MODEL = "black-forest-labs/flux-schnell"
+EMBEDDING_MODEL = "ibm-granite/granite-embedding-278m-multilingual"
 OUTPUT_DIR = Path("demo_output")
 
 DEMO_PACE = ModelPace(
@@ -140,6 +148,26 @@ def text_to_image() -> None:
     say(f"Done in {time.perf_counter() - started:.2f} s:\n{result}")
 
 
+def retrieval() -> None:
+    """Documents embedded into a vector store; the nearest found for a question."""
+    heading("Retrieval: ReplicateEmbeddings and an in-memory vector store")
+    facts = [
+        "Replicate runs machine learning models in the cloud behind one HTTP API.",
+        "A prediction on Replicate is one run of a model on one input.",
+        "Lisbon is the capital of Portugal and sits on the Tagus river.",
+        "Llamas are domesticated South American camelids.",
+    ]
+    started = time.perf_counter()
+    store = InMemoryVectorStore.from_texts(
+        facts, embedding=ReplicateEmbeddings(model=EMBEDDING_MODEL)
+    )
+    question = "Where is Lisbon?"
+    say(f"Embedded {len(facts)} documents in {time.perf_counter() - started:.2f} s.")
+    say(f"Nearest to {question!r}:")
+    for doc, score in store.similarity_search_with_score(question, k=2):
+        say(f"  {score:.3f}  {doc.page_content}")
+
+
 def main() -> None:
     """Run the tour."""
     with replicate_backend() as backend:
@@ -149,6 +177,7 @@ def main() -> None:
         streaming()
         stop_sequence()
         text_to_image()
+        retrieval()
         heading("Done")
         say(f"The images are in {OUTPUT_DIR.resolve()}")
         say(f"The tour took {time.perf_counter() - started:.1f} s.")

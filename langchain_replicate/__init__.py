@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from langchain_replicate.chat_models import ChatReplicate
+    from langchain_replicate.embeddings import ReplicateEmbeddings
     from langchain_replicate.errors import (
         ReplicateAPIError,
         ReplicateAuthenticationError,
@@ -45,6 +46,7 @@ _MODULE_OF = {
     "ReplicateAPIError": "errors",
     "ReplicateAuthenticationError": "errors",
     "ReplicateConnectionError": "errors",
+    "ReplicateEmbeddings": "embeddings",
     "ReplicateImageGenerationTool": "tools",
     "ReplicateImageInput": "tools",
     "ReplicateImageResult": "tools",
@@ -67,6 +69,7 @@ __all__ = [
     "ReplicateAPIError",
     "ReplicateAuthenticationError",
     "ReplicateConnectionError",
+    "ReplicateEmbeddings",
     "ReplicateImageGenerationTool",
     "ReplicateImageInput",
     "ReplicateImageResult",

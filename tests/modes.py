@@ -1,4 +1,4 @@
-"""Call a runnable the same way in either mode: sync (`invoke`) or async (`ainvoke`).
+"""Call a runnable (or embeddings) the same way in either mode: sync or async.
 
 Shared by the unit and integration tests, which run most behaviours once per
 mode (one test body, `mode` in `MODES`).
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
     from langchain_core.runnables import Runnable
 
 MODES = ("sync", "async")
@@ -30,3 +31,19 @@ async def stream(
     if mode == "sync":
         return list(runnable.stream(value, **kwargs))
     return [chunk async for chunk in runnable.astream(value, **kwargs)]
+
+
+async def embed_documents(
+    embeddings: Embeddings, mode: str, texts: list[str]
+) -> list[list[float]]:
+    """`embed_documents` or `aembed_documents`."""
+    if mode == "sync":
+        return embeddings.embed_documents(texts)
+    return await embeddings.aembed_documents(texts)
+
+
+async def embed_query(embeddings: Embeddings, mode: str, text: str) -> list[float]:
+    """`embed_query` or `aembed_query`."""
+    if mode == "sync":
+        return embeddings.embed_query(text)
+    return await embeddings.aembed_query(text)

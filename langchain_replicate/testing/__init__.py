@@ -22,6 +22,7 @@ Needs the `server` extra: `pip install "langchain-replicate[server]"`.
 from langchain_replicate.testing._app import create_app
 from langchain_replicate.testing._reference import (
     GeneratedFile,
+    JsonOutput,
     ModelPace,
     PredictionContext,
     ReferenceDeployment,
@@ -31,6 +32,7 @@ from langchain_replicate.testing._server import LocalReplicateServer, ServerStar
 
 __all__ = [
     "GeneratedFile",
+    "JsonOutput",
     "LocalReplicateServer",
     "ModelPace",
     "PredictionContext",

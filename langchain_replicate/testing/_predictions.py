@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_replicate.testing._reference import (
     GeneratedFile,
+    JsonOutput,
     ModelPace,
     ReferenceModel,
 )
@@ -46,6 +47,8 @@ class Prediction:
     started_at: float | None = None
     completed_at: float | None = None
     outputs: list[str | OutputFile] = field(default_factory=list)
+    value: JsonOutput | None = None
+    """The output of a model that returns a value (it replaces `outputs`)."""
     logs: str = ""
     error: str | None = None
     token_count: int = 0
@@ -119,6 +122,14 @@ class Prediction:
             return
         self.outputs.append(output)
         self.events.append(("output", url))
+        self._notify()
+
+    def set_value(self, value: JsonOutput) -> None:
+        """Record a model's returned value (sent as one `output` event, as JSON)."""
+        if self.finished:
+            return
+        self.value = value
+        self.events.append(("output", json.dumps(value.value)))
         self._notify()
 
     def add_log(self, text: str) -> None:
@@ -221,6 +232,8 @@ async def run_prediction(
             if isinstance(item, GeneratedFile):
                 stored = files.add_output(prediction.id, item)
                 prediction.add_file(stored, output_url(stored))
+            elif isinstance(item, JsonOutput):
+                prediction.set_value(item)
             else:
                 prediction.add_token(item)
     except asyncio.CancelledError:

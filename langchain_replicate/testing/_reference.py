@@ -6,7 +6,10 @@ outputs one at a time:
 
 * a `str` is a text token (iterator models) or the whole text (string models);
 * a `GeneratedFile` is one output file; the server stores it and hands out a URL
-  (or a `data:` URI in sync mode).
+  (or a `data:` URI in sync mode);
+* a `JsonOutput` is the whole output of a model that returns a value rather
+  than an iterator (embedding models: vectors, objects); like cog, the
+  prediction's `output` stays `null` until the model returns it.
 
 The server owns everything around `predict`: validating the input against
 `input_schema` (defaults filled in), the lifecycle, timing metrics
@@ -59,7 +62,15 @@ class GeneratedFile:
     """Yields the content, in pieces."""
 
 
-Output = str | GeneratedFile
+@dataclass(frozen=True)
+class JsonOutput:
+    """The whole output of a model that returns a JSON value (not an iterator)."""
+
+    value: Any
+    """Lists, objects, numbers: sent as the prediction's `output` unchanged."""
+
+
+Output = str | GeneratedFile | JsonOutput
 
 
 class PredictionContext(Protocol):

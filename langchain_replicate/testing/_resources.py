@@ -102,8 +102,12 @@ def prediction_json(
         _render_output_item(origin, item, inline_max_bytes)
         for item in prediction.outputs
     ]
-    body["output"] = shape_output(
-        items, prediction.model.output_schema, finished=prediction.finished
+    body["output"] = (
+        prediction.value.value
+        if prediction.value is not None
+        else shape_output(
+            items, prediction.model.output_schema, finished=prediction.finished
+        )
     )
     body["error"] = prediction.error
     body["status"] = prediction.status

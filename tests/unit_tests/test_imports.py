@@ -12,6 +12,7 @@ EXPECTED_ALL = [
     "ReplicateAPIError",
     "ReplicateAuthenticationError",
     "ReplicateConnectionError",
+    "ReplicateEmbeddings",
     "ReplicateImageGenerationTool",
     "ReplicateImageInput",
     "ReplicateImageResult",

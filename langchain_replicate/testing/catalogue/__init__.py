@@ -12,7 +12,10 @@ against. The catalogue is data only, one module per family:
   `messages`, `tools`, `response_format`... and JSON output), run by
   `testing._chat_completions` with the rules of `testing._tool_rules`;
 * `replicate_testing`: `fails`, `cold-start`, `big-file`, `echo`, run by
-  `testing._replicate_testing`.
+  `testing._replicate_testing`;
+* `embeddings`: ten embedding models (mpnet, bge, e5, granite-embedding,
+  clip-features, snowflake-arctic, gte, imagebind, nomic, jina-clip), run by
+  `testing._embeddings`.
 
 Adding a reference model:
 
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 from langchain_replicate.testing._reference import ReferenceDeployment, ReferenceModel
 from langchain_replicate.testing.catalogue import (
+    embeddings,
     granite,
     images,
     replicate_testing,
@@ -53,6 +57,7 @@ _FAMILIES = (
     images.MODELS,
     replicate_testing.MODELS,
     granite.MODELS,
+    embeddings.MODELS,
 )
 """Every family's `MODELS`, in the order the server lists them."""
 
