@@ -20,7 +20,6 @@ from langchain_core.messages import (
     SystemMessage,
     ToolMessage,
 )
-from langchain_replicate._template_choice import select_template, template_for_model
 
 from langchain_replicate._prompts import (
     BUILTIN_TEMPLATES,
@@ -29,6 +28,7 @@ from langchain_replicate._prompts import (
     render_prompt,
     split_system_prompt,
 )
+from langchain_replicate._template_choice import select_template, template_for_model
 
 ONE_TURN: list[BaseMessage] = [SystemMessage("S"), HumanMessage("U1")]
 MULTI_TURN: list[BaseMessage] = [
