@@ -44,23 +44,24 @@ from langchain_replicate._completions import (
     is_chat_completions,
 )
 from langchain_replicate._inputs import GUESSED_PROMPT_KEY
-from langchain_replicate._messages import (
+from langchain_replicate._message_images import (
     ImageInput,
     ImageSlot,
     extract_images,
     image_slot,
+)
+from langchain_replicate._messages import to_turns
+from langchain_replicate._openai_messages import (
     to_chat_completion_messages,
     to_openai_messages,
-    to_turns,
 )
 from langchain_replicate._prompted_tools import ToolCalling, prompted_request
 from langchain_replicate._prompts import (
     ChatTemplate,
     render_prompt,
-    select_template,
     split_system_prompt,
-    template_for_model,
 )
+from langchain_replicate._template_choice import select_template, template_for_model
 from langchain_replicate.errors import ReplicateInputError
 
 if TYPE_CHECKING:

@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     from langchain_replicate._calls import CallPlan, PreparedCall
     from langchain_replicate._chat_inputs import ChatPrompt
     from langchain_replicate._inputs import InputSchema
-    from langchain_replicate._messages import ImageUpload
+    from langchain_replicate._message_images import ImageUpload
     from langchain_replicate._model_ref import ModelRef
 
 __all__ = ["MAX_WAIT", "Prediction", "ReplicateAPI", "StreamPiece"]

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from replicate.stream import ServerSentEvent
 
     from langchain_replicate._inputs import InputSchema
-    from langchain_replicate._messages import ImageUpload
+    from langchain_replicate._message_images import ImageUpload
     from langchain_replicate._model_ref import ModelRef
 
 logger = logging.getLogger(__name__)

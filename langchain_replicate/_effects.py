@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
     from types import TracebackType
 
-    from langchain_replicate._messages import ImageUpload
+    from langchain_replicate._message_images import ImageUpload
     from langchain_replicate._model_ref import ModelRef
 
 T = TypeVar("T")

@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from langchain_replicate._image_outputs import decode_data_uri, is_data_uri
-from langchain_replicate._messages import ImageFile, ImageUpload
+from langchain_replicate._message_images import ImageFile, ImageUpload
 from langchain_replicate.errors import error_from_response, error_from_transport
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
     from pathlib import Path
 
-    from langchain_replicate._messages import ImageInput
+    from langchain_replicate._message_images import ImageInput
 
 UPLOAD_ACTION = "upload an image to Replicate's files API"
 _UPLOAD_TIMEOUT = httpx.Timeout(10.0, read=60.0, write=60.0, pool=None)

@@ -1,6 +1,7 @@
 """Mapping the image tool's arguments onto what a model's input schema takes.
 
-Pure (no I/O). The tool offers one set of arguments (`prompt`,
+Pure (no I/O). The tool offers one set of arguments, `ReplicateImageInput`
+(`prompt`,
 `negative_prompt`, `aspect_ratio`, `width`/`height`, `num_outputs`, `seed`);
 image models spell size in different ways:
 
@@ -22,12 +23,17 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel, Field
+
+from langchain_replicate._inputs import build_input
 from langchain_replicate.errors import ReplicateInputError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from langchain_replicate._inputs import InputSchema
+
+__all__ = ["COUNT_NAMES", "ReplicateImageInput", "image_tool_input", "map_image_args"]
 
 COUNT_NAMES = ("num_outputs", "num_images", "number_of_images")
 """What models call "how many images"."""
@@ -37,6 +43,45 @@ _DIMENSIONS = re.compile(r"^\s*(\d+)\s*x\s*(\d+)\s*$")
 _RATIO_TOLERANCE = 0.05
 _SIZE_STEP = 64
 _DEFAULT_SIDE = 1024
+
+
+class ReplicateImageInput(BaseModel):
+    """The arguments of `ReplicateImageGenerationTool`."""
+
+    prompt: str = Field(
+        description=(
+            "A detailed description of the image to make: subject, style, "
+            "colours, composition."
+        ),
+        min_length=1,
+    )
+    negative_prompt: str | None = Field(
+        default=None,
+        description=(
+            "What the image must not show. Only for models that take a negative "
+            "prompt; leave it out otherwise."
+        ),
+    )
+    aspect_ratio: str | None = Field(
+        default=None,
+        pattern=r"^\s*\d+\s*:\s*\d+\s*$",
+        description=(
+            "The image's shape as width:height, e.g. '1:1', '16:9', '9:16'. Give "
+            "either this or width and height, not both."
+        ),
+    )
+    width: int | None = Field(
+        default=None, gt=0, description="Width in pixels, given with height."
+    )
+    height: int | None = Field(
+        default=None, gt=0, description="Height in pixels, given with width."
+    )
+    num_outputs: int | None = Field(
+        default=None, ge=1, description="How many images to make. Default: 1."
+    )
+    seed: int | None = Field(
+        default=None, description="Random seed, to make the same image again."
+    )
 
 
 def _fail(message: str) -> ReplicateInputError:
@@ -102,6 +147,38 @@ def map_image_args(
     for name, value in model_input.items():
         _check_value(schema, name, value, model)
     return model_input
+
+
+def image_tool_input(
+    args: dict[str, Any],
+    schema: InputSchema | None,
+    *,
+    model: str,
+    model_kwargs: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The tool's arguments → the model's whole, checked input.
+
+    Args:
+        args: The `ReplicateImageInput` arguments given.
+        schema: The model's input schema (`None` when it has none).
+        model: The model reference, for error messages.
+        model_kwargs: The tool's further model inputs (the arguments win).
+
+    Returns:
+        The prediction input (`map_image_args`, then `_inputs.build_input`).
+    """
+    mapped = map_image_args(args, schema, model=model)
+    prompt_key = next(iter(mapped))
+    return build_input(
+        mapped.pop(prompt_key),
+        prompt_key=prompt_key,
+        schema=schema,
+        standard={},
+        model_kwargs={**model_kwargs, **mapped},
+        stop=None,
+        validate=True,
+        model=model,
+    )
 
 
 def _inputs(schema: InputSchema) -> str:

@@ -3,7 +3,7 @@
 Pure (no I/O). Files come back as URLs (`https://replicate.delivery/...`) or,
 from a sync-mode create, inline as `data:` URIs. The text a tool returns holds
 the URLs, never base64: an inline file is described (type, size) and, when it
-was saved, named by its path.
+was saved, named by its path. `ReplicateImageResult` is the tool's artifact.
 """
 
 from __future__ import annotations
@@ -12,12 +12,15 @@ import base64
 import binascii
 import mimetypes
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
+
+    from replicate.helpers import FileOutput
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _KB = 1024
@@ -136,3 +139,33 @@ def content_text(
     if paths:
         return f"{text} Saved to:\n" + "\n".join(str(path) for path in paths)
     return f"{text} They are in the tool's artifact; set save_dir to save them to disk."
+
+
+@dataclass(frozen=True)
+class ReplicateImageResult:
+    """The artifact of a run: the files, where they were saved, the prediction.
+
+    Attributes:
+        files: The output files as replicate `FileOutput`s (`.url`, `.read()`,
+            iteration, `await .aread()`).
+        paths: Where each file was saved (empty without `save_dir`).
+        prediction_id: The prediction (see `https://replicate.com/p/<id>`).
+        model_name: The model reference the tool ran.
+        metrics: The prediction's metrics (e.g. `predict_time`; empty when a
+            sync-mode answer carried none).
+        info: Prediction metadata: id, model, version, status, metrics.
+        model_input: The input sent to the model (after argument mapping).
+    """
+
+    files: list[FileOutput] = field(repr=False)
+    paths: list[Path]
+    prediction_id: str
+    model_name: str
+    metrics: dict[str, Any]
+    info: dict[str, Any] = field(repr=False)
+    model_input: dict[str, Any] = field(repr=False)
+
+    @property
+    def urls(self) -> list[str]:
+        """The files' URLs (or `data:` URIs, from a sync-mode run)."""
+        return [file.url for file in self.files]

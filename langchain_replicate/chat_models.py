@@ -35,7 +35,6 @@ the `timeout`).
 from __future__ import annotations
 
 import functools
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.language_models.chat_models import (
@@ -43,41 +42,32 @@ from langchain_core.language_models.chat_models import (
     agenerate_from_stream,
     generate_from_stream,
 )
-from langchain_core.messages import AIMessage, AIMessageChunk
-from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
-from langchain_core.output_parsers.openai_tools import (
-    JsonOutputKeyToolsParser,
-    PydanticToolsParser,
-)
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import RunnableMap, RunnablePassthrough
-from langchain_core.utils.function_calling import convert_to_openai_tool
-from langchain_core.utils.pydantic import is_basemodel_subclass
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import ConfigDict, Field, model_validator
 
 from langchain_replicate._chat_inputs import chat_prompt
+from langchain_replicate._chat_results import (
+    by_stream,
+    completion_step,
+    piece_reader,
+    prompted_for,
+    whole_result,
+)
 from langchain_replicate._completions import (
     CompletionReader,
     ToolRequest,
     message_from_chunks,
     returns_completion_json,
 )
-from langchain_replicate._metadata import generation_info, usage_from_metrics
 from langchain_replicate._model_ref import parse_model_ref
-from langchain_replicate._outputs import output_to_text
 from langchain_replicate._profiles import model_profile
-from langchain_replicate._prompted_tools import (
-    PromptedReader,
-    ToolCalling,
-    prompted_reader,
-)
+from langchain_replicate._prompted_tools import ToolCalling  # noqa: TC001 - a field type
 from langchain_replicate._prompts import ChatTemplate  # noqa: TC001 - a field type
 from langchain_replicate._settings import ReplicateSettings
+from langchain_replicate._structured_output import structured_output
 from langchain_replicate._tool_calling import (
     convert_tools,
     normalize_tool_choice,
-    response_format_input,
     tool_names,
 )
 from langchain_replicate.errors import ReplicateInputError
@@ -92,15 +82,16 @@ if TYPE_CHECKING:
     from langchain_core.language_models import LanguageModelInput
     from langchain_core.language_models.base import LangSmithParams
     from langchain_core.language_models.model_profile import ModelProfile
-    from langchain_core.messages import BaseMessage
-    from langchain_core.output_parsers import BaseOutputParser
+    from langchain_core.messages import AIMessage, BaseMessage
+    from langchain_core.outputs import ChatGenerationChunk, ChatResult
     from langchain_core.runnables import Runnable
     from typing_extensions import Self
 
     from langchain_replicate._calls import CallPlan, PreparedCall
     from langchain_replicate._chat_inputs import ChatPrompt
-    from langchain_replicate._client import Prediction, StreamPiece
+    from langchain_replicate._client import StreamPiece
     from langchain_replicate._inputs import InputSchema
+    from langchain_replicate._prompted_reader import PromptedReader
 
 
 class ChatReplicate(ReplicateSettings, BaseChatModel):
@@ -566,57 +557,8 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         if kwargs:
             msg = f"Received unsupported arguments {kwargs}"
             raise ValueError(msg)
-        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
-        structured = {
-            "kwargs": {"method": method, "strict": strict},
-            "schema": schema,
-        }
-        parser: BaseOutputParser[Any]
-        if method == "function_calling":
-            if schema is None:
-                msg = "method='function_calling' needs a schema."
-                raise ValueError(msg)
-            name = convert_to_openai_tool(schema)["function"]["name"]
-            llm = self.bind_tools(
-                [schema], tool_choice=name, ls_structured_output_format=structured
-            )
-            parser = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)
-                if is_pydantic
-                else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
-            )
-        elif method in {"json_schema", "json_mode"}:
-            if schema is None and method == "json_schema":
-                msg = "method='json_schema' needs a schema."
-                raise ValueError(msg)
-            response_format = (
-                {"type": "json_object"}
-                if method == "json_mode"
-                else response_format_input(schema)
-            )
-            traced = (
-                {} if schema is None else {"ls_structured_output_format": structured}
-            )
-            llm = self.bind(response_format=response_format, **traced)
-            parser = (
-                PydanticOutputParser(pydantic_object=schema)
-                if is_pydantic
-                else JsonOutputParser()
-            )
-        else:
-            msg = (
-                f"Unknown method {method!r}; use 'function_calling', 'json_schema' "
-                "or 'json_mode'."
-            )
-            raise ValueError(msg)
-        if not include_raw:
-            return llm | parser
-        parsed = RunnablePassthrough.assign(
-            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
-        )
-        unparsed = RunnablePassthrough.assign(parsed=lambda _: None)
-        return RunnableMap(raw=llm) | parsed.with_fallbacks(
-            [unparsed], exception_key="parsing_error"
+        return structured_output(
+            self, schema, method=method, include_raw=include_raw, strict=strict
         )
 
     # -- building a call -------------------------------------------------------------
@@ -652,71 +594,17 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
             raise ReplicateInputError(str(e)) from e
         return self._plan(stop, rest), request
 
-    # -- results (pure) --------------------------------------------------------------
-
-    def _result(self, call: PreparedCall, prediction: Prediction) -> ChatResult:
-        if returns_completion_json(call):
-            text = output_to_text(prediction.get("output"), call.kind)
-            return CompletionReader(call).read_all(text, prediction)
-        message = AIMessage(
-            content=output_to_text(prediction.get("output"), call.kind),
-            usage_metadata=usage_from_metrics(prediction.get("metrics")),
-            response_metadata=generation_info(call, prediction, stopped=False),
-        )
-        return ChatResult(generations=[ChatGeneration(message=message)])
-
-    def _chunk(self, call: PreparedCall, piece: StreamPiece) -> ChatGenerationChunk:
-        if piece.prediction is None:
-            return ChatGenerationChunk(message=AIMessageChunk(content=piece.text))
-        return ChatGenerationChunk(
-            message=AIMessageChunk(
-                content=piece.text,
-                usage_metadata=usage_from_metrics(piece.prediction.get("metrics")),
-                response_metadata=generation_info(
-                    call, piece.prediction, stopped=piece.stopped
-                ),
-                chunk_position="last",
-            )
-        )
-
     def _prompted(
         self, call: PreparedCall, kwargs: Mapping[str, Any]
     ) -> PromptedReader | None:
         """The reply reader of a call whose tools went by prompt, else `None`."""
-        native = returns_completion_json(call) and self.tool_calling != "prompt"
-        if not kwargs.get("tools") or native:
-            return None
-        request = ToolRequest.pop_from(dict(kwargs))
-        return prompted_reader(
-            call.schema, tools=request.tools, tool_choice=request.choice
-        )
+        return prompted_for(call, kwargs, tool_calling=self.tool_calling)
 
     def _reading(
         self, call: PreparedCall, kwargs: Mapping[str, Any]
     ) -> Callable[[PreparedCall, StreamPiece], ChatGenerationChunk]:
         """How streamed pieces become chunks: through the tool call parser or not."""
-        reader = self._prompted(call, kwargs)
-        return self._chunk if reader is None else reader.chunk
-
-    def _whole(
-        self, call: PreparedCall, prediction: Prediction, kwargs: Mapping[str, Any]
-    ) -> ChatResult:
-        reader = self._prompted(call, kwargs)
-        if reader is None:
-            return self._result(call, prediction)
-        if returns_completion_json(call):
-            return reader.reparse_result(self._result(call, prediction))
-        text = output_to_text(prediction.get("output"), call.kind)
-        return reader.result(call, text, prediction)
-
-    @staticmethod
-    def _by_stream(call: PreparedCall) -> bool:
-        """Whether a non-streaming call runs over the stream.
-
-        Text calls with stop sequences do, so the prediction is canceled as soon
-        as a stop sequence appears; others wait in one `Prefer: wait` create.
-        """
-        return bool(call.stop) and call.is_text
+        return piece_reader(call, kwargs, tool_calling=self.tool_calling)
 
     # -- sync ------------------------------------------------------------------------
 
@@ -747,13 +635,7 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         pieces = self._api.stream_text(call.ref, call.model_input, stop=None)
         try:
             for piece in pieces:
-                chunks = reader.feed(piece.text)
-                done = piece.prediction is not None or reader.stopped
-                if done:
-                    chunks += reader.finish(piece.prediction)
-                if prompted is not None:
-                    chunks = prompted.reparse(chunks, last=done)
-                for chunk in chunks:
+                for chunk in completion_step(reader, prompted, piece):
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -784,15 +666,15 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> ChatResult:
         call = self._prepare(messages, stop, kwargs)
-        if self._by_stream(call) and returns_completion_json(call):
+        if by_stream(call) and returns_completion_json(call):
             prompted = self._prompted(call, kwargs)
             chunks = self._completion_chunks(call, run_manager, prompted)
             return message_from_chunks(list(chunks))
-        if self._by_stream(call):
+        if by_stream(call):
             chunks = self._stream_chunks(call, run_manager, self._reading(call, kwargs))
             return generate_from_stream(chunks)
         prediction = self._api.run(call.ref, call.model_input, final=True)
-        return self._whole(call, prediction, kwargs)
+        return whole_result(call, prediction, kwargs, tool_calling=self.tool_calling)
 
     # -- async (the same steps; only the I/O differs) --------------------------------
 
@@ -819,13 +701,7 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         pieces = self._api.astream_text(call.ref, call.model_input, stop=None)
         try:
             async for piece in pieces:
-                chunks = reader.feed(piece.text)
-                done = piece.prediction is not None or reader.stopped
-                if done:
-                    chunks += reader.finish(piece.prediction)
-                if prompted is not None:
-                    chunks = prompted.reparse(chunks, last=done)
-                for chunk in chunks:
+                for chunk in completion_step(reader, prompted, piece):
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -858,14 +734,14 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> ChatResult:
         call = await self._aprepare(messages, stop, kwargs)
-        if self._by_stream(call) and returns_completion_json(call):
+        if by_stream(call) and returns_completion_json(call):
             prompted = self._prompted(call, kwargs)
             pieces = self._acompletion_chunks(call, run_manager, prompted)
             return message_from_chunks([chunk async for chunk in pieces])
-        if self._by_stream(call):
+        if by_stream(call):
             chunks = self._astream_chunks(
                 call, run_manager, self._reading(call, kwargs)
             )
             return await agenerate_from_stream(chunks)
         prediction = await self._api.arun(call.ref, call.model_input, final=True)
-        return self._whole(call, prediction, kwargs)
+        return whole_result(call, prediction, kwargs, tool_calling=self.tool_calling)

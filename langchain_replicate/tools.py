@@ -1,19 +1,19 @@
 """`ReplicateImageGenerationTool`: any Replicate image model as a LangChain tool.
 
-Data flow: the tool's arguments (`ReplicateImageInput`) are mapped onto the
-model's own inputs by its schema (`_image_args`); the prediction is created and
-polled (`ReplicateAPI.follow`), each poll's logs giving progress (`_progress`);
-the finished prediction's files become the text content (their URLs) and the
-artifact (`ReplicateImageResult`: replicate `FileOutput`s, paths, metadata),
-optionally streamed to `save_dir` first (`ReplicateAPI.download_all`, concurrent in
-both modes).
+Data flow: the tool's arguments (`ReplicateImageInput`, defined in
+`_image_args`) are mapped onto the model's own inputs by its schema
+(`_image_args.image_tool_input`); the prediction is created and polled
+(`ReplicateAPI.follow`), each poll's logs giving progress (`_progress`); the
+finished prediction's files become the text content (their URLs) and the
+artifact (`ReplicateImageResult`, defined in `_image_outputs`: replicate
+`FileOutput`s, paths, metadata), optionally streamed to `save_dir` first
+(`ReplicateAPI.download_all`, concurrent in both modes).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path  # noqa: TC003 - pydantic reads the field types at runtime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,9 +29,13 @@ from pydantic import (
     model_validator,
 )
 
-from langchain_replicate._image_args import map_image_args
-from langchain_replicate._image_outputs import content_text, file_name, output_urls
-from langchain_replicate._inputs import build_input
+from langchain_replicate._image_args import ReplicateImageInput, image_tool_input
+from langchain_replicate._image_outputs import (
+    ReplicateImageResult,
+    content_text,
+    file_name,
+    output_urls,
+)
 from langchain_replicate._metadata import prediction_info
 from langchain_replicate._model_ref import parse_model_ref
 from langchain_replicate._progress import PROGRESS_EVENT, Progress, ProgressTracker
@@ -52,7 +56,13 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from langchain_replicate._client import Prediction
-    from langchain_replicate._inputs import InputSchema
+
+__all__ = [
+    "DEFAULT_IMAGE_MODEL",
+    "ReplicateImageGenerationTool",
+    "ReplicateImageInput",
+    "ReplicateImageResult",
+]
 
 DEFAULT_IMAGE_MODEL = "black-forest-labs/flux-schnell"
 
@@ -64,75 +74,6 @@ _AGENT_ERRORS = (
 """Failures a caller (or an agent) can act on: bad arguments, a failed or flagged
 prediction, a run that took too long. They become `ToolException`s; others
 (no token, unknown model, network) propagate as they are."""
-
-
-class ReplicateImageInput(BaseModel):
-    """The arguments of `ReplicateImageGenerationTool`."""
-
-    prompt: str = Field(
-        description=(
-            "A detailed description of the image to make: subject, style, "
-            "colours, composition."
-        ),
-        min_length=1,
-    )
-    negative_prompt: str | None = Field(
-        default=None,
-        description=(
-            "What the image must not show. Only for models that take a negative "
-            "prompt; leave it out otherwise."
-        ),
-    )
-    aspect_ratio: str | None = Field(
-        default=None,
-        pattern=r"^\s*\d+\s*:\s*\d+\s*$",
-        description=(
-            "The image's shape as width:height, e.g. '1:1', '16:9', '9:16'. Give "
-            "either this or width and height, not both."
-        ),
-    )
-    width: int | None = Field(
-        default=None, gt=0, description="Width in pixels, given with height."
-    )
-    height: int | None = Field(
-        default=None, gt=0, description="Height in pixels, given with width."
-    )
-    num_outputs: int | None = Field(
-        default=None, ge=1, description="How many images to make. Default: 1."
-    )
-    seed: int | None = Field(
-        default=None, description="Random seed, to make the same image again."
-    )
-
-
-@dataclass(frozen=True)
-class ReplicateImageResult:
-    """The artifact of a run: the files, where they were saved, the prediction.
-
-    Attributes:
-        files: The output files as replicate `FileOutput`s (`.url`, `.read()`,
-            iteration, `await .aread()`).
-        paths: Where each file was saved (empty without `save_dir`).
-        prediction_id: The prediction (see `https://replicate.com/p/<id>`).
-        model_name: The model reference the tool ran.
-        metrics: The prediction's metrics (e.g. `predict_time`; empty when a
-            sync-mode answer carried none).
-        info: Prediction metadata: id, model, version, status, metrics.
-        model_input: The input sent to the model (after argument mapping).
-    """
-
-    files: list[FileOutput] = field(repr=False)
-    paths: list[Path]
-    prediction_id: str
-    model_name: str
-    metrics: dict[str, Any]
-    info: dict[str, Any] = field(repr=False)
-    model_input: dict[str, Any] = field(repr=False)
-
-    @property
-    def urls(self) -> list[str]:
-        """The files' URLs (or `data:` URIs, from a sync-mode run)."""
-        return [file.url for file in self.files]
 
 
 class ReplicateImageGenerationTool(ReplicateConnection, BaseTool):
@@ -311,22 +252,6 @@ class ReplicateImageGenerationTool(ReplicateConnection, BaseTool):
 
     # -- pure steps shared by sync and async -------------------------------------------
 
-    def _model_input(
-        self, schema: InputSchema | None, args: dict[str, Any]
-    ) -> dict[str, Any]:
-        mapped = map_image_args(args, schema, model=str(self._ref))
-        prompt_key = next(iter(mapped))
-        return build_input(
-            mapped.pop(prompt_key),
-            prompt_key=prompt_key,
-            schema=schema,
-            standard={},
-            model_kwargs={**self.model_kwargs, **mapped},
-            stop=None,
-            validate=True,
-            model=str(self._ref),
-        )
-
     def _downloads(self, prediction: Prediction) -> list[tuple[str, Path]]:
         """The (url, path) of every file to save (none without `save_dir`)."""
         if self.save_dir is None:
@@ -400,7 +325,12 @@ class ReplicateImageGenerationTool(ReplicateConnection, BaseTool):
         args = {"prompt": prompt, **optional}
         api = self._api
         try:
-            model_input = self._model_input(api.input_schema(self._ref), args)
+            model_input = image_tool_input(
+                args,
+                api.input_schema(self._ref),
+                model=str(self._ref),
+                model_kwargs=self.model_kwargs,
+            )
             tracker = ProgressTracker()
             predictions = api.follow(self._ref, model_input)
             try:
@@ -437,7 +367,12 @@ class ReplicateImageGenerationTool(ReplicateConnection, BaseTool):
         args = {"prompt": prompt, **optional}
         api = self._api
         try:
-            model_input = self._model_input(await api.ainput_schema(self._ref), args)
+            model_input = image_tool_input(
+                args,
+                await api.ainput_schema(self._ref),
+                model=str(self._ref),
+                model_kwargs=self.model_kwargs,
+            )
             tracker = ProgressTracker()
             predictions = api.afollow(self._ref, model_input)
             try:

@@ -58,12 +58,22 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from langchain_replicate.testing._argument_rules import (
+    build_arguments,
+    json_instance,
+    json_object_for,
+)
+from langchain_replicate.testing._completion_writer import (
+    Call,
+    CompletionStyle,
+    CompletionWriter,
+    Reply,
+    split_json,
+)
 from langchain_replicate.testing._prompted import prompted_reply, reply_pieces
 from langchain_replicate.testing._text import (
     count_tokens,
@@ -73,10 +83,7 @@ from langchain_replicate.testing._text import (
 )
 from langchain_replicate.testing._tool_rules import (
     UnknownToolError,
-    build_arguments,
     choose_tool,
-    json_instance,
-    json_object_for,
     tool_name,
     tool_parameters,
 )
@@ -103,24 +110,6 @@ class _VLLMError(Exception):
             "code": 400,
         }
         super().__init__(json.dumps(body))
-
-
-@dataclass(frozen=True)
-class CompletionStyle:
-    """How one predictor version writes its output and metrics."""
-
-    model: str
-    """`owner/name`, written as the completion's `model`."""
-    write_nulls: bool
-    """Write nulls and empty lists (4.1) rather than omit them (4.0)."""
-    usage_chunk: bool
-    """End a stream with a usage-only chunk (`choices: []`)."""
-    input_metric: str
-    """Metric name of the prompt tokens."""
-    output_metric: str
-    """Metric name of the completion tokens."""
-    metrics_when_streamed: bool
-    """Record token metrics for streamed predictions too."""
 
 
 # --- reading the request -------------------------------------------------------
@@ -187,30 +176,7 @@ def _tool_results(messages: Sequence[Mapping[str, Any]]) -> list[str]:
     return results
 
 
-# --- the reply ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Call:
-    id: str
-    name: str
-    arguments: str
-
-
-@dataclass(frozen=True)
-class _Reply:
-    content: list[str]
-    """Content tokens (empty for a tool call)."""
-    calls: tuple[_Call, ...]
-    finish_reason: str
-    completion_tokens: int
-    stop_reason: str | None = None
-    """The stop sequence that ended the text, as vLLM reports it."""
-
-
-def _split_json(text: str) -> list[str]:
-    """JSON text in streamable pieces that join back exactly."""
-    return re.findall(r"\S+\s*|\s+", text) or [text]
+# --- the reply (a `Reply`, written by `_completion_writer`) -----------------------
 
 
 def _max_tokens(values: Mapping[str, Any]) -> int:
@@ -263,7 +229,7 @@ def _facts(values: Mapping[str, Any], results: Sequence[str]) -> list[str]:
     return facts
 
 
-def _reply(values: Mapping[str, Any]) -> _Reply:
+def _reply(values: Mapping[str, Any]) -> Reply:
     messages = values["messages"]
     _check_history(messages)
     tools = [t for t in values.get("tools") or [] if isinstance(t, Mapping)]
@@ -271,7 +237,7 @@ def _reply(values: Mapping[str, Any]) -> _Reply:
         # Tools described in the messages (ChatReplicate's tool_calling="prompt").
         pieces = reply_pieces(scripted)
         content = list(limit_tokens(pieces, max_tokens=_max_tokens(values)))
-        return _Reply(content, (), "stop", len(content))
+        return Reply(content, (), "stop", len(content))
     choice = _tool_choice(values.get("tool_choice"), tools)
     text = _last_user_text(messages)
     results = _tool_results(messages)
@@ -289,129 +255,23 @@ def _reply(values: Mapping[str, Any]) -> _Reply:
             ensure_ascii=False,
         )
         reason = "tool_calls" if chooses_itself else "stop"
-        call = _Call(_call_id(values, 0), name, arguments)
-        return _Reply([], (call,), reason, count_tokens(arguments))
+        call = Call(_call_id(values, 0), name, arguments)
+        return Reply([], (call,), reason, count_tokens(arguments))
     response_format = values.get("response_format") or {}
     kind = response_format.get("type") if isinstance(response_format, Mapping) else None
     if kind == "json_schema":
         schema = (response_format.get("json_schema") or {}).get("schema") or {}
-        content = _split_json(
+        content = split_json(
             json.dumps(json_instance(schema, text), ensure_ascii=False)
         )
     elif kind == "json_object":
-        content = _split_json(json.dumps(json_object_for(text), ensure_ascii=False))
+        content = split_json(json.dumps(json_object_for(text), ensure_ascii=False))
     else:
         content, stopped_by = _text_reply(values, text, _facts(values, results))
         full = len(content) >= _max_tokens(values) and stopped_by is None
         reason = "length" if full else "stop"
-        return _Reply(content, (), reason, len(content), stopped_by)
-    return _Reply(content, (), "stop", len(content))
-
-
-# --- writing the output --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Writer:
-    style: CompletionStyle
-    completion_id: str
-    created: int
-
-    def _clean(self, value: Any) -> Any:  # noqa: ANN401 - JSON
-        """Drop nulls and empty lists unless this version writes them."""
-        if self.style.write_nulls:
-            return value
-        if isinstance(value, dict):
-            return {
-                k: self._clean(v) for k, v in value.items() if v is not None and v != []
-            }
-        if isinstance(value, list):
-            return [self._clean(v) for v in value]
-        return value
-
-    def _envelope(self, kind: str, choices: list[Any], usage: Any) -> str:  # noqa: ANN401 - JSON
-        body = {
-            "id": self.completion_id,
-            "object": kind,
-            "created": self.created,
-            "model": self.style.model,
-            "choices": choices,
-            "usage": usage,
-            "system_fingerprint": None,
-        }
-        return json.dumps(self._clean(body), ensure_ascii=False)
-
-    def response(self, reply: _Reply, usage: dict[str, int]) -> str:
-        calls = [
-            {
-                "id": c.id,
-                "type": "function",
-                "function": {"name": c.name, "arguments": c.arguments},
-            }
-            for c in reply.calls
-        ]
-        message = {
-            "role": "assistant",
-            "content": "".join(reply.content) if reply.content or not calls else None,
-            "refusal": None,
-            "tool_calls": calls,
-            "reasoning_content": None,
-        }
-        choice = {
-            "index": 0,
-            "message": message,
-            "logprobs": None,
-            "finish_reason": reply.finish_reason,
-            "stop_reason": reply.stop_reason,
-        }
-        return self._envelope("chat.completion", [choice], usage)
-
-    def chunk(
-        self,
-        delta: dict[str, Any],
-        finish_reason: str | None = None,
-        stop_reason: str | None = None,
-    ) -> str:
-        full: dict[str, Any] = {
-            "role": None,
-            "content": None,
-            "tool_calls": [],
-            "reasoning_content": None,
-        }
-        full.update(delta)
-        choice = {
-            "index": 0,
-            "delta": full,
-            "logprobs": None,
-            "finish_reason": finish_reason,
-            "stop_reason": stop_reason,
-        }
-        return self._envelope("chat.completion.chunk", [choice], None)
-
-    def usage_chunk(self, usage: dict[str, int]) -> str:
-        return self._envelope("chat.completion.chunk", [], usage)
-
-    def stream(self, reply: _Reply, usage: dict[str, int]) -> list[str]:
-        items = [self.chunk({"role": "assistant", "content": ""})]
-        items += [self.chunk({"content": token}) for token in reply.content]
-        for index, call in enumerate(reply.calls):
-            head = {
-                "index": index,
-                "id": call.id,
-                "type": "function",
-                "function": {"name": call.name, "arguments": ""},
-            }
-            items.append(self.chunk({"tool_calls": [head]}))
-            items += [
-                self.chunk(
-                    {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}
-                )
-                for piece in _split_json(call.arguments)
-            ]
-        items.append(self.chunk({}, reply.finish_reason, reply.stop_reason))
-        if self.style.usage_chunk:
-            items.append(self.usage_chunk(usage))
-        return items
+        return Reply(content, (), reason, len(content), stopped_by)
+    return Reply(content, (), "stop", len(content))
 
 
 async def _paced(ctx: PredictionContext, items: Sequence[str]) -> AsyncIterator[str]:
@@ -445,7 +305,7 @@ def chat_completions_model(style: CompletionStyle) -> Predict:
             "total_tokens": prompt_tokens + reply.completion_tokens,
         }
         seed = _seed(values)
-        writer = _Writer(
+        writer = CompletionWriter(
             style, f"chatcmpl-{seed:08x}{len(values['messages']):04x}", int(time.time())
         )
         streamed = bool(values.get("stream"))

@@ -41,12 +41,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from langchain_replicate.testing._text import last_user_turn
-from langchain_replicate.testing._tool_rules import (
+from langchain_replicate.testing._argument_rules import (
     build_arguments,
-    choose_tool,
     json_instance,
     json_object_for,
+)
+from langchain_replicate.testing._text import last_user_turn
+from langchain_replicate.testing._tool_rules import (
+    choose_tool,
     tool_name,
     tool_parameters,
 )

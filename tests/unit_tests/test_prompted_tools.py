@@ -15,9 +15,9 @@ from langchain_core.outputs import ChatGenerationChunk
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from langchain_replicate._inputs import InputSchema
+from langchain_replicate._prompted_reader import PromptedReader
 from langchain_replicate._prompted_tools import (
     JSON_GRAMMAR,
-    PromptedReader,
     constraint_inputs,
     prompted_request,
     tool_choice_name,

@@ -26,10 +26,9 @@ from langchain_replicate._prompts import (
     ChatTemplate,
     SystemPromptSplit,
     render_prompt,
-    select_template,
     split_system_prompt,
-    template_for_model,
 )
+from langchain_replicate._template_choice import select_template, template_for_model
 
 ONE_TURN: list[BaseMessage] = [SystemMessage("S"), HumanMessage("U1")]
 MULTI_TURN: list[BaseMessage] = [

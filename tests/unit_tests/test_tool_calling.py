@@ -27,8 +27,8 @@ from langchain_replicate._completions import (
     is_chat_completions,
 )
 from langchain_replicate._inputs import InputSchema
-from langchain_replicate._messages import to_chat_completion_messages
 from langchain_replicate._model_ref import parse_model_ref
+from langchain_replicate._openai_messages import to_chat_completion_messages
 from langchain_replicate._profiles import model_profile
 from langchain_replicate._tool_calling import (
     RawToolCall,

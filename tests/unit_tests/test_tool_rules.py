@@ -6,12 +6,14 @@ from typing import Any
 
 import pytest
 
-from langchain_replicate.testing._tool_rules import (
-    UnknownToolError,
+from langchain_replicate.testing._argument_rules import (
     build_arguments,
-    choose_tool,
     json_instance,
     json_object_for,
+)
+from langchain_replicate.testing._tool_rules import (
+    UnknownToolError,
+    choose_tool,
     name_words,
 )
 
