@@ -23,8 +23,8 @@ The two versions differ as the real ones do:
 | | `output_token_count` | (none when streamed) |
 | `messages` default | `[]` | none (nullable) |
 
-What they answer follows `_tool_rules` (its module docstring lists the rules:
-which tool, which arguments, JSON instances), plus:
+What they answer follows `_tool_rules` (which tool) and `_argument_rules` (which
+arguments, JSON instances), whose module docstrings list the rules, plus:
 
 1. tools come from `tools`, the choice from `tool_choice` (`none`, `auto`,
    `required`, or a JSON string naming a function; JSON that does not parse

@@ -24,13 +24,13 @@ Replies (`prompted_reply`; `None` means "answer as usual"):
 * tools and a question: the tool chosen by the same rules as the native
   chat-completions models (`_tool_rules.choose_tool`: a tool named in the
   question, else by the words of its name, else the first one when a call is
-  required, else none), its arguments by `_tool_rules.build_arguments`,
+  required, else none), its arguments by `_argument_rules.build_arguments`,
   written as `<tool_call>\n{"name": ..., "arguments": {...}}\n</tool_call>`
   (or the rest of it, after a pre-filled opening);
 * after tool results: text quoting them, `The tool returned: "...".` each
   (as the chat-completions reference models do);
-* a JSON schema and a question: `_tool_rules.json_instance` of the schema
-  (for `{"type": "object"}`, `_tool_rules.json_object_for` the question), as
+* a JSON schema and a question: `_argument_rules.json_instance` of the schema
+  (for `{"type": "object"}`, `_argument_rules.json_object_for` the question), as
   the whole reply.
 """
 
