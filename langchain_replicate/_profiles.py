@@ -10,12 +10,15 @@ patterns (the same facts the input schemas show; see
   calling, tool choice, streamed tool calls, native structured output; text
   in, text out;
 * Replicate's OpenAI models (`openai/gpt-*`, `openai/o*`): text and image
-  inputs (`image_input`), no tools input;
-* any other model: text in, text out, no tools (image input unknown).
+  inputs (`image_input`); tools by prompt (no `tools` input);
+* any other model: text in, text out, tools by prompt (image input unknown).
 
-`create_agent` reads `structured_output` to choose between the provider
-strategy (`response_format`) and the tool strategy. Pass `profile=` to
-`ChatReplicate` to override the table for a model it does not know.
+Every language model calls tools (natively or by prompt, see
+`_prompted_tools.py`), chooses them and streams the calls; only the
+chat-completions family has native structured output. `create_agent` reads
+`structured_output` to choose between the provider strategy
+(`response_format`) and the tool strategy. Pass `profile=` to `ChatReplicate`
+to override the table for a model it does not know.
 """
 
 from __future__ import annotations
@@ -40,13 +43,17 @@ _OPENAI_ON_REPLICATE = ModelProfile(
     text_outputs=True,
     image_inputs=True,
     image_url_inputs=True,
-    tool_calling=False,
+    tool_calling=True,
+    tool_choice=True,
+    tool_call_streaming=True,
     structured_output=False,
 )
 _TEXT_ONLY = ModelProfile(
     text_inputs=True,
     text_outputs=True,
-    tool_calling=False,
+    tool_calling=True,
+    tool_choice=True,
+    tool_call_streaming=True,
     structured_output=False,
 )
 

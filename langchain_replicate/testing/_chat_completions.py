@@ -35,6 +35,9 @@ arguments, JSON instances), whose module docstrings list the rules, plus:
 2. no tools, or `none`: a text reply. `auto` (or no choice) right after tool
    results (the last message is a `tool` message): a text reply that quotes
    the results;
+   `required` right after tool results (an agent forcing its answer tool):
+   a call to the first tool no assistant turn has called yet (all tools if
+   every one was), its arguments built from the results;
 3. a tool call's `finish_reason` is `tool_calls` when the model chose by itself
    (`auto`), `stop` for `required` or a named choice;
 4. `response_format` `json_schema`: the content is a JSON instance of the
@@ -176,6 +179,21 @@ def _tool_results(messages: Sequence[Mapping[str, Any]]) -> list[str]:
     return results
 
 
+def _not_called(
+    tools: Sequence[Mapping[str, Any]], messages: Sequence[Mapping[str, Any]]
+) -> Sequence[Mapping[str, Any]]:
+    """The tools no assistant turn has called yet (all, if none is left)."""
+    called = {
+        str((call.get("function") or {}).get("name"))
+        for message in messages
+        if message.get("role") == "assistant"
+        for call in message.get("tool_calls") or []
+        if isinstance(call, Mapping)
+    }
+    fresh = [tool for tool in tools if tool_name(tool) not in called]
+    return fresh or tools
+
+
 # --- the reply (a `Reply`, written by `_completion_writer`) -----------------------
 
 
@@ -243,6 +261,10 @@ def _reply(values: Mapping[str, Any]) -> Reply:
     results = _tool_results(messages)
     chosen = None
     chooses_itself = choice is None or choice == "auto"
+    if results and not chooses_itself and choice == "required":
+        # A call required right after results (an agent forcing its answer
+        # tool): the next step's tool, its arguments from the results.
+        tools, text = _not_called(tools, messages), " ".join(results)
     if not (results and chooses_itself):
         try:
             chosen = choose_tool(tools, choice, text)

@@ -16,8 +16,8 @@ reads, never any instruction's wording:
 * **tool results**: a last user turn holding `<tool_response>` blocks, or one
   that follows an assistant turn with `<tool_call>` blocks;
 * **a JSON schema**: a JSON object with `properties` (or exactly
-  `{"type": "object"}`: any object) in the prompt, and no tool definitions,
-  asks for a JSON reply.
+  `{"type": "object"}`: any object) in the system part of the prompt, outside
+  the tool definitions, asks for a JSON reply.
 
 Replies (`prompted_reply`; `None` means "answer as usual"):
 
@@ -27,11 +27,16 @@ Replies (`prompted_reply`; `None` means "answer as usual"):
   required, else none), its arguments by `_argument_rules.build_arguments`,
   written as `<tool_call>\n{"name": ..., "arguments": {...}}\n</tool_call>`
   (or the rest of it, after a pre-filled opening);
+* after tool results with a call required (an agent forcing its answer
+  tool): a call to the first tool not called yet in the conversation (all
+  tools if every one was), its arguments built from the results;
 * after tool results: text quoting them, `The tool returned: "...".` each
-  (as the chat-completions reference models do);
-* a JSON schema and a question: `_argument_rules.json_instance` of the schema
-  (for `{"type": "object"}`, `_argument_rules.json_object_for` the question), as
-  the whole reply.
+  (as the chat-completions reference models do), or, when a JSON schema was
+  asked for too, its JSON instance built from the results (the final answer
+  of an agent with a response format);
+* a JSON schema and a question (with tools: when no tool is chosen):
+  `_argument_rules.json_instance` of the schema (for `{"type": "object"}`,
+  `_argument_rules.json_object_for` the question), as the whole reply.
 """
 
 from __future__ import annotations
@@ -60,31 +65,37 @@ _SCHEMA_START = re.compile(r"\{")
 _OPEN_CALL = re.compile(
     r'<tool_call>\s*(?:\{\s*"name"\s*:\s*"(?P<name>[^"]+)"\s*,\s*"arguments"\s*:\s*)?\Z'
 )
+_CALLED = re.compile(r'<tool_call>\s*\{\s*"name"\s*:\s*"([^"]+)"')
 _RESPONSE = re.compile(r"<tool_response>\s*(.*?)\s*</tool_response>", re.DOTALL)
 _PIECE = re.compile(r"\s*\w+|\s*[^\w\s]|\s+")
 _DECODER = json.JSONDecoder()
 
 
-def _objects(text: str, start: re.Pattern[str]) -> list[dict[str, Any]]:
-    """The JSON objects that begin where `start` matches in `text`."""
+def _spans(text: str, start: re.Pattern[str]) -> list[tuple[dict[str, Any], int, int]]:
+    """The JSON objects that begin where `start` matches in `text`, with their span."""
     found = []
     for match in start.finditer(text):
         try:
-            value, _ = _DECODER.raw_decode(text, match.start())
+            value, end = _DECODER.raw_decode(text, match.start())
         except ValueError:
             continue
         if isinstance(value, dict):
-            found.append(value)
+            found.append((value, match.start(), end))
     return found
 
 
 def _tools(text: str) -> list[dict[str, Any]]:
-    return _objects(text, _TOOL_DEFINITION)
+    return [value for value, _, _ in _spans(text, _TOOL_DEFINITION)]
 
 
 def _schema(system: str) -> dict[str, Any] | None:
-    """The first object schema in the text (`properties` or `{"type": "object"}`)."""
-    for value in _objects(system, _SCHEMA_START):
+    """The first object schema in the text (`properties` or `{"type": "object"}`).
+
+    Tool definitions are not schemas of the reply: their text is skipped.
+    """
+    for _, begin, end in _spans(system, _TOOL_DEFINITION):
+        system = system[:begin] + " " * (end - begin) + system[end:]
+    for value, _, _ in _spans(system, _SCHEMA_START):
         if isinstance(value.get("properties"), dict) or value == {"type": "object"}:
             return value
     return None
@@ -153,22 +164,44 @@ def _from_prompt(prompt: str) -> str | None:
     tools = _tools(prompt)
     last = last_user_turn(prompt)
     open_call = _OPEN_CALL.search(prompt.rstrip(" "))
+    schema = _schema(prompt.replace(last, ""))
     if tools:
         results = _RESPONSE.findall(last)
         if results and open_call is None:
-            return _results_text(results)
+            return _final_answer(results, schema)
         question = _RESPONSE.sub("", last).strip()
-        return _answer(
+        if results:  # a call required right after results: the next step's tool
+            tools = _not_called(tools, prompt[: open_call.start()] if open_call else "")
+            question = " ".join(results)
+        answer = _answer(
             tools,
             question,
             forced=open_call is not None,
             named=open_call["name"] if open_call else None,
             prefilled=open_call is not None,
         )
-    schema = _schema(prompt.replace(last, ""))
+        if answer is None and schema is not None:
+            return _json_reply(schema, question)
+        return answer
     if schema is not None:
         return _json_reply(schema, last)
     return None
+
+
+def _not_called(
+    tools: Sequence[Mapping[str, Any]], conversation: str
+) -> Sequence[Mapping[str, Any]]:
+    """The tools no `<tool_call>` of the conversation named (all, if none is left)."""
+    called = set(_CALLED.findall(conversation))
+    fresh = [tool for tool in tools if tool_name(tool) not in called]
+    return fresh or tools
+
+
+def _final_answer(results: Sequence[str], schema: Mapping[str, Any] | None) -> str:
+    """After tool results: JSON when a reply schema was asked for, else text."""
+    if schema is not None:
+        return _json_reply(schema, " ".join(results))
+    return _results_text(results)
 
 
 def _from_messages(messages: Sequence[Mapping[str, Any]]) -> str | None:
@@ -186,14 +219,21 @@ def _from_messages(messages: Sequence[Mapping[str, Any]]) -> str | None:
         return None
     last = users[-1]
     question = turns[last][1]
+    schema = _schema(system)
     if tools:
         before = turns[last - 1] if last > 0 else ("", "")
         follows_call = before[0] == "assistant" and "<tool_call>" in before[1]
-        if follows_call and not forced:
+        if follows_call:
             results = _RESPONSE.findall(question) or [question]
-            return _results_text(results)
-        return _answer(tools, question, forced=forced, named=None, prefilled=False)
-    schema = _schema(system)
+            if not forced:
+                return _final_answer(results, schema)
+            # A call required right after results: the next step's tool.
+            tools = _not_called(tools, "\n".join(text for _, text in turns))
+            question = " ".join(results)
+        answer = _answer(tools, question, forced=forced, named=None, prefilled=False)
+        if answer is None and schema is not None:
+            return _json_reply(schema, question)
+        return answer
     if schema is not None:
         return _json_reply(schema, question)
     return None

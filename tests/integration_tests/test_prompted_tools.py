@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from langchain.agents import create_agent
+from langchain.agents.structured_output import ToolStrategy
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
@@ -21,6 +22,7 @@ from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 
 from langchain_replicate import ChatReplicate, ReplicateInputError
+from tests.modes import MODES, invoke
 
 if TYPE_CHECKING:
     from replicate.client import Client
@@ -83,6 +85,41 @@ async def test_async_agent_loop(
         'The tool returned: "7".',
         'The tool returned: "The function magic_function returned: 7".',
     }
+
+
+class WeatherReport(BaseModel):
+    """The final answer of a weather agent."""
+
+    location: str
+    summary: str
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("strategy", ["default", "tool"])
+@pytest.mark.parametrize("model", [*MODELS, "ibm-granite/granite-4.0-h-small"])
+async def test_agent_with_a_response_format_answers_with_the_schema(
+    replicate_server: LocalReplicateServer, model: str, strategy: str, mode: str
+) -> None:
+    # By default `create_agent` takes Granite (its profile) and openai/gpt-5* (its
+    # name) for native structured output and binds `response_format` next to the
+    # tools; llama gets the tool strategy, which forces a call to an answer tool
+    # after the results. Every path must end in a WeatherReport after the tool ran.
+    response_format = (
+        WeatherReport if strategy == "default" else ToolStrategy(WeatherReport)
+    )
+    agent = create_agent(
+        chat(replicate_server, model), [get_weather], response_format=response_format
+    )
+    result = await invoke(
+        agent, mode, {"messages": [HumanMessage("What is the weather in Paris?")]}
+    )
+    messages = result["messages"]
+    assert messages[1].tool_calls[0]["name"] == "get_weather"
+    assert isinstance(messages[2], ToolMessage)
+    assert "It is sunny in Paris" in str(messages[2].content)
+    report = result["structured_response"]
+    assert isinstance(report, WeatherReport)
+    assert "Paris" in report.location
 
 
 @pytest.mark.parametrize("model", MODELS)

@@ -157,3 +157,36 @@ def test_reply_pieces_add_up_to_the_reply() -> None:
     pieces = reply_pieces(text)
     assert "".join(pieces) == text
     assert len(pieces) > 10
+
+
+def _after_results(**kwargs: Any) -> tuple[str, list[dict[str, str]]]:
+    history: list[BaseMessage] = [
+        HumanMessage("What is the weather in Paris?"),
+        AIMessage(
+            "",
+            tool_calls=[{"name": "get_weather", "args": {"location": "x"}, "id": "1"}],
+        ),
+        ToolMessage("It is sunny in Paris", tool_call_id="1"),
+    ]
+    return _prompt(history, **kwargs)[1], _messages(history, **kwargs)
+
+
+def test_after_results_a_required_call_goes_to_a_tool_not_called_yet() -> None:
+    # An agent forcing its answer tool (create_agent's ToolStrategy) must not get
+    # the same call again, or its loop never ends.
+    for prompt in _after_results(tools=TOOLS, tool_choice="any"):
+        reply = prompted_reply(prompt)
+        assert reply is not None
+        call = json.loads(reply.removeprefix("<tool_call>").split("</tool_call>")[0])
+        assert call == {"name": "magic_function", "arguments": {"input": 0}}
+
+
+def test_after_results_a_reply_schema_gets_json_built_from_them() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"location": {"type": "string"}},
+        "required": ["location"],
+    }
+    fmt = {"type": "json_schema", "json_schema": {"name": "Report", "schema": schema}}
+    for prompt in _after_results(tools=TOOLS, response_format=fmt):
+        assert json.loads(prompted_reply(prompt) or "") == {"location": "Paris"}
