@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from langchain_replicate._embedding_io import (
-    EmbeddingPlan,
+from langchain_replicate._embedding_inputs import (
     TextInput,
     default_prefixes,
     encode_texts,
     find_text_input,
-    parse_vectors,
 )
+from langchain_replicate._embedding_outputs import parse_vectors
+from langchain_replicate._embedding_plan import EmbeddingPlan
 from langchain_replicate._inputs import InputSchema
 from langchain_replicate.errors import ReplicateInputError, ReplicatePredictionError
 from langchain_replicate.testing.catalogue.embeddings import (
