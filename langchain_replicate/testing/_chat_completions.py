@@ -63,7 +63,7 @@ import json
 import random
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from langchain_replicate.testing._argument_rules import (
     build_arguments,
@@ -179,9 +179,12 @@ def _tool_results(messages: Sequence[Mapping[str, Any]]) -> list[str]:
     return results
 
 
+_Tool = TypeVar("_Tool", bound=Mapping[str, Any])
+
+
 def _not_called(
-    tools: Sequence[Mapping[str, Any]], messages: Sequence[Mapping[str, Any]]
-) -> Sequence[Mapping[str, Any]]:
+    tools: list[_Tool], messages: Sequence[Mapping[str, Any]]
+) -> list[_Tool]:
     """The tools no assistant turn has called yet (all, if none is left)."""
     called = {
         str((call.get("function") or {}).get("name"))

@@ -44,7 +44,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_replicate.testing._argument_rules import (
     build_arguments,
@@ -188,9 +188,10 @@ def _from_prompt(prompt: str) -> str | None:
     return None
 
 
-def _not_called(
-    tools: Sequence[Mapping[str, Any]], conversation: str
-) -> Sequence[Mapping[str, Any]]:
+_Tool = TypeVar("_Tool", bound=Mapping[str, Any])
+
+
+def _not_called(tools: list[_Tool], conversation: str) -> list[_Tool]:
     """The tools no `<tool_call>` of the conversation named (all, if none is left)."""
     called = set(_CALLED.findall(conversation))
     fresh = [tool for tool in tools if tool_name(tool) not in called]
