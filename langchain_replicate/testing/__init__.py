@@ -20,6 +20,7 @@ Needs the `server` extra: `pip install "langchain-replicate[server]"`.
 """
 
 from langchain_replicate.testing._app import create_app
+from langchain_replicate.testing._predictions import PredictionRecord
 from langchain_replicate.testing._reference import (
     GeneratedFile,
     JsonOutput,
@@ -36,6 +37,7 @@ __all__ = [
     "LocalReplicateServer",
     "ModelPace",
     "PredictionContext",
+    "PredictionRecord",
     "ReferenceDeployment",
     "ReferenceModel",
     "ServerStartError",

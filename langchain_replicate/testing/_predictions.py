@@ -31,6 +31,22 @@ TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "canceled"})
 EventKind = Literal["output", "logs", "error", "done"]
 
 
+@dataclass(frozen=True)
+class PredictionRecord:
+    """What the server knows of one prediction, for tests to assert on."""
+
+    id: str
+    model: str
+    """`owner/name` of the model that ran it."""
+    status: Status
+    input: Mapping[str, Any]
+    token_count: int
+    """Text tokens the model produced (what a user is billed for)."""
+    created_at: float
+    completed_at: float | None
+    deployment: str | None
+
+
 @dataclass
 class Prediction:
     """One prediction and everything it produced."""
@@ -62,6 +78,19 @@ class Prediction:
     def finished(self) -> bool:
         """Whether the status is terminal."""
         return self.status in TERMINAL
+
+    def record(self) -> PredictionRecord:
+        """A snapshot of this prediction."""
+        return PredictionRecord(
+            id=self.id,
+            model=self.model.ref,
+            status=self.status,
+            input=dict(self.input),
+            token_count=self.token_count,
+            created_at=self.created_at,
+            completed_at=self.completed_at,
+            deployment=self.deployment,
+        )
 
     def changed(self) -> asyncio.Event:
         """An event set at the next change (take it before checking state)."""

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from types import TracebackType
 
+    from langchain_replicate.testing._predictions import PredictionRecord
     from langchain_replicate.testing._reference import (
         ModelPace,
         ReferenceDeployment,
@@ -192,6 +193,15 @@ class LocalReplicateServer:
     def request_log(self) -> list[tuple[str, str]]:
         """(method, path with query) of every request received, oldest first."""
         return list(self._state.request_log)
+
+    def predictions(self) -> list[PredictionRecord]:
+        """Every prediction created so far, oldest first (`reset` keeps them)."""
+        return [
+            prediction.record()
+            for prediction in sorted(
+                self._state.predictions.values(), key=lambda p: p.seq
+            )
+        ]
 
     def clear_request_log(self) -> None:
         """Forget the requests received so far."""
