@@ -79,6 +79,7 @@ from langchain_replicate.testing._completion_writer import (
 )
 from langchain_replicate.testing._prompted import prompted_reply, reply_pieces
 from langchain_replicate.testing._text import (
+    content_text,
     count_tokens,
     derive_seed,
     limit_tokens,
@@ -118,21 +119,9 @@ class _VLLMError(Exception):
 # --- reading the request -------------------------------------------------------
 
 
-def _text(content: object) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(
-            str(part.get("text", ""))
-            for part in content
-            if isinstance(part, Mapping) and part.get("type") in {"text", "input_text"}
-        )
-    return ""
-
-
 def _last_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
     users = [m for m in messages if m.get("role") == "user"]
-    return _text(users[-1].get("content")) if users else ""
+    return content_text(users[-1].get("content")) if users else ""
 
 
 def _tool_choice(value: object, tools: Sequence[Any]) -> object:
@@ -164,7 +153,7 @@ def _check_history(messages: Sequence[Mapping[str, Any]]) -> None:
 
 
 def _prompt_tokens(values: Mapping[str, Any]) -> int:
-    seen = [_text(m.get("content")) for m in values["messages"]]
+    seen = [content_text(m.get("content")) for m in values["messages"]]
     seen += [json.dumps(values.get("tools") or [])] if values.get("tools") else []
     return sum(count_tokens(text) for text in seen)
 
@@ -175,7 +164,7 @@ def _tool_results(messages: Sequence[Mapping[str, Any]]) -> list[str]:
     for message in reversed(messages):
         if message.get("role") != "tool":
             break
-        results.insert(0, _text(message.get("content")))
+        results.insert(0, content_text(message.get("content")))
     return results
 
 

@@ -51,7 +51,7 @@ from langchain_replicate.testing._argument_rules import (
     json_instance,
     json_object_for,
 )
-from langchain_replicate.testing._text import last_user_turn
+from langchain_replicate.testing._text import content_text, last_user_turn
 from langchain_replicate.testing._tool_rules import (
     choose_tool,
     tool_name,
@@ -108,19 +108,6 @@ def _json_reply(schema: Mapping[str, Any], question: str) -> str:
         else json_instance(schema, question)
     )
     return json.dumps(value, ensure_ascii=False)
-
-
-def _content(message: Mapping[str, Any]) -> str:
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(
-            str(part.get("text", ""))
-            for part in content
-            if isinstance(part, Mapping) and part.get("type") in {"text", "input_text"}
-        )
-    return ""
 
 
 def _call(name: str, args: Mapping[str, Any]) -> str:
@@ -207,7 +194,7 @@ def _final_answer(results: Sequence[str], schema: Mapping[str, Any] | None) -> s
 
 def _from_messages(messages: Sequence[Mapping[str, Any]]) -> str | None:
     """A reply to a `messages` list (chat models)."""
-    turns = [(str(m.get("role")), _content(m)) for m in messages]
+    turns = [(str(m.get("role")), content_text(m.get("content"))) for m in messages]
     system = "\n".join(text for role, text in turns if role == "system")
     tools = _tools(system)
     forced = (

@@ -25,11 +25,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import random
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
 _WORD_OR_MARK = re.compile(r"<\|\w+\|>|\[/?INST\]|<</?SYS>>|\w+|[^\w\s]")
 _TOKEN = re.compile(r" ?\w+(?:'\w+)?| ?[^\w\s]")
@@ -148,6 +149,19 @@ def derive_seed(values: Mapping[str, Any]) -> int:
 def parse_stop_sequences(value: str | None) -> list[str]:
     """Split a comma-separated `stop_sequences` input, dropping empty entries."""
     return [stop for stop in (value or "").split(",") if stop]
+
+
+def content_text(content: object) -> str:
+    """The text of a `messages` item's content (a string, or its text parts)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            str(part.get("text", ""))
+            for part in content
+            if isinstance(part, Mapping) and part.get("type") in {"text", "input_text"}
+        )
+    return ""
 
 
 def last_user_turn(prompt: str) -> str:
