@@ -71,6 +71,7 @@ if TYPE_CHECKING:
 
     from langchain_replicate._calls import CallPlan, PreparedCall
     from langchain_replicate._inputs import InputSchema
+    from langchain_replicate._prompted_tools import PromptedRequest
 
 _MESSAGES = "messages"
 _SYSTEM_PROMPT = "system_prompt"
@@ -142,8 +143,19 @@ def tools_by_prompt(
         ReplicateInputError: On a tool choice that names no bound tool, or as
             `chat_prompt` does for the rewritten conversation.
     """
+    prompted = _prompted_request(messages, schema, request)
+    plain = chat_prompt(
+        prompted.messages, schema, model=model, prompt_template=prompt_template
+    )
+    return dataclasses.replace(plain, inputs={**prompted.inputs, **plain.inputs})
+
+
+def _prompted_request(
+    messages: Sequence[BaseMessage], schema: InputSchema | None, request: ToolRequest
+) -> PromptedRequest:
+    """`prompted_request` for this call's tools, its errors as `ReplicateInputError`."""
     try:
-        prompted = prompted_request(
+        return prompted_request(
             messages,
             schema,
             tools=request.tools,
@@ -152,10 +164,6 @@ def tools_by_prompt(
         )
     except ValueError as e:
         raise ReplicateInputError(str(e)) from e
-    plain = chat_prompt(
-        prompted.messages, schema, model=model, prompt_template=prompt_template
-    )
-    return dataclasses.replace(plain, inputs={**prompted.inputs, **plain.inputs})
 
 
 def _native_only(schema: InputSchema | None, model: str) -> ReplicateInputError:
@@ -183,13 +191,7 @@ def _completions_by_prompt(
     The tools are described in the conversation, sent without a `tools` input;
     a response format still uses the model's `response_format` input.
     """
-    prompted = prompted_request(
-        messages,
-        schema,
-        tools=request.tools,
-        tool_choice=request.choice,
-        response_format=request.response_format,
-    )
+    prompted = _prompted_request(messages, schema, request)
     inputs = completion_inputs(ToolRequest(), schema, stream=stream, stop=stop)
     openai = to_chat_completion_messages(prompted.messages)
     return ChatPrompt(_MESSAGES, openai, {**inputs, **prompted.inputs})

@@ -29,33 +29,24 @@ from langchain_core.language_models.model_profile import ModelProfile
 
 __all__ = ["model_profile"]
 
-_CHAT_COMPLETIONS = ModelProfile(
+_CALLS_TOOLS = ModelProfile(
     text_inputs=True,
     text_outputs=True,
-    image_inputs=False,
     tool_calling=True,
     tool_choice=True,
     tool_call_streaming=True,
-    structured_output=True,
+)
+"""What every language model does here: text in and out, tools (native or by prompt)."""
+_CHAT_COMPLETIONS = ModelProfile(
+    **_CALLS_TOOLS, image_inputs=False, structured_output=True
 )
 _OPENAI_ON_REPLICATE = ModelProfile(
-    text_inputs=True,
-    text_outputs=True,
+    **_CALLS_TOOLS,
     image_inputs=True,
     image_url_inputs=True,
-    tool_calling=True,
-    tool_choice=True,
-    tool_call_streaming=True,
     structured_output=False,
 )
-_TEXT_ONLY = ModelProfile(
-    text_inputs=True,
-    text_outputs=True,
-    tool_calling=True,
-    tool_choice=True,
-    tool_call_streaming=True,
-    structured_output=False,
-)
+_TEXT_ONLY = ModelProfile(**_CALLS_TOOLS, structured_output=False)
 
 _FAMILIES: tuple[tuple[re.Pattern[str], ModelProfile], ...] = (
     (re.compile(r"^ibm-granite/granite-(3\.3|4\.\d+)(-|$)"), _CHAT_COMPLETIONS),
