@@ -8,17 +8,28 @@ streamed prediction into chunks with one loop per I/O flavour.
 
 from __future__ import annotations
 
+import math
+import os
 from contextlib import aclosing, closing
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+)
 
 from langchain_replicate._calls import CallPlan
 from langchain_replicate._client import MAX_WAIT, ReplicateAPI
 from langchain_replicate._inputs import STANDARD_PARAMS
+from langchain_replicate._secrets import clean_token
+from langchain_replicate.errors import ReplicateInputError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -51,7 +62,10 @@ class ReplicateConnection(BaseModel):
         ),
         alias="api_key",
     )
-    """API token. Default: env `REPLICATE_API_TOKEN`, then `REPLICATE_API_KEY`."""
+    """API token. Default: env `REPLICATE_API_TOKEN`, then `REPLICATE_API_KEY`.
+    Surrounding whitespace is stripped; a token with a character an HTTP header
+    cannot carry raises `ReplicateTokenError` here, at construction. It is sent
+    only to `base_url`'s origin and Replicate's own API and stream hosts."""
 
     base_url: str | None = Field(
         default_factory=from_env("REPLICATE_BASE_URL", default=None)
@@ -61,7 +75,8 @@ class ReplicateConnection(BaseModel):
 
     timeout: float | None = None
     """Seconds a whole prediction may take; after that it is canceled on
-    Replicate and `ReplicateTimeoutError` is raised. Default: no limit."""
+    Replicate and `ReplicateTimeoutError` is raised. Must be positive;
+    `float("inf")` means no limit, like `None`. Default: no limit."""
 
     max_retries: int = 2
     """Retries of a prediction create refused with HTTP 429 (after `Retry-After`).
@@ -75,6 +90,37 @@ class ReplicateConnection(BaseModel):
 
     _ref: ModelRef = PrivateAttr()
     """The parsed model reference (set by each class's validator)."""
+
+    def __init__(self, **data: Any) -> None:  # noqa: ANN401 - pydantic's signature
+        """Validate the settings, then clean the token (see `replicate_api_token`).
+
+        The token is checked after pydantic's validation, not in a validator:
+        pydantic would wrap the error and quote the raw token as its input.
+
+        Raises:
+            ReplicateTokenError: If the token holds a character an HTTP header
+                cannot carry (the message names the setting, never the token).
+        """
+        super().__init__(**data)
+        if self.replicate_api_token is not None:
+            token = clean_token(
+                self.replicate_api_token.get_secret_value(), _token_setting(data)
+            )
+            self.replicate_api_token = SecretStr(token) if token else None
+
+    @field_validator("timeout")
+    @classmethod
+    def _check_timeout(cls, timeout: float | None) -> float | None:
+        """`timeout` is positive seconds; `inf` is no limit (`None`)."""
+        if timeout is None or timeout == math.inf:
+            return None
+        if not timeout > 0:  # also NaN
+            msg = (
+                f"timeout must be a positive number of seconds (or None for no "
+                f"limit); got {timeout!r}."
+            )
+            raise ReplicateInputError(msg)
+        return timeout
 
     @property
     def _create_wait(self) -> int:
@@ -91,6 +137,17 @@ class ReplicateConnection(BaseModel):
             wait=self._create_wait,
             timeout=self.timeout,
         )
+
+
+def _token_setting(data: Mapping[str, Any]) -> str:
+    """Which setting the token came from, for error messages."""
+    for name in ("api_key", "replicate_api_token"):
+        if data.get(name) is not None:
+            return name
+    for name in ("REPLICATE_API_TOKEN", "REPLICATE_API_KEY"):
+        if os.environ.get(name):
+            return f"the {name} environment variable"
+    return "replicate_api_token"
 
 
 class ReplicateSettings(ReplicateConnection):
