@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from replicate.helpers import FileOutput
 
 from langchain_replicate import _files, _flows
+from langchain_replicate._arguments import check_timeout
 from langchain_replicate._connection import (
     Connection,
     client_factory,
@@ -138,11 +139,13 @@ class ReplicateAPI(Driver):
         Raises:
             ReplicateAuthenticationError: If there is no token (before any request).
             ReplicateTokenError: If the token cannot be sent in a header.
+            ReplicateInputError: If `timeout` is 0, negative or NaN.
         """
         raw = api_token.get_secret_value() if api_token is not None else ""
         token = clean_token(raw, "api_key")
         if not token:
             raise missing_token_error()
+        timeout = check_timeout(timeout)
         origin = normalize_base_url(base_url)
         if not client_kwargs:
             # Instances with the same settings share one wrapper, so its clients,

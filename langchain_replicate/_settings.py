@@ -8,7 +8,6 @@ streamed prediction into chunks with one loop per I/O flavour.
 
 from __future__ import annotations
 
-import math
 import os
 from contextlib import aclosing, closing
 from functools import cached_property
@@ -25,11 +24,11 @@ from pydantic import (
     field_validator,
 )
 
+from langchain_replicate._arguments import check_timeout, stop_sequences
 from langchain_replicate._calls import CallPlan
 from langchain_replicate._client import MAX_WAIT, ReplicateAPI
 from langchain_replicate._inputs import STANDARD_PARAMS
 from langchain_replicate._secrets import clean_token
-from langchain_replicate.errors import ReplicateInputError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -92,35 +91,24 @@ class ReplicateConnection(BaseModel):
     """The parsed model reference (set by each class's validator)."""
 
     def __init__(self, **data: Any) -> None:  # noqa: ANN401 - pydantic's signature
-        """Validate the settings, then clean the token (see `replicate_api_token`).
+        """Validate the settings, then check `timeout` and clean the token.
 
-        The token is checked after pydantic's validation, not in a validator:
-        pydantic would wrap the error and quote the raw token as its input.
+        Both are checked after pydantic's validation, not in validators, so the
+        error is ours (typed, naming the setting): pydantic would wrap it, and
+        quote the raw token as its input.
 
         Raises:
+            ReplicateInputError: If `timeout` is 0, negative or NaN.
             ReplicateTokenError: If the token holds a character an HTTP header
                 cannot carry (the message names the setting, never the token).
         """
         super().__init__(**data)
+        self.timeout = check_timeout(self.timeout)
         if self.replicate_api_token is not None:
             token = clean_token(
                 self.replicate_api_token.get_secret_value(), _token_setting(data)
             )
             self.replicate_api_token = SecretStr(token) if token else None
-
-    @field_validator("timeout")
-    @classmethod
-    def _check_timeout(cls, timeout: float | None) -> float | None:
-        """`timeout` is positive seconds; `inf` is no limit (`None`)."""
-        if timeout is None or timeout == math.inf:
-            return None
-        if not timeout > 0:  # also NaN
-            msg = (
-                f"timeout must be a positive number of seconds (or None for no "
-                f"limit); got {timeout!r}."
-            )
-            raise ReplicateInputError(msg)
-        return timeout
 
     @property
     def _create_wait(self) -> int:
@@ -164,8 +152,8 @@ class ReplicateSettings(ReplicateConnection):
     `False`."""
 
     stop: list[str] | None = None
-    """Stop sequences for every call (a call's own `stop` replaces them).
-    Default: none."""
+    """Stop sequences for every call (a call's own `stop` replaces them). One
+    string is one stop sequence. Default: none."""
 
     temperature: float | None = None
     """Sampling temperature, if the model takes one. Default: the model's."""
@@ -191,6 +179,12 @@ class ReplicateSettings(ReplicateConnection):
     validate_inputs: bool = True
     """Reject inputs the model's schema does not list, before any prediction is
     created. Turn off for models whose schema is incomplete. Default: `True`."""
+
+    @field_validator("stop", mode="before")
+    @classmethod
+    def _one_stop_sequence(cls, stop: object) -> object:
+        """`stop="x"` is one stop sequence, as in a call's `stop`."""
+        return [stop] if isinstance(stop, str) else stop
 
     @property
     def lc_secrets(self) -> dict[str, str]:
@@ -235,12 +229,19 @@ class ReplicateSettings(ReplicateConnection):
         return {}
 
     def _plan(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> CallPlan:
-        """Merge the settings with one call's `stop` and kwargs."""
+        """Merge the settings with one call's `stop` and kwargs.
+
+        A call's `stop` may be one string (one stop sequence): LangChain passes
+        what the caller gave.
+
+        Raises:
+            ReplicateInputError: If `stop` holds something other than strings.
+        """
         return CallPlan.make(
             ref=self._ref,
             standard=self._standard_params(),
             model_kwargs=self.model_kwargs,
-            stop=stop if stop is not None else self.stop,
+            stop=stop_sequences(stop) if stop is not None else self.stop,
             call_kwargs=kwargs,
             validate=self.validate_inputs,
             **self._plan_options(),

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models.llms import BaseLLM
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
+from langchain_core.prompt_values import ChatPromptValue
 from langchain_core.runnables.config import ContextThreadPoolExecutor
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
+from langchain_replicate._arguments import check_text_only
 from langchain_replicate._inputs import InputSchema
 from langchain_replicate._metadata import generation_info
 from langchain_replicate._model_ref import ModelRef, parse_model_ref
@@ -28,7 +30,11 @@ if TYPE_CHECKING:
         CallbackManagerForLLMRun,
         Callbacks,
     )
-    from langchain_core.language_models.base import LangSmithParams
+    from langchain_core.language_models.base import (
+        LangSmithParams,
+        LanguageModelInput,
+    )
+    from langchain_core.prompt_values import PromptValue
     from typing_extensions import Self
 
     from langchain_replicate._calls import PreparedCall
@@ -267,6 +273,17 @@ class Replicate(ReplicateSettings, BaseLLM):
     @property
     def _llm_type(self) -> str:
         return "replicate"
+
+    def _convert_input(self, model_input: LanguageModelInput) -> PromptValue:
+        """Messages become text, as in any LLM, but never by dropping an image.
+
+        Raises:
+            ReplicateInputError: If a message holds an image (use `ChatReplicate`).
+        """
+        prompt = super()._convert_input(model_input)
+        if isinstance(prompt, ChatPromptValue):
+            check_text_only(prompt.messages)
+        return prompt
 
     def _get_ls_params(
         self,
