@@ -9,6 +9,7 @@ streamed prediction into chunks with one loop per I/O flavour.
 from __future__ import annotations
 
 import os
+import warnings
 from contextlib import aclosing, closing
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -127,6 +128,46 @@ class ReplicateConnection(BaseModel):
         )
 
 
+def build_extra(values: Mapping[str, Any], field_names: set[str]) -> dict[str, Any]:
+    """Constructor values with unknown kwargs moved into `model_kwargs`.
+
+    As `langchain_community.llms.Replicate` did: an unknown keyword argument
+    becomes a model input (with a warning, it may be a typo). `model_kwargs` is
+    kept exactly as given, even when it names a field (`temperature`,
+    `max_length`...): it is sent as given at call time (max-token aliases renamed
+    to the model's own input), so nothing the old class accepted warns.
+
+    Args:
+        values: The constructor's keyword arguments.
+        field_names: The class's field names and aliases.
+
+    Returns:
+        The values to validate.
+
+    Raises:
+        ValueError: If an input is given both as a kwarg and in `model_kwargs`.
+    """
+    values = dict(values)
+    extra = dict(values.get("model_kwargs") or {})
+    moved = False
+    for name in list(values):
+        if name in field_names:
+            continue
+        if name in extra:
+            msg = f"Found {name} supplied twice (as an argument and in model_kwargs)."
+            raise ValueError(msg)
+        warnings.warn(
+            f"{name} is not a parameter of this class; it was moved to "
+            f"model_kwargs and will be sent as the model input {name!r}.",
+            stacklevel=7,
+        )
+        extra[name] = values.pop(name)
+        moved = True
+    if moved or "model_kwargs" in values:
+        values["model_kwargs"] = extra
+    return values
+
+
 def _token_setting(data: Mapping[str, Any]) -> str:
     """Which setting the token came from, for error messages."""
     for name in ("api_key", "replicate_api_token"):
@@ -142,10 +183,11 @@ class ReplicateSettings(ReplicateConnection):
     """Client settings and standard model params of the Replicate classes."""
 
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Further model inputs, sent as given except that max-token aliases
-    (`max_tokens`, `max_new_tokens`, `max_length`, `max_completion_tokens`) are
-    renamed to the model's own. Unknown constructor kwargs land here (with a
-    warning). Default: `{}`."""
+    """Further model inputs, kept as given and sent as given except that
+    max-token aliases (`max_tokens`, `max_new_tokens`, `max_length`,
+    `max_completion_tokens`) are renamed to the model's own; they win over the
+    standard fields (`temperature`...). Unknown constructor kwargs land here
+    (with a warning). Default: `{}`."""
 
     streaming: bool = False
     """Stream tokens to callbacks (`on_llm_new_token`) during `invoke`. Default:
