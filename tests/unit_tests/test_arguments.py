@@ -100,3 +100,34 @@ def test_images_in_messages_are_refused_not_dropped() -> None:
     check_text_only([text])
     with pytest.raises(ReplicateInputError, match=r"messages\[1\].*ChatReplicate"):
         check_text_only([text, image])
+
+
+def test_seed_notebook_model_kwargs_neither_warn_nor_change_and_are_sent_mapped(
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    from tests.unit_tests.fake_replicate import (  # noqa: PLC0415
+        TOKEN,
+        FakeReplicate,
+        llm_schema,
+    )
+
+    fake = FakeReplicate(schema=llm_schema(max_name="max_new_tokens"))
+    given = {"temperature": 0.75, "max_length": 500, "top_p": 1}
+    llm = Replicate(
+        model="meta/meta-llama-3-8b-instruct",
+        model_kwargs=given,
+        api_key=TOKEN,
+        base_url=fake.base_url,
+        client_kwargs={"transport": fake.transport()},
+    )
+    assert llm.model_kwargs == given
+    assert llm.temperature is None
+    assert not recwarn.list
+    llm.invoke("Hi")
+    sent = fake.bodies()[-1]["input"]
+    assert {k: v for k, v in sent.items() if k != "prompt"} == {
+        "temperature": 0.75,
+        "max_new_tokens": 500,
+        "top_p": 1,
+    }
+    assert llm.model_kwargs == given
