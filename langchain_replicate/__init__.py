@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         ReplicateRateLimitError,
         ReplicateServerError,
         ReplicateTimeoutError,
+        ReplicateTokenError,
     )
     from langchain_replicate.llms import Replicate
     from langchain_replicate.tools import (
@@ -60,6 +61,7 @@ _MODULE_OF = {
     "ReplicateRateLimitError": "errors",
     "ReplicateServerError": "errors",
     "ReplicateTimeoutError": "errors",
+    "ReplicateTokenError": "errors",
 }
 """Where each public name lives (imported on first access)."""
 
@@ -83,6 +85,7 @@ __all__ = [
     "ReplicateRateLimitError",
     "ReplicateServerError",
     "ReplicateTimeoutError",
+    "ReplicateTokenError",
     "__version__",
 ]
 

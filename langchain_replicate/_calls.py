@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from langchain_replicate._arguments import check_json_input
 from langchain_replicate._inputs import (
     GUESSED_PROMPT_KEY,
     MAX_TOKENS_NAMES,
@@ -122,7 +123,8 @@ class CallPlan:
             The prepared call.
 
         Raises:
-            ReplicateInputError: If an input is unknown to the schema.
+            ReplicateInputError: If an input is unknown to the schema, or is
+                not finite JSON or valid Unicode (NaN, a lone surrogate).
         """
         schema = self.own_schema or schema
         model_input = build_input(
@@ -135,6 +137,7 @@ class CallPlan:
             validate=self.validate,
             model=str(self.ref),
         )
+        check_json_input(model_input)
         guessed = self.prompt_key is None and schema is None
         return PreparedCall(self, prompt, model_input, schema, guessed)
 

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from replicate.helpers import FileOutput
 
 from langchain_replicate import _files, _flows
+from langchain_replicate._arguments import check_timeout
 from langchain_replicate._connection import (
     Connection,
     client_factory,
@@ -50,6 +51,7 @@ from langchain_replicate._protocol import (
     Deadline,
     Prediction,
 )
+from langchain_replicate._secrets import clean_token
 from langchain_replicate._streaming import StreamPiece
 from langchain_replicate.errors import (
     ReplicateAPIError,
@@ -136,10 +138,14 @@ class ReplicateAPI(Driver):
 
         Raises:
             ReplicateAuthenticationError: If there is no token (before any request).
+            ReplicateTokenError: If the token cannot be sent in a header.
+            ReplicateInputError: If `timeout` is 0, negative or NaN.
         """
-        token = api_token.get_secret_value() if api_token is not None else ""
+        raw = api_token.get_secret_value() if api_token is not None else ""
+        token = clean_token(raw, "api_key")
         if not token:
             raise missing_token_error()
+        timeout = check_timeout(timeout)
         origin = normalize_base_url(base_url)
         if not client_kwargs:
             # Instances with the same settings share one wrapper, so its clients,
@@ -330,11 +336,11 @@ class ReplicateAPI(Driver):
         Raises:
             ReplicateAPIError: If the file cannot be fetched.
         """
-        return _files.download(self._http, url, path, self.base_url)
+        return _files.download(self._http, url, path)
 
     async def adownload(self, url: str, path: Path) -> int:
         """Async `download` (file writes run in a thread)."""
-        return await _files.adownload(self._ahttp, url, path, self.base_url)
+        return await _files.adownload(self._ahttp, url, path)
 
     def download_all(self, downloads: Sequence[tuple[str, Path]]) -> list[int]:
         """`download` each `(url, path)`, concurrently (as `adownload_all`)."""

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from replicate.__about__ import __version__ as sdk_version
 from replicate.client import Client as ReplicateClient
 
+from langchain_replicate._secrets import OriginBoundToken
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
@@ -52,9 +54,15 @@ def user_agent() -> str:
 def client_factory(
     token: str, origin: str, client_kwargs: Mapping[str, Any] | None = None
 ) -> Callable[[], ReplicateClient]:
-    """A builder of `replicate.Client`s with our token, origin and headers."""
+    """A builder of `replicate.Client`s with our token, origin and headers.
+
+    Every client gets `OriginBoundToken` as its `auth` (replacing any given in
+    `client_kwargs`): the token goes only where `_origins.token_allowed` says,
+    whichever code sends the request (ours, or `FileOutput.read()`).
+    """
     kwargs = dict(client_kwargs or {})
     headers = {"User-Agent": user_agent(), **kwargs.pop("headers", {})}
+    kwargs["auth"] = OriginBoundToken(token, origin)
 
     def make_client() -> ReplicateClient:
         return ReplicateClient(

@@ -5,8 +5,8 @@ Uploads: a chat image given as bytes goes to `POST /v1/files` (multipart, field
 
 Downloads: an output file (a URL, or a `data:` URI) is streamed in chunks to
 `<path>.part` and renamed when complete (`saving`), so an interrupted download
-never leaves a truncated file under the real name. The token is sent only to
-the API's own origin, never to the hosts that serve output files.
+never leaves a truncated file under the real name. The token is sent only
+where `_origins.token_allowed` says (never to the hosts that serve output files).
 """
 
 from __future__ import annotations
@@ -56,20 +56,13 @@ def file_url(file: Mapping[str, Any]) -> str:
     return str(file["urls"]["get"])
 
 
-def _same_origin(url: str, base_url: str) -> bool:
-    a, b = httpx.URL(url), httpx.URL(base_url)
-    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
+def download_request(http: httpx.Client | httpx.AsyncClient, url: str) -> httpx.Request:
+    """A `GET` of an output file.
 
-
-def download_request(
-    http: httpx.Client | httpx.AsyncClient, url: str, base_url: str
-) -> httpx.Request:
-    """A `GET` of an output file; with the token only on the API's own origin."""
-    request = http.build_request("GET", url, timeout=_DOWNLOAD_TIMEOUT)
-    if not _same_origin(url, base_url):
-        # Output files live on other hosts (replicate.delivery): no token there.
-        del request.headers["Authorization"]
-    return request
+    The client's auth (`_secrets.OriginBoundToken`) puts the token on it only
+    for the API's origin and Replicate's own hosts, never on `replicate.delivery`.
+    """
+    return http.build_request("GET", url, timeout=_DOWNLOAD_TIMEOUT)
 
 
 @contextmanager
@@ -90,7 +83,7 @@ def saving(path: Path, action: str) -> Iterator[Path]:
         raise
 
 
-def download(http: httpx.Client, url: str, path: Path, base_url: str) -> int:
+def download(http: httpx.Client, url: str, path: Path) -> int:
     """Save an output file to `path` (see the module docstring).
 
     Returns:
@@ -104,7 +97,7 @@ def download(http: httpx.Client, url: str, path: Path, base_url: str) -> int:
     with saving(path, action) as part:
         if is_data_uri(url):
             return part.write_bytes(decode_data_uri(url))
-        response = http.send(download_request(http, url, base_url), stream=True)
+        response = http.send(download_request(http, url), stream=True)
         try:
             if response.status_code >= 400:  # noqa: PLR2004
                 response.read()
@@ -117,16 +110,14 @@ def download(http: httpx.Client, url: str, path: Path, base_url: str) -> int:
     return size
 
 
-async def adownload(
-    http: httpx.AsyncClient, url: str, path: Path, base_url: str
-) -> int:
+async def adownload(http: httpx.AsyncClient, url: str, path: Path) -> int:
     """Async `download` (file writes run in a thread)."""
     action = f"download {url[:100]}"
     size = 0
     with saving(path, action) as part:
         if is_data_uri(url):
             return await asyncio.to_thread(part.write_bytes, decode_data_uri(url))
-        response = await http.send(download_request(http, url, base_url), stream=True)
+        response = await http.send(download_request(http, url), stream=True)
         try:
             if response.status_code >= 400:  # noqa: PLR2004
                 await response.aread()

@@ -8,17 +8,28 @@ streamed prediction into chunks with one loop per I/O flavour.
 
 from __future__ import annotations
 
+import os
+import warnings
 from contextlib import aclosing, closing
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+)
 
+from langchain_replicate._arguments import check_timeout, stop_sequences
 from langchain_replicate._calls import CallPlan
 from langchain_replicate._client import MAX_WAIT, ReplicateAPI
 from langchain_replicate._inputs import STANDARD_PARAMS
+from langchain_replicate._secrets import clean_token
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -51,7 +62,10 @@ class ReplicateConnection(BaseModel):
         ),
         alias="api_key",
     )
-    """API token. Default: env `REPLICATE_API_TOKEN`, then `REPLICATE_API_KEY`."""
+    """API token. Default: env `REPLICATE_API_TOKEN`, then `REPLICATE_API_KEY`.
+    Surrounding whitespace is stripped; a token with a character an HTTP header
+    cannot carry raises `ReplicateTokenError` here, at construction. It is sent
+    only to `base_url`'s origin and Replicate's own API and stream hosts."""
 
     base_url: str | None = Field(
         default_factory=from_env("REPLICATE_BASE_URL", default=None)
@@ -61,7 +75,8 @@ class ReplicateConnection(BaseModel):
 
     timeout: float | None = None
     """Seconds a whole prediction may take; after that it is canceled on
-    Replicate and `ReplicateTimeoutError` is raised. Default: no limit."""
+    Replicate and `ReplicateTimeoutError` is raised. Must be positive;
+    `float("inf")` means no limit, like `None`. Default: no limit."""
 
     max_retries: int = 2
     """Retries of a prediction create refused with HTTP 429 (after `Retry-After`).
@@ -75,6 +90,26 @@ class ReplicateConnection(BaseModel):
 
     _ref: ModelRef = PrivateAttr()
     """The parsed model reference (set by each class's validator)."""
+
+    def __init__(self, **data: Any) -> None:  # noqa: ANN401 - pydantic's signature
+        """Validate the settings, then check `timeout` and clean the token.
+
+        Both are checked after pydantic's validation, not in validators, so the
+        error is ours (typed, naming the setting): pydantic would wrap it, and
+        quote the raw token as its input.
+
+        Raises:
+            ReplicateInputError: If `timeout` is 0, negative or NaN.
+            ReplicateTokenError: If the token holds a character an HTTP header
+                cannot carry (the message names the setting, never the token).
+        """
+        super().__init__(**data)
+        self.timeout = check_timeout(self.timeout)
+        if self.replicate_api_token is not None:
+            token = clean_token(
+                self.replicate_api_token.get_secret_value(), _token_setting(data)
+            )
+            self.replicate_api_token = SecretStr(token) if token else None
 
     @property
     def _create_wait(self) -> int:
@@ -93,22 +128,74 @@ class ReplicateConnection(BaseModel):
         )
 
 
+def build_extra(values: Mapping[str, Any], field_names: set[str]) -> dict[str, Any]:
+    """Constructor values with unknown kwargs moved into `model_kwargs`.
+
+    As `langchain_community.llms.Replicate` did: an unknown keyword argument
+    becomes a model input (with a warning, it may be a typo). `model_kwargs` is
+    kept exactly as given, even when it names a field (`temperature`,
+    `max_length`...): it is sent as given at call time (max-token aliases renamed
+    to the model's own input), so nothing the old class accepted warns.
+
+    Args:
+        values: The constructor's keyword arguments.
+        field_names: The class's field names and aliases.
+
+    Returns:
+        The values to validate.
+
+    Raises:
+        ValueError: If an input is given both as a kwarg and in `model_kwargs`.
+    """
+    values = dict(values)
+    extra = dict(values.get("model_kwargs") or {})
+    moved = False
+    for name in list(values):
+        if name in field_names:
+            continue
+        if name in extra:
+            msg = f"Found {name} supplied twice (as an argument and in model_kwargs)."
+            raise ValueError(msg)
+        warnings.warn(
+            f"{name} is not a parameter of this class; it was moved to "
+            f"model_kwargs and will be sent as the model input {name!r}.",
+            stacklevel=7,
+        )
+        extra[name] = values.pop(name)
+        moved = True
+    if moved or "model_kwargs" in values:
+        values["model_kwargs"] = extra
+    return values
+
+
+def _token_setting(data: Mapping[str, Any]) -> str:
+    """Which setting the token came from, for error messages."""
+    for name in ("api_key", "replicate_api_token"):
+        if data.get(name) is not None:
+            return name
+    for name in ("REPLICATE_API_TOKEN", "REPLICATE_API_KEY"):
+        if os.environ.get(name):
+            return f"the {name} environment variable"
+    return "replicate_api_token"
+
+
 class ReplicateSettings(ReplicateConnection):
     """Client settings and standard model params of the Replicate classes."""
 
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Further model inputs, sent as given except that max-token aliases
-    (`max_tokens`, `max_new_tokens`, `max_length`, `max_completion_tokens`) are
-    renamed to the model's own. Unknown constructor kwargs land here (with a
-    warning). Default: `{}`."""
+    """Further model inputs, kept as given and sent as given except that
+    max-token aliases (`max_tokens`, `max_new_tokens`, `max_length`,
+    `max_completion_tokens`) are renamed to the model's own; they win over the
+    standard fields (`temperature`...). Unknown constructor kwargs land here
+    (with a warning). Default: `{}`."""
 
     streaming: bool = False
     """Stream tokens to callbacks (`on_llm_new_token`) during `invoke`. Default:
     `False`."""
 
     stop: list[str] | None = None
-    """Stop sequences for every call (a call's own `stop` replaces them).
-    Default: none."""
+    """Stop sequences for every call (a call's own `stop` replaces them). One
+    string is one stop sequence. Default: none."""
 
     temperature: float | None = None
     """Sampling temperature, if the model takes one. Default: the model's."""
@@ -134,6 +221,12 @@ class ReplicateSettings(ReplicateConnection):
     validate_inputs: bool = True
     """Reject inputs the model's schema does not list, before any prediction is
     created. Turn off for models whose schema is incomplete. Default: `True`."""
+
+    @field_validator("stop", mode="before")
+    @classmethod
+    def _one_stop_sequence(cls, stop: object) -> object:
+        """`stop="x"` is one stop sequence, as in a call's `stop`."""
+        return [stop] if isinstance(stop, str) else stop
 
     @property
     def lc_secrets(self) -> dict[str, str]:
@@ -178,12 +271,19 @@ class ReplicateSettings(ReplicateConnection):
         return {}
 
     def _plan(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> CallPlan:
-        """Merge the settings with one call's `stop` and kwargs."""
+        """Merge the settings with one call's `stop` and kwargs.
+
+        A call's `stop` may be one string (one stop sequence): LangChain passes
+        what the caller gave.
+
+        Raises:
+            ReplicateInputError: If `stop` holds something other than strings.
+        """
         return CallPlan.make(
             ref=self._ref,
             standard=self._standard_params(),
             model_kwargs=self.model_kwargs,
-            stop=stop if stop is not None else self.stop,
+            stop=stop_sequences(stop) if stop is not None else self.stop,
             call_kwargs=kwargs,
             validate=self.validate_inputs,
             **self._plan_options(),

@@ -42,7 +42,7 @@ from langchain_core.language_models.chat_models import (
     agenerate_from_stream,
     generate_from_stream,
 )
-from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
+from langchain_core.utils.utils import get_pydantic_field_names
 from pydantic import ConfigDict, Field, model_validator
 
 from langchain_replicate._chat_inputs import chat_prompt
@@ -63,7 +63,7 @@ from langchain_replicate._model_ref import parse_model_ref
 from langchain_replicate._profiles import model_profile
 from langchain_replicate._prompted_tools import ToolCalling  # noqa: TC001 - a field type
 from langchain_replicate._prompts import ChatTemplate  # noqa: TC001 - a field type
-from langchain_replicate._settings import ReplicateSettings
+from langchain_replicate._settings import ReplicateSettings, build_extra
 from langchain_replicate._structured_output import structured_output
 from langchain_replicate._tool_calling import (
     convert_tools,
@@ -455,7 +455,7 @@ class ChatReplicate(ReplicateSettings, BaseChatModel):
         """Move unknown constructor kwargs into `model_kwargs` (with a warning)."""
         if not isinstance(values, dict):
             return values
-        return _build_model_kwargs(dict(values), get_pydantic_field_names(cls))
+        return build_extra(values, get_pydantic_field_names(cls))
 
     @model_validator(mode="after")
     def _parse_model(self) -> Self:

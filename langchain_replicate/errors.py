@@ -7,6 +7,7 @@ and `except langchain_core.exceptions.ModelRateLimitError` both keep working:
 ```text
 ReplicateAPIError              (replicate.ReplicateError, core ModelError)
  ├── ReplicateAuthenticationError    401  (+ core ModelAuthenticationError)
+ │    └── ReplicateTokenError        the token cannot be sent (+ ValueError)
  ├── ReplicatePaymentRequiredError   402  (+ core ModelPermissionDeniedError)
  ├── ReplicatePermissionDeniedError  403  (+ core ModelPermissionDeniedError)
  ├── ReplicateNotFoundError          404  (+ core ModelNotFoundError)
@@ -25,7 +26,9 @@ core has no class for HTTP 402 (out of credit); it is treated as a permission
 problem, which is what retrying cannot fix either.
 
 The API token never appears in a message: messages are built only from the
-response body, the prediction and our own text.
+response body, the prediction and our own text, and every token this process
+was given is redacted (`_secrets.redact`) from them and from the transport
+exception chained to them (`_secrets.scrub`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from langchain_core import exceptions as core
 from replicate import exceptions as sdk
 from replicate.prediction import Prediction as _SdkPrediction
 from typing_extensions import Unpack
+
+from langchain_replicate._secrets import redact, scrub
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -79,6 +84,14 @@ class ReplicateAPIError(sdk.ReplicateError, core.ModelError):
 
 class ReplicateAuthenticationError(ReplicateAPIError, core.ModelAuthenticationError):
     """HTTP 401, or no API token was configured at all."""
+
+
+class ReplicateTokenError(ReplicateAuthenticationError, ValueError):
+    """The configured token cannot be sent (a character a header cannot carry).
+
+    Raised at construction, before any request; the message names the setting
+    (`api_key` or the environment variable), never the token.
+    """
 
 
 class ReplicatePaymentRequiredError(ReplicateAPIError, core.ModelPermissionDeniedError):
@@ -288,6 +301,9 @@ def error_from_response(response: httpx.Response, action: str) -> ReplicateAPIEr
         The error to raise.
     """
     base = sdk.ReplicateError.from_response(response)
+    for name in ("detail", "title"):
+        if isinstance(value := getattr(base, name), str):
+            setattr(base, name, redact(value))
     status = response.status_code
     detail = (base.detail or base.title or response.reason_phrase).rstrip(". ")
     message = f"Replicate returned HTTP {status} when trying to {action}: {detail}."
@@ -330,6 +346,7 @@ def error_from_transport(exc: httpx.HTTPError, action: str) -> ReplicateAPIError
     Returns:
         The error to raise.
     """
+    scrub(exc)
     if isinstance(exc, httpx.TimeoutException):
         return ReplicateTimeoutError(
             f"Timed out trying to {action} ({type(exc).__name__}). Raise timeout=... "
@@ -367,4 +384,5 @@ __all__ = [
     "ReplicateRateLimitError",
     "ReplicateServerError",
     "ReplicateTimeoutError",
+    "ReplicateTokenError",
 ]

@@ -7,15 +7,17 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models.llms import BaseLLM
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
+from langchain_core.prompt_values import ChatPromptValue
 from langchain_core.runnables.config import ContextThreadPoolExecutor
-from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
+from langchain_core.utils.utils import get_pydantic_field_names
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
+from langchain_replicate._arguments import check_text_only
 from langchain_replicate._inputs import InputSchema
 from langchain_replicate._metadata import generation_info
 from langchain_replicate._model_ref import ModelRef, parse_model_ref
 from langchain_replicate._outputs import output_to_text
-from langchain_replicate._settings import ReplicateSettings
+from langchain_replicate._settings import ReplicateSettings, build_extra
 from langchain_replicate.errors import (
     ReplicateInvalidRequestError,
 )
@@ -28,7 +30,11 @@ if TYPE_CHECKING:
         CallbackManagerForLLMRun,
         Callbacks,
     )
-    from langchain_core.language_models.base import LangSmithParams
+    from langchain_core.language_models.base import (
+        LangSmithParams,
+        LanguageModelInput,
+    )
+    from langchain_core.prompt_values import PromptValue
     from typing_extensions import Self
 
     from langchain_replicate._calls import PreparedCall
@@ -225,10 +231,12 @@ class Replicate(ReplicateSettings, BaseLLM):
     pins the version when `model` has none. Default: none."""
 
     model_kwargs: dict[str, Any] = Field(default_factory=dict, alias="input")
-    """Further model inputs, sent as given except that max-token aliases
-    (`max_tokens`, `max_new_tokens`, `max_length`, `max_completion_tokens`) are
-    renamed to the model's own. Unknown constructor kwargs land here (with a
-    warning). Default: `{}`."""
+    """Further model inputs, kept as given (`llm.model_kwargs` is what you
+    passed, as in `langchain_community`) and sent as given except that
+    max-token aliases (`max_tokens`, `max_new_tokens`, `max_length`,
+    `max_completion_tokens`) are renamed to the model's own; they win over the
+    standard fields. Unknown constructor kwargs land here (with a warning).
+    Default: `{}`."""
 
     prompt_key: str | None = None
     """The input that takes the prompt. Default: found from the model's schema
@@ -250,7 +258,7 @@ class Replicate(ReplicateSettings, BaseLLM):
             }
         if "model_kwargs" in values:
             values["model_kwargs"] = dict(values["model_kwargs"])
-        return _build_model_kwargs(values, get_pydantic_field_names(cls))
+        return build_extra(values, get_pydantic_field_names(cls))
 
     @model_validator(mode="after")
     def _parse_model(self) -> Self:
@@ -267,6 +275,17 @@ class Replicate(ReplicateSettings, BaseLLM):
     @property
     def _llm_type(self) -> str:
         return "replicate"
+
+    def _convert_input(self, model_input: LanguageModelInput) -> PromptValue:
+        """Messages become text, as in any LLM, but never by dropping an image.
+
+        Raises:
+            ReplicateInputError: If a message holds an image (use `ChatReplicate`).
+        """
+        prompt = super()._convert_input(model_input)
+        if isinstance(prompt, ChatPromptValue):
+            check_text_only(prompt.messages)
+        return prompt
 
     def _get_ls_params(
         self,

@@ -74,6 +74,15 @@ def origin_of(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
+def _prediction_json(
+    state: ServerState, prediction: Prediction, origin: str
+) -> dict[str, Any]:
+    """A prediction's JSON, its stream and files on `state.files_origin`."""
+    return _resources.prediction_json(
+        prediction, origin, files_origin=state.files_origin(origin)
+    )
+
+
 def parse_prefer(header: str | None) -> float | None:
     """Seconds to wait from a `Prefer` header, or None for no sync wait.
 
@@ -141,15 +150,18 @@ async def _create(
     wait = parse_prefer(request.headers.get("prefer"))
     values = state.validate_input(model, body["input"])
     origin = origin_of(request)
+    files = state.files_origin(origin)
     prediction = state.create_prediction(
         model,
         values,
         official=official,
         deployment=deployment,
-        output_url=lambda output: _resources.output_url(origin, output),
+        output_url=lambda output: _resources.output_url(files, output),
     )
     if wait is None:
-        rendered = _resources.prediction_json(prediction, origin, source=False)
+        rendered = _resources.prediction_json(
+            prediction, origin, source=False, files_origin=files
+        )
         return json_response(rendered, 201)
     finished = await prediction.wait(wait)
     rendered = _resources.prediction_json(
@@ -158,6 +170,7 @@ async def _create(
         source=False,
         inline_max_bytes=state.sync_data_uri_max_bytes if finished else None,
         as_starting=not finished,
+        files_origin=files,
     )
     applied = "wait" if wait == DEFAULT_WAIT else f"wait={int(wait)}"
     return json_response(rendered, 201, {"Preference-Applied": applied})
@@ -190,8 +203,9 @@ async def create_by_deployment(request: Request) -> Response:
 
 async def get_prediction(request: Request) -> Response:
     """`GET /v1/predictions/{id}`."""
-    prediction = _prediction(_state(request), request.path_params["id"])
-    return json_response(_resources.prediction_json(prediction, origin_of(request)))
+    state = _state(request)
+    prediction = _prediction(state, request.path_params["id"])
+    return json_response(_prediction_json(state, prediction, origin_of(request)))
 
 
 async def list_predictions(request: Request) -> Response:
@@ -204,7 +218,7 @@ async def list_predictions(request: Request) -> Response:
         request.query_params.get("cursor"),
         state.page_size,
     )
-    results = [_resources.prediction_json(p, origin) for p in page.results]
+    results = [_prediction_json(state, p, origin) for p in page.results]
     return json_response(
         _resources.page_json(
             results,
@@ -217,9 +231,10 @@ async def list_predictions(request: Request) -> Response:
 
 async def cancel_prediction(request: Request) -> Response:
     """`POST /v1/predictions/{id}/cancel`."""
-    prediction = _prediction(_state(request), request.path_params["id"])
+    state = _state(request)
+    prediction = _prediction(state, request.path_params["id"])
     cancel(prediction)
-    return json_response(_resources.prediction_json(prediction, origin_of(request)))
+    return json_response(_prediction_json(state, prediction, origin_of(request)))
 
 
 async def stream_prediction(request: Request) -> Response:

@@ -66,6 +66,13 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self._on_foreign_listener(scope):
+            await self._foreign(scope, receive, send)
+            return
+        await self._api(scope, receive, send)
+
+    async def _api(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The API listener: log, delay, authenticate, rate-limit, then route."""
         method: str = scope["method"]
         path: str = scope["path"]
         query = scope.get("query_string", b"").decode("latin-1")
@@ -110,6 +117,29 @@ class Guard:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    def _on_foreign_listener(self, scope: Scope) -> bool:
+        server = scope.get("server") or (None, None)
+        port = self.state.foreign_port
+        return port is not None and server[1] == port
+
+    async def _foreign(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The second listener: streams and output files only, no token needed.
+
+        Records whether the client sent `Authorization` (it should not: this is
+        another origin).
+        """
+        path: str = scope["path"]
+        sent = any(k.lower() == b"authorization" for k, _ in scope["headers"])
+        self.state.record_foreign(scope["method"], path, authorization=sent)
+        if path.startswith(FOREIGN_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        await problem_response(_errors.not_found())(scope, receive, send)
+
+
+FOREIGN_PREFIXES = ("/v1/streams/", "/delivery/")
+"""What the second listener (another origin) serves."""
 
 
 def _rate_headers(remaining: int, reset_after: float) -> dict[str, str]:

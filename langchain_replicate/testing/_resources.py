@@ -35,13 +35,15 @@ HARDWARE: list[dict[str, str]] = [
 ]
 
 
-def prediction_urls(origin: str, prediction_id: str) -> dict[str, str]:
-    """`urls`: get, cancel, stream and web, all on our origin."""
+def prediction_urls(
+    origin: str, prediction_id: str, stream_origin: str | None = None
+) -> dict[str, str]:
+    """`urls`: get, cancel and web on our origin; stream on `stream_origin`."""
     get = f"{origin}/v1/predictions/{prediction_id}"
     return {
         "get": get,
         "cancel": f"{get}/cancel",
-        "stream": f"{origin}/v1/streams/{prediction_id}",
+        "stream": f"{stream_origin or origin}/v1/streams/{prediction_id}",
         "web": f"{origin}/p/{prediction_id}",
     }
 
@@ -68,12 +70,15 @@ def prediction_json(
     source: bool = True,
     inline_max_bytes: int | None = None,
     as_starting: bool = False,
+    files_origin: str | None = None,
 ) -> dict[str, Any]:
     """A prediction as the API shows it (spec §3).
 
     Args:
         prediction: The prediction.
         origin: Our origin.
+        files_origin: The origin of `urls.stream` and output file URLs
+            (default: `origin`).
         source: Include `source` (GET and list do; create responses do not).
         inline_max_bytes: Sync mode: output files up to this size become `data:`
             URIs.
@@ -90,7 +95,7 @@ def prediction_json(
         "error": None,
         "status": "starting",
         "created_at": rfc3339(prediction.created_at),
-        "urls": prediction_urls(origin, prediction.id),
+        "urls": prediction_urls(origin, prediction.id, files_origin),
     }
     if source:
         body["source"] = "api"
@@ -99,7 +104,7 @@ def prediction_json(
     if as_starting:
         return body
     items = [
-        _render_output_item(origin, item, inline_max_bytes)
+        _render_output_item(files_origin or origin, item, inline_max_bytes)
         for item in prediction.outputs
     ]
     body["output"] = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from langchain_replicate.testing._state import (
     DEFAULT_RATE_LIMIT,
     DEFAULT_SYNC_DATA_URI_MAX_BYTES,
     Faults,
+    ForeignRequest,
     ServerState,
 )
 
@@ -116,8 +118,17 @@ class LocalReplicateServer:
             timeout_graceful_shutdown=1,
         )
         server = uvicorn.Server(config)
+        # Two listeners: the API, and a second port (another origin) that
+        # serves streams and files when the `foreign_origin` fault is on.
+        sockets = [config.bind_socket(), _loopback_socket(self._host)]
+        foreign_port = sockets[1].getsockname()[1]
+        self._state.foreign_port = foreign_port
+        self._state.foreign_origin = f"http://{_url_host(self._host)}:{foreign_port}"
         thread = threading.Thread(
-            target=server.run, name="local-replicate", daemon=True
+            target=server.run,
+            kwargs={"sockets": sockets},
+            name="local-replicate",
+            daemon=True,
         )
         thread.start()
         deadline = time.monotonic() + STARTUP_TIMEOUT
@@ -180,8 +191,7 @@ class LocalReplicateServer:
         if self._bound_port is None:
             msg = "The local Replicate server is not running; call start() first"
             raise ServerStartError(msg)
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self._bound_port}"
+        return f"http://{_url_host(self._host)}:{self._bound_port}"
 
     @property
     def api_token(self) -> str:
@@ -203,6 +213,14 @@ class LocalReplicateServer:
             )
         ]
 
+    def foreign_requests(self) -> list[ForeignRequest]:
+        """Requests the second listener (another origin) received, oldest first.
+
+        Each says whether `Authorization` arrived with it; see the
+        `foreign_origin` fault.
+        """
+        return list(self._state.foreign_requests)
+
     def clear_request_log(self) -> None:
         """Forget the requests received so far."""
         self._state.request_log.clear()
@@ -215,6 +233,7 @@ class LocalReplicateServer:
         body: Mapping[str, Any] | None = None,
         cut_stream_after: int | None = None,
         delay: float = 0.0,
+        foreign_origin: bool = False,
     ) -> None:
         """Replace the injected faults.
 
@@ -226,6 +245,9 @@ class LocalReplicateServer:
             cut_stream_after: Close each SSE connection after N events, without
                 `done` (None: never).
             delay: Seconds to wait before answering each API request.
+            foreign_origin: Serve `urls.stream` and output file URLs from a
+                second listener (another port, so another origin), which needs
+                no token and records whether one arrived (`foreign_requests`).
         """
         self._state.faults = Faults(
             fail_creates=fail_creates,
@@ -233,6 +255,7 @@ class LocalReplicateServer:
             body=body,
             cut_stream_after=cut_stream_after,
             delay=delay,
+            foreign_origin=foreign_origin,
         )
 
     def set_pace(self, pace: ModelPace) -> None:
@@ -256,3 +279,18 @@ class LocalReplicateServer:
     def reset(self) -> None:
         """Clear injected faults, the request log and the rate-limit counters."""
         self._state.reset()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _loopback_socket(host: str) -> socket.socket:
+    """A listening socket on `host`, on a free port (the second listener)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock

@@ -55,6 +55,12 @@ class Faults:
     """Close every SSE connection after this many events (no `done`)."""
     delay: float = 0.0
     """Seconds to wait before answering each API request."""
+    foreign_origin: bool = False
+    """Put `urls.stream` and output file URLs on the server's second listener (a
+    port of its own, hence another origin, like `stream.replicate.com` or
+    `replicate.delivery` beside `api.replicate.com`). That listener serves only
+    streams and files, needs no token, and records whether `Authorization`
+    arrived (`LocalReplicateServer.foreign_requests()`)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form, for the admin endpoint."""
@@ -64,6 +70,7 @@ class Faults:
             "body": dict(self.body) if self.body is not None else None,
             "cut_stream_after": self.cut_stream_after,
             "delay": self.delay,
+            "foreign_origin": self.foreign_origin,
         }
 
     def take_create_failure(self) -> _errors.ProblemError | None:
@@ -124,6 +131,16 @@ class Registry:
         return self.versions.get(version)
 
 
+@dataclass(frozen=True)
+class ForeignRequest:
+    """A request that reached the second listener (another origin)."""
+
+    method: str
+    path: str
+    authorization: bool
+    """Whether it carried an `Authorization` header (a token sent off-origin)."""
+
+
 @dataclass
 class ServerState:
     """The mutable state behind one app."""
@@ -144,6 +161,12 @@ class ServerState:
     """(method, path?query) of recent requests; the oldest drop off past the cap."""
     files: FileStore = field(default_factory=FileStore)
     predictions: dict[str, Prediction] = field(default_factory=dict)
+    foreign_port: int | None = None
+    """The second listener's port (set by `LocalReplicateServer.start`)."""
+    foreign_origin: str | None = None
+    """The second listener's origin (set by `LocalReplicateServer.start`)."""
+    foreign_requests: list[ForeignRequest] = field(default_factory=list)
+    """Every request the second listener received, oldest first."""
 
     def __post_init__(self) -> None:
         """Build the indexes and the rate limiter."""
@@ -218,10 +241,24 @@ class ServerState:
         if sync_data_uri_max_bytes is not None:
             self.sync_data_uri_max_bytes = sync_data_uri_max_bytes
 
+    def record_foreign(self, method: str, path: str, *, authorization: bool) -> None:
+        """Note a request that reached the second listener."""
+        self.foreign_requests.append(ForeignRequest(method, path, authorization))
+
+    def files_origin(self, origin: str) -> str:
+        """Where stream and output file URLs point.
+
+        `origin`, or the second listener's when the `foreign_origin` fault is on.
+        """
+        if self.faults.foreign_origin and self.foreign_origin is not None:
+            return self.foreign_origin
+        return origin
+
     def reset(self) -> None:
-        """Clear faults, the request log and the rate-limit counters."""
+        """Clear faults, the request logs and the rate-limit counters."""
         self.faults = Faults()
         self.request_log.clear()
+        self.foreign_requests.clear()
         self.limiter.reset()
 
     def shutdown(self) -> None:

@@ -161,7 +161,7 @@ class FakeReplicate:
             "cancel": f"{self.base_url}/v1/predictions/{pid}/cancel",
         }
         if self.stream_url:
-            urls["stream"] = f"https://stream.replicate.test/v1/streams/{pid}"
+            urls["stream"] = f"https://stream.replicate.com/v1/streams/{pid}"
         body: dict[str, Any] = {
             "id": pid,
             "model": "meta/llama",

@@ -26,6 +26,7 @@ EXPECTED_ALL = [
     "ReplicateRateLimitError",
     "ReplicateServerError",
     "ReplicateTimeoutError",
+    "ReplicateTokenError",
     "__version__",
 ]
 
