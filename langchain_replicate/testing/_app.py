@@ -44,6 +44,7 @@ from langchain_replicate.testing._state import (
 )
 from langchain_replicate.testing._validation import request_body_schema, validate
 from langchain_replicate.testing._wire import (
+    injected_failure,
     json_response,
     keepalive,
     prediction_events,
@@ -148,6 +149,8 @@ async def _create(
         deployment=deployment,
         output_url=lambda output: _resources.output_url(origin, output),
     )
+    if (lost := state.faults.take_lost_create()) is not None:
+        return injected_failure(lost)
     if wait is None:
         rendered = _resources.prediction_json(prediction, origin, source=False)
         return json_response(rendered, 201)
@@ -190,7 +193,10 @@ async def create_by_deployment(request: Request) -> Response:
 
 async def get_prediction(request: Request) -> Response:
     """`GET /v1/predictions/{id}`."""
-    prediction = _prediction(_state(request), request.path_params["id"])
+    state = _state(request)
+    if (failed := state.faults.take_get_failure()) is not None:
+        return injected_failure(failed)
+    prediction = _prediction(state, request.path_params["id"])
     return json_response(_resources.prediction_json(prediction, origin_of(request)))
 
 
@@ -227,7 +233,11 @@ async def stream_prediction(request: Request) -> Response:
     state = _state(request)
     prediction = _prediction(state, request.path_params["id"])
     return EventSourceResponse(
-        prediction_events(prediction, cut_after=state.faults.cut_stream_after),
+        prediction_events(
+            prediction,
+            cut_after=state.faults.cut_stream_after,
+            stall_after=state.faults.stall_stream_after,
+        ),
         ping=KEEPALIVE_SECONDS,
         ping_message_factory=keepalive,
         sep="\n",
