@@ -289,9 +289,8 @@ class Driver:
             if response.status_code >= 400:  # noqa: PLR2004
                 response.read()
                 raise error_from_response(response, _STREAM_ACTION)
-            for line in response.iter_lines():
-                if (event := decoder.decode(line)) is not None:
-                    yield event
+            for text in response.iter_text():
+                yield from decoder.feed(text)
                 if deadline.expired():
                     raise timeout_error(None, self.timeout)
 
@@ -306,8 +305,8 @@ class Driver:
                 if response.status_code >= 400:  # noqa: PLR2004
                     await response.aread()
                     raise error_from_response(response, _STREAM_ACTION)
-                async for line in response.aiter_lines():
-                    if (event := decoder.decode(line)) is not None:
+                async for text in response.aiter_text():
+                    for event in decoder.feed(text):
                         yield event
                     if deadline.expired():
                         raise timeout_error(None, self.timeout)
