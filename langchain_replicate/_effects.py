@@ -123,6 +123,8 @@ class Policy:
     """Seconds a whole prediction may take (`None`: no limit)."""
     clock: Callable[[], float] = time.monotonic
     """The deadline's clock (tests pass a fake one)."""
+    wall: Callable[[], float] = time.time
+    """The wall clock: when a create was sent, to find it if its answer is lost."""
 
     def deadline(self) -> Deadline:
         """A fresh deadline for one prediction."""

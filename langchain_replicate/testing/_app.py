@@ -11,6 +11,7 @@ import json
 import mimetypes
 import re
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from jsonschema import Draft202012Validator
@@ -201,11 +202,18 @@ async def get_prediction(request: Request) -> Response:
 
 
 async def list_predictions(request: Request) -> Response:
-    """`GET /v1/predictions`: pages of 100, newest first."""
+    """`GET /v1/predictions`: pages of 100, newest first (`created_after`/`_before`)."""
     state = _state(request)
     origin = origin_of(request)
+    after = _instant(request, "created_after")
+    before = _instant(request, "created_before")
     page = _page(
-        list(state.predictions.values()),
+        [
+            p
+            for p in state.predictions.values()
+            if (after is None or p.created_at > after)
+            and (before is None or p.created_at < before)
+        ],
         lambda p: p.seq,
         request.query_params.get("cursor"),
         state.page_size,
@@ -219,6 +227,21 @@ async def list_predictions(request: Request) -> Response:
             page.previous_cursor,
         )
     )
+
+
+def _instant(request: Request, name: str) -> float | None:
+    """A query parameter holding an ISO 8601 date-time, as a timestamp."""
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as e:
+        msg = f"{name} must be an ISO 8601 date-time, got {value!r}"
+        raise _errors.bad_request(msg) from e
+    return (
+        moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    ).timestamp()
 
 
 async def cancel_prediction(request: Request) -> Response:
