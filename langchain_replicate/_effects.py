@@ -35,7 +35,8 @@ T = TypeVar("T")
 # Cancel(prediction_id)         cancels (best effort)               its JSON, or None
 # Schema(ref)                   looks the input schema up (cached)  it, or None
 # Upload(image)                 uploads to the files API            the file's URL
-# OpenEvents(url, deadline)     opens the SSE stream (Flow.events)  -
+# OpenEvents(url, deadline,     opens the SSE stream (Flow.events), -
+#   last_event_id)                resuming after that event if given
 # NextEvent()                   reads the stream's next event       it; None at the end
 # CloseEvents()                 closes the stream (also on exit)    -
 #
@@ -80,6 +81,7 @@ class Upload(NamedTuple):
 class OpenEvents(NamedTuple):
     url: str
     deadline: Deadline
+    last_event_id: str | None = None
 
 
 class NextEvent(NamedTuple):

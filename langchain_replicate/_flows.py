@@ -65,7 +65,7 @@ from langchain_replicate._recovery import (
     same_input,
 )
 from langchain_replicate._streaming import StreamPiece, StreamState
-from langchain_replicate.errors import ReplicateAPIError
+from langchain_replicate.errors import ReplicateAPIError, ReplicateTimeoutError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Sequence
@@ -181,15 +181,31 @@ def read_stream(
 ) -> Generator[Effect, Any, None]:
     """Texts from the prediction's SSE stream until it is over, breaks or stalls.
 
-    A stream silent for `STREAM_STALL` seconds (its read timeout) counts as
-    broken: the caller then polls, and a finished prediction's remaining output
-    is delivered at once.
+    A stream silent for `STREAM_STALL` seconds (its read timeout) has stalled:
+    the prediction is looked at (a `GET`). If it is still running, the stream
+    is reopened after the last event read (`Last-Event-ID`; events replayed
+    anyway are skipped); otherwise, as after a broken stream, the caller polls,
+    which delivers a finished prediction's remaining output at once.
     """
-    if deadline.expired():
-        raise timeout_error(state.prediction_id, policy.timeout)
-    if (url := stream_url(state.prediction)) is None:
-        return
-    yield OpenEvents(url, deadline)
+    while True:
+        if deadline.expired():
+            raise timeout_error(state.prediction_id, policy.timeout)
+        if (url := stream_url(state.prediction)) is None:
+            return
+        stalled = yield from read_events(policy, state, deadline, url, emit=emit)
+        if not stalled or (state.last_event_id is None and state.chars_seen):
+            return  # (output without event ids could not be resumed exactly)
+        if is_terminal((yield from get(state.prediction_id, deadline))):
+            return
+        state.resumed = True
+
+
+def read_events(
+    policy: Policy, state: StreamState, deadline: Deadline, url: str, *, emit: bool
+) -> Generator[Effect, Any, bool]:
+    """Texts from one connection to the stream; whether it stalled."""
+    yield OpenEvents(url, deadline, state.last_event_id if state.resumed else None)
+    stalled = False
     try:
         while (event := (yield NextEvent())) is not None:
             if (text := state.on_event(event)) and emit:
@@ -199,10 +215,11 @@ def read_stream(
     except ReplicateAPIError as e:
         if deadline.expired():
             raise timeout_error(state.prediction_id, policy.timeout) from e
-        logger.info(
-            "Stream of %s broke or stalled (%s); polling", state.prediction_id, e
-        )
+        stalled = isinstance(e, ReplicateTimeoutError)
+        what = "stalled" if stalled else "broke"
+        logger.info("Stream of %s %s (%s)", state.prediction_id, what, e)
     yield CloseEvents()
+    return stalled
 
 
 def poll(

@@ -356,10 +356,18 @@ def get_timeout(deadline: Deadline | None) -> httpx.Timeout:
     )
 
 
-def sse_request(deadline: Deadline) -> dict[str, Any]:
-    """Headers and timeouts of a `GET` on a prediction's stream URL."""
+def sse_request(deadline: Deadline, last_event_id: str | None = None) -> dict[str, Any]:
+    """Headers and timeouts of a `GET` on a prediction's stream URL.
+
+    The read times out after `STREAM_STALL` seconds without a byte (a stall),
+    or at the deadline. `last_event_id` resumes a stream after that event (as
+    nchan, Replicate's stream server, and replicate-go do).
+    """
+    headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+    if last_event_id is not None:
+        headers["Last-Event-ID"] = last_event_id
     return {
-        "headers": {"Accept": "text/event-stream", "Cache-Control": "no-store"},
+        "headers": headers,
         "timeout": httpx.Timeout(
             10.0, read=deadline.read_timeout(STREAM_STALL), pool=None
         ),

@@ -131,9 +131,20 @@ class StreamState:
         """Polling can stop: a stop sequence was found or the prediction ended."""
         return self.finder.stopped or is_terminal(self.prediction)
 
+    last_event_id: str | None = None
+    """The id of the last event read (to resume a stalled stream after it)."""
+    resumed: bool = False
+    """The stream was reopened: events it replays (ids seen) are skipped."""
+    ids_seen: set[str] = field(default_factory=set)
+
     def on_event(self, event: ServerSentEvent) -> str:
         """Take one SSE event; return the text that may be emitted."""
         kind = event.event.value
+        if event.id is not None:
+            if self.resumed and kind == "output" and event.id in self.ids_seen:
+                return ""  # replayed by a server that ignored `Last-Event-ID`
+            self.ids_seen.add(event.id)
+            self.last_event_id = event.id
         if kind == "output":
             self.chars_seen += len(event.data)
             text = self.finder.feed(event.data)

@@ -260,6 +260,7 @@ async def stream_prediction(request: Request) -> Response:
             prediction,
             cut_after=state.faults.cut_stream_after,
             stall_after=state.faults.stall_stream_after,
+            last_event_id=request.headers.get("last-event-id"),
         ),
         ping=KEEPALIVE_SECONDS,
         ping_message_factory=keepalive,

@@ -52,7 +52,7 @@ class Faults:
     body: Mapping[str, Any] | None = None
     """Their problem+json body (default: a generic one with `status`)."""
     cut_stream_after: int | None = None
-    """Close every SSE connection after this many events (no `done`)."""
+    """Close every SSE connection after this many events of it (no `done`)."""
     delay: float = 0.0
     """Seconds to wait before answering each API request."""
     retry_after: float | None = None
@@ -66,7 +66,8 @@ class Faults:
     lost_status: int = 0
     """How that answer is lost: `0` drops the connection, else this status (502)."""
     stall_stream_after: int | None = None
-    """Stop sending on every SSE connection after N events, keeping it open."""
+    """Stop sending on every SSE connection after N events (of that connection),
+    keeping it open."""
     odd_separators: bool = False
     """Predictions created meanwhile put U+2028, U+2029, U+0085, VT, FF, FS, GS
     and RS inside their text tokens (SSE must split lines only at CR, LF)."""

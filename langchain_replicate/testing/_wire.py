@@ -174,6 +174,14 @@ def encode_event(kind: str, data: str, event_id: str) -> bytes:
     return ServerSentEvent(data, event=kind, id=event_id, sep=SEPARATOR).encode()
 
 
+def resume_after(last_event_id: str | None, stamp: int) -> int:
+    """The index of the first event to send after `Last-Event-ID` (0: all)."""
+    prefix, _, index = (last_event_id or "").partition(":")
+    if prefix != str(stamp) or not index.isdigit():
+        return 0
+    return int(index) + 1
+
+
 def hello() -> bytes:
     """The opening comment nchan sends."""
     return ServerSentEvent(comment="hi", sep=SEPARATOR).encode()
@@ -189,21 +197,23 @@ async def prediction_events(
     *,
     cut_after: int | None = None,
     stall_after: int | None = None,
+    last_event_id: str | None = None,
 ) -> AsyncIterator[bytes]:
     """Yield the stream's bytes until `done` (or until `cut_after` events).
 
     After `stall_after` events it sends nothing more and keeps the connection
-    open (until the client leaves).
+    open (until the client leaves). With `last_event_id` (a reconnecting
+    client's `Last-Event-ID`) it resumes after that event, as nchan does.
     """
     yield hello()
     stamp = int(prediction.created_at)
-    sent = 0
+    sent = first = resume_after(last_event_id, stamp)
     while True:
         changed = prediction.changed()
         while sent < len(prediction.events):
-            if cut_after is not None and sent >= cut_after:
+            if cut_after is not None and sent - first >= cut_after:
                 return
-            if stall_after is not None and sent >= stall_after:
+            if stall_after is not None and sent - first >= stall_after:
                 await asyncio.Event().wait()  # a stall: open, silent, forever
             kind, data = prediction.events[sent]
             yield encode_event(kind, data, f"{stamp}:{sent}")

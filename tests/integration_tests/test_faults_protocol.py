@@ -189,6 +189,22 @@ async def test_a_stalled_stream_delivers_the_finished_prediction(
     assert text_of(chunks) == server_text(server, prediction.id)
 
 
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_stalled_stream_of_a_running_prediction_is_resumed(
+    server: LocalReplicateServer, kw: dict[str, Any], made: Made, mode: str
+) -> None:
+    """Silent for 5 s while the prediction runs: reopened after its last event."""
+    server.set_pace(ModelPace(time_to_first_token=0.005, token_interval=0.04))
+    server.inject_faults(stall_stream_after=3)
+    llm = Replicate(model=LLAMA_3, max_tokens=150, timeout=30, **kw)
+    chunks = await stream(llm, mode, PROMPT)
+    [prediction] = made()
+    assert prediction.status == "succeeded"
+    assert text_of(chunks) == server_text(server, prediction.id)
+    streams = [r for r in server.request_log() if r[1].startswith("/v1/streams/")]
+    assert len(streams) >= 2
+
+
 # -- 7: Retry-After ------------------------------------------------------------------
 
 

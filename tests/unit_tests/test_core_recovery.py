@@ -171,18 +171,51 @@ def test_a_stalled_stream_delivers_the_finished_predictions_rest() -> None:
     script = Script(
         creates=[created(urls={"stream": STREAM})],
         events=[*events(("output", "Hel")), stalled],
-        gets=iter([prediction("succeeded", ["Hel", "lo"])]),
+        gets=iter([prediction("succeeded", ["Hel", "lo"])] * 2),
     )
     flow: Flow[Any] = Flow.start(
         _flows.stream, script.policy(timeout=10), TARGET, stop=None
     )
     script.play(flow)
-    assert script.kinds()[-2:] == ["CloseEvents", "Get"]
+    assert script.kinds()[-3:] == ["CloseEvents", "Get", "Get"]  # looked at, polled
     assert script.emitted == [
         StreamPiece("Hel"),
         StreamPiece("lo"),
         StreamPiece(prediction=prediction("succeeded", ["Hel", "lo"])),
     ]
+
+
+def test_a_stalled_stream_of_a_running_prediction_is_resumed_after_its_last_event() -> (
+    None
+):
+    stalled = ReplicateTimeoutError("Timed out trying to read the stream")
+    replay = events(("output", "Hel"), ("output", "lo"), ("done", "{}"))
+    script = Script(
+        creates=[created(urls={"stream": STREAM})],
+        events=[*events(("output", "Hel")), stalled, *replay],
+        gets=iter(
+            [prediction("processing", ["Hel"]), prediction("succeeded", ["Hel", "lo"])]
+        ),
+    )
+    flow: Flow[Any] = Flow.start(_flows.stream, script.policy(), TARGET, stop=None)
+    script.play(flow)
+    assert script.kinds() == [
+        "SendCreate",
+        "OpenEvents",
+        "NextEvent",
+        "NextEvent",
+        "CloseEvents",
+        "Get",
+        "OpenEvents",
+        "NextEvent",
+        "NextEvent",
+        "NextEvent",
+        "CloseEvents",
+        "Get",
+    ]
+    first, again = (e for e in script.log if isinstance(e, _effects.OpenEvents))
+    assert (first.last_event_id, again.last_event_id) == (None, "0")
+    assert [piece.text for piece in script.emitted] == ["Hel", "lo", ""]
 
 
 # -- 7: Retry-After --------------------------------------------------------------------
