@@ -18,6 +18,7 @@ prediction has ended.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -141,7 +142,7 @@ def find_lost(
         It (claimed for this call) or `None`, and whether the search was made
         (`False`: the list failed, so nothing is known).
     """
-    sent = request["json"]["input"]
+    sent = json.loads(json.dumps(request["json"]["input"]))  # as the server echoes it
     action = f"look for the prediction of a lost create for {ref}"
     logger.warning("The answer to a create for %s was lost; looking for it", ref)
     try:
