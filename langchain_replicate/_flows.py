@@ -156,7 +156,7 @@ def find_lost(
             if same_input(prediction.get("input"), sent) and claimed.claim(
                 str(prediction["id"])
             ):
-                logger.warning("Adopted prediction %s", prediction["id"])
+                logger.info("Adopted prediction %s", prediction["id"])
                 return dict(prediction), True
     except ReplicateAPIError as e:
         logger.warning("Could not look for it: %s", e)
