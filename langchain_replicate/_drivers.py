@@ -118,8 +118,8 @@ class Driver:
                 return self._http.request(**request)
             case _effects.Cancel(prediction_id):
                 return self.cancel(prediction_id)
-            case _effects.OpenEvents(url, deadline):
-                flow.events = self._events(url, deadline)
+            case _effects.OpenEvents(url, deadline, last_event_id):
+                flow.events = self._events(url, deadline, last_event_id)
             case _effects.CloseEvents() if flow.events is not None:
                 flow.events.close()
                 flow.events = None
@@ -143,8 +143,8 @@ class Driver:
                 return await self._apost_create(request)
             case _effects.Cancel(prediction_id):
                 return await self.acancel(prediction_id)
-            case _effects.OpenEvents(url, deadline):
-                flow.events = self._aevents(url, deadline)
+            case _effects.OpenEvents(url, deadline, last_event_id):
+                flow.events = self._aevents(url, deadline, last_event_id)
             case _effects.CloseEvents() if flow.events is not None:
                 await flow.events.aclose()
                 flow.events = None
@@ -280,34 +280,35 @@ class Driver:
             raise error_from_transport(e, _files.UPLOAD_ACTION) from e
         return _files.file_url(response_json(response, _files.UPLOAD_ACTION))
 
-    def _events(self, url: str, deadline: Deadline) -> Iterator[ServerSentEvent]:
+    def _events(
+        self, url: str, deadline: Deadline, last_event_id: str | None
+    ) -> Iterator[ServerSentEvent]:
         decoder = EventDecoder()
+        request = sse_request(deadline, last_event_id)
         with (
             self._deadline_errors(None, deadline),
-            self._http.stream("GET", url, **sse_request(deadline)) as response,
+            self._http.stream("GET", url, **request) as response,
         ):
             if response.status_code >= 400:  # noqa: PLR2004
                 response.read()
                 raise error_from_response(response, _STREAM_ACTION)
-            for line in response.iter_lines():
-                if (event := decoder.decode(line)) is not None:
-                    yield event
+            for text in response.iter_text():
+                yield from decoder.feed(text)
                 if deadline.expired():
                     raise timeout_error(None, self.timeout)
 
     async def _aevents(
-        self, url: str, deadline: Deadline
+        self, url: str, deadline: Deadline, last_event_id: str | None
     ) -> AsyncIterator[ServerSentEvent]:
         decoder = EventDecoder()
+        request = sse_request(deadline, last_event_id)
         with self._deadline_errors(None, deadline):
-            async with self._ahttp.stream(
-                "GET", url, **sse_request(deadline)
-            ) as response:
+            async with self._ahttp.stream("GET", url, **request) as response:
                 if response.status_code >= 400:  # noqa: PLR2004
                     await response.aread()
                     raise error_from_response(response, _STREAM_ACTION)
-                async for line in response.aiter_lines():
-                    if (event := decoder.decode(line)) is not None:
+                async for text in response.aiter_text():
+                    for event in decoder.feed(text):
                         yield event
                     if deadline.expired():
                         raise timeout_error(None, self.timeout)

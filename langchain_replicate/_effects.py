@@ -35,7 +35,8 @@ T = TypeVar("T")
 # Cancel(prediction_id)         cancels (best effort)               its JSON, or None
 # Schema(ref)                   looks the input schema up (cached)  it, or None
 # Upload(image)                 uploads to the files API            the file's URL
-# OpenEvents(url, deadline)     opens the SSE stream (Flow.events)  -
+# OpenEvents(url, deadline,     opens the SSE stream (Flow.events), -
+#   last_event_id)                resuming after that event if given
 # NextEvent()                   reads the stream's next event       it; None at the end
 # CloseEvents()                 closes the stream (also on exit)    -
 #
@@ -80,6 +81,7 @@ class Upload(NamedTuple):
 class OpenEvents(NamedTuple):
     url: str
     deadline: Deadline
+    last_event_id: str | None = None
 
 
 class NextEvent(NamedTuple):
@@ -123,6 +125,8 @@ class Policy:
     """Seconds a whole prediction may take (`None`: no limit)."""
     clock: Callable[[], float] = time.monotonic
     """The deadline's clock (tests pass a fake one)."""
+    wall: Callable[[], float] = time.time
+    """The wall clock: when a create was sent, to find it if its answer is lost."""
 
     def deadline(self) -> Deadline:
         """A fresh deadline for one prediction."""

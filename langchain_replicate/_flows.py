@@ -18,6 +18,7 @@ prediction has ended.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -48,6 +49,7 @@ from langchain_replicate._protocol import (
     check_prediction,
     create_request,
     create_retry_delay,
+    get_retry_delay,
     has_final_output,
     is_terminal,
     poll_sleeps,
@@ -55,12 +57,16 @@ from langchain_replicate._protocol import (
     stream_url,
     timeout_error,
 )
-from langchain_replicate._streaming import StreamPiece, StreamState
-from langchain_replicate.errors import (
-    ReplicateAPIError,
-    ReplicateRateLimitError,
-    ReplicateTimeoutError,
+from langchain_replicate._recovery import (
+    MAX_CANDIDATES,
+    candidates,
+    claimed,
+    is_ambiguous,
+    list_path,
+    same_input,
 )
+from langchain_replicate._streaming import StreamPiece, StreamState
+from langchain_replicate.errors import ReplicateAPIError, ReplicateTimeoutError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Sequence
@@ -83,9 +89,18 @@ def create(
     *,
     stream: bool,
     deadline: Deadline,
-) -> Generator[Effect, Any, Prediction]:
-    """Create a prediction (`Prefer: wait` unless `stream`), retrying as allowed."""
+) -> Generator[Effect, Any, tuple[Prediction, bool]]:
+    """Create a prediction (`Prefer: wait` unless `stream`), retrying as allowed.
+
+    A create whose answer was lost (it may have created the prediction) is
+    looked for on the server and adopted (`_recovery`); if the server has none,
+    it is sent again, once.
+
+    Returns:
+        The prediction, and whether it was adopted (found, not answered).
+    """
     action = f"create a prediction for {ref}"
+    resent = False
     for attempt in itertools.count():
         request = create_request(
             ref,
@@ -95,10 +110,69 @@ def create(
             wait=policy.wait,
             timeout=policy.timeout,
         )
+        sent_at = policy.wall()
         try:
-            return response_json((yield SendCreate(request)), action)
-        except (httpx.HTTPError, ReplicateRateLimitError) as e:
-            delay = create_retry_delay(e, attempt, policy.max_retries, deadline, action)
+            return response_json((yield SendCreate(request)), action), False
+        except (httpx.HTTPError, ReplicateAPIError) as e:
+            error = e
+        made_nothing = False
+        if is_ambiguous(error):
+            found, searched = yield from find_lost(ref, request, sent_at, deadline)
+            if found is not None:
+                return found, True
+            made_nothing, resent = searched and not resent, True
+        delay = create_retry_delay(
+            error,
+            attempt,
+            policy.max_retries,
+            deadline,
+            action,
+            made_nothing=made_nothing,
+        )
+        yield Sleep(delay)
+    raise AssertionError  # pragma: no cover - itertools.count() never ends
+
+
+def find_lost(
+    ref: ModelRef, request: dict[str, Any], sent_at: float, deadline: Deadline
+) -> Generator[Effect, Any, tuple[Prediction | None, bool]]:
+    """The prediction a create with a lost answer made, if the server has one.
+
+    Returns:
+        It (claimed for this call) or `None`, and whether the search was made
+        (`False`: the list failed, so nothing is known).
+    """
+    sent = json.loads(json.dumps(request["json"]["input"]))  # as the server echoes it
+    action = f"look for the prediction of a lost create for {ref}"
+    logger.warning("The answer to a create for %s was lost; looking for it", ref)
+    try:
+        page = yield GetJSON(list_path(sent_at), action)
+        results = page.get("results") if isinstance(page, dict) else None
+        listed = list(candidates(results or [], ref, sent_at))
+        for candidate in listed[:MAX_CANDIDATES] if listed else []:
+            prediction = candidate
+            if "input" not in prediction:
+                prediction = yield Get(str(candidate["id"]), deadline)
+            if same_input(prediction.get("input"), sent) and claimed.claim(
+                str(prediction["id"])
+            ):
+                logger.info("Adopted prediction %s", prediction["id"])
+                return dict(prediction), True
+    except ReplicateAPIError as e:
+        logger.warning("Could not look for it: %s", e)
+        return None, False
+    return None, True
+
+
+def get(prediction_id: str, deadline: Deadline) -> Generator[Effect, Any, Prediction]:
+    """Fetch a prediction, retrying 5xx and broken connections (`get_retry_delay`)."""
+    for attempt in itertools.count():
+        try:
+            prediction: Prediction = yield Get(prediction_id, deadline)
+        except ReplicateAPIError as e:
+            delay = get_retry_delay(e, attempt, deadline)
+        else:
+            return prediction
         yield Sleep(delay)
     raise AssertionError  # pragma: no cover - itertools.count() never ends
 
@@ -106,23 +180,47 @@ def create(
 def read_stream(
     policy: Policy, state: StreamState, deadline: Deadline, *, emit: bool
 ) -> Generator[Effect, Any, None]:
-    """Texts from the prediction's SSE stream until it is over or breaks."""
-    if deadline.expired():
-        raise timeout_error(state.prediction_id, policy.timeout)
-    if (url := stream_url(state.prediction)) is None:
-        return
-    yield OpenEvents(url, deadline)
+    """Texts from the prediction's SSE stream until it is over, breaks or stalls.
+
+    A stream silent for `STREAM_STALL` seconds (its read timeout) has stalled:
+    the prediction is looked at (a `GET`). If it is still running, the stream
+    is reopened after the last event read (`Last-Event-ID`; events replayed
+    anyway are skipped); otherwise, as after a broken stream, the caller polls,
+    which delivers a finished prediction's remaining output at once.
+    """
+    while True:
+        if deadline.expired():
+            raise timeout_error(state.prediction_id, policy.timeout)
+        if (url := stream_url(state.prediction)) is None:
+            return
+        stalled = yield from read_events(policy, state, deadline, url, emit=emit)
+        if not stalled or (state.last_event_id is None and state.chars_seen):
+            return  # (output without event ids could not be resumed exactly)
+        if is_terminal((yield from get(state.prediction_id, deadline))):
+            return
+        state.resumed = True
+
+
+def read_events(
+    policy: Policy, state: StreamState, deadline: Deadline, url: str, *, emit: bool
+) -> Generator[Effect, Any, bool]:
+    """Texts from one connection to the stream; whether it stalled."""
+    yield OpenEvents(url, deadline, state.last_event_id if state.resumed else None)
+    stalled = False
     try:
         while (event := (yield NextEvent())) is not None:
             if (text := state.on_event(event)) and emit:
                 yield Emit(StreamPiece(text))
             if state.stop_reading:
                 break
-    except ReplicateTimeoutError as e:
-        raise timeout_error(state.prediction_id, policy.timeout) from e
     except ReplicateAPIError as e:
-        logger.info("Stream of %s broke (%s); polling", state.prediction_id, e)
+        if deadline.expired():
+            raise timeout_error(state.prediction_id, policy.timeout) from e
+        stalled = isinstance(e, ReplicateTimeoutError)
+        what = "stalled" if stalled else "broke"
+        logger.info("Stream of %s %s (%s)", state.prediction_id, what, e)
     yield CloseEvents()
+    return stalled
 
 
 def poll(
@@ -133,7 +231,8 @@ def poll(
         return
     sleeps = poll_sleeps(deadline, state.prediction_id, policy.timeout)
     while True:
-        if (text := state.on_poll((yield Get(state.prediction_id, deadline)))) and emit:
+        prediction = yield from get(state.prediction_id, deadline)
+        if (text := state.on_poll(prediction)) and emit:
             yield Emit(StreamPiece(text))
         if state.stop_polling:
             return
@@ -142,12 +241,19 @@ def poll(
 
 def started(
     flow: Flow[Any], policy: Policy, target: Target, *, stream: bool
-) -> Generator[Effect, Any, tuple[Prediction, Deadline]]:
-    """Create the call's prediction and mark it `unfinished` (see the module doc)."""
+) -> Generator[Effect, Any, tuple[Prediction, Deadline, bool]]:
+    """Create the call's prediction and mark it `unfinished` (see the module doc).
+
+    Returns:
+        The prediction, its deadline, and whether it was adopted (`create`).
+    """
     deadline = policy.deadline()
-    prediction = yield from create(policy, *target, stream=stream, deadline=deadline)
+    prediction, adopted = yield from create(
+        policy, *target, stream=stream, deadline=deadline
+    )
     flow.unfinished = prediction["id"]
-    return prediction, deadline
+    claimed.claim(prediction["id"])
+    return prediction, deadline, adopted
 
 
 def run(
@@ -157,7 +263,7 @@ def run(
 
     Emits the ended prediction (checked: raises if it failed or was canceled).
     """
-    prediction, deadline = yield from started(flow, policy, target, stream=False)
+    prediction, deadline, _ = yield from started(flow, policy, target, stream=False)
     if not can_return(prediction, final=final):
         state = StreamState(None, prediction)
         if not has_final_output(prediction):
@@ -176,9 +282,12 @@ def stream(
     stop: Sequence[str] | None,
 ) -> Generator[Effect, Any, None]:
     """Stream a prediction's text, stopping (and canceling) at a stop sequence."""
-    prediction, deadline = yield from started(flow, policy, target, stream=True)
+    prediction, deadline, adopted = yield from started(
+        flow, policy, target, stream=True
+    )
     state = StreamState(stop, prediction)
-    yield from read_stream(policy, state, deadline, emit=True)
+    if not adopted:  # a stream joined late may not replay what was said
+        yield from read_stream(policy, state, deadline, emit=True)
     yield from poll(policy, state, deadline, emit=True)
     if state.finder.stopped:
         state.prediction = (yield Cancel(state.prediction_id)) or state.prediction
@@ -196,13 +305,13 @@ def follow(
     create's answer may count as ended while `processing` (`has_final_output`);
     a polled one must be terminal, since a model may still add files.
     """
-    prediction, deadline = yield from started(flow, policy, target, stream=False)
+    prediction, deadline, _ = yield from started(flow, policy, target, stream=False)
     yield Emit(prediction)
     over = has_final_output(prediction) if policy.wait else is_terminal(prediction)
     sleeps = poll_sleeps(deadline, prediction["id"], policy.timeout)
     while not over:
         yield Sleep(next(sleeps))
-        prediction = yield Get(prediction["id"], deadline)
+        prediction = yield from get(prediction["id"], deadline)
         yield Emit(prediction)
         over = is_terminal(prediction)
     flow.unfinished = None

@@ -4,8 +4,10 @@
   (`is_terminal`, `has_final_output`, `can_return`).
 * `Deadline`: when a call gives up (its clock is injectable, for tests).
 * The poll schedule (`poll_sleeps`): backoff, cut at the deadline.
-* The retry rule (`create_retry_delay`): which failed creates are retried, and
-  after how long. A create that may have reached the server never is.
+* The retry rules: which failed creates are retried, and after how long
+  (`create_retry_delay`: a create that may have reached the server never is;
+  `Retry-After` up to a cap, never past the deadline), and which failed
+  prediction `GET`s are (`get_retry_delay`: 5xx and broken connections).
 * The requests a call sends (`create_request`, `get_timeout`, `sse_request`).
 
 Everything here is shared by the sync and async I/O (see `_flows.py`).
@@ -17,13 +19,15 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import httpx
 
 from langchain_replicate.errors import (
     ReplicateAPIError,
+    ReplicateConnectionError,
     ReplicateRateLimitError,
+    ReplicateServerError,
     ReplicateTimeoutError,
     error_from_response,
     error_from_transport,
@@ -48,9 +52,16 @@ UNSUCCESSFUL: frozenset[Status] = frozenset({"failed", "canceled", "aborted"})
 MAX_WAIT = 60
 """Replicate's longest `Prefer: wait`, in seconds."""
 IDLE_READ_TIMEOUT = 300.0
-"""Longest silence on a stream or wait without a deadline, in seconds."""
+"""Longest silence on a wait without a deadline, in seconds."""
+STREAM_STALL = 5.0
+"""Seconds without a byte on an SSE stream before the prediction is looked at
+(a `GET`): a stalled stream of a finished prediction must not hang the call."""
 POLL_FIRST, POLL_FACTOR, POLL_MAX = 0.2, 1.5, 2.0
 RETRY_FIRST, RETRY_MAX = 0.5, 30.0
+RETRY_AFTER_MAX = 60.0
+"""The longest `Retry-After` a call waits out (seconds); a longer one is raised."""
+GET_ATTEMPTS = 4
+"""Tries of a prediction `GET` that fails with a 5xx or a broken connection."""
 CREATE_READ_TIMEOUT = 10.0
 """Seconds a create may take beyond its `Prefer: wait`."""
 # pool=None everywhere: in a large batch, requests queue for one of httpx's 100
@@ -192,12 +203,17 @@ def create_retry_delay(
     max_retries: int,
     deadline: Deadline,
     action: str,
+    *,
+    made_nothing: bool = False,
 ) -> float:
     """How long to wait before retrying a failed create; raises to give up.
 
-    Only a 429 (the API refused before creating anything) or a connection that
-    never opened are retried; anything that may have reached the server is not,
-    so a prediction is never created (and billed) twice.
+    Only a 429 (the API refused before creating anything), a connection that
+    never opened, or (`made_nothing`) a failure after which the server was seen
+    to hold no prediction of this create are retried; anything that may have
+    created a prediction is not, so none is created (and billed) twice. A
+    `Retry-After` is waited out up to `RETRY_AFTER_MAX` and never past the
+    deadline; a longer one is raised at once, naming the wait.
 
     Raises:
         ReplicateAPIError: the mapped error, when the create is not retried.
@@ -206,20 +222,80 @@ def create_retry_delay(
     if isinstance(error, ReplicateRateLimitError):
         retryable, delay = True, error.retry_after
     else:
-        retryable = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
+        retryable = made_nothing or isinstance(
+            error, (httpx.ConnectError, httpx.ConnectTimeout)
+        )
+    if not retryable or attempt >= max_retries:
+        _give_up(error, action)
     if delay is None:
         delay = min(RETRY_FIRST * 2**attempt, RETRY_MAX)
     remaining = deadline.remaining()
-    if (
-        not retryable
-        or attempt >= max_retries
-        or (remaining is not None and delay >= remaining)
+    if isinstance(error, ReplicateRateLimitError) and (
+        delay > RETRY_AFTER_MAX or (remaining is not None and delay >= remaining)
     ):
-        if isinstance(error, httpx.HTTPError):
-            raise error_from_transport(error, action) from error
-        raise error
+        raise _wait_too_long(error, delay, remaining)
+    if remaining is not None and delay >= remaining:
+        _give_up(error, action)
     logger.info("Retrying: %s, in %.1f s", action, delay)
     return delay
+
+
+def get_retry_delay(
+    error: ReplicateAPIError, attempt: int, deadline: Deadline
+) -> float:
+    """How long to wait before retrying a failed prediction `GET`; raises to give up.
+
+    A `GET` is idempotent: a 5xx, a broken or refused connection, a read
+    timeout short of the deadline, or a 429 are retried with backoff
+    (`GET_ATTEMPTS` tries in all), never past the deadline.
+
+    Raises:
+        ReplicateAPIError: `error`, when the `GET` is not retried.
+    """
+    transient = (
+        ReplicateServerError,
+        ReplicateConnectionError,
+        ReplicateRateLimitError,
+    )
+    retryable = isinstance(error, transient) or (
+        isinstance(error, ReplicateTimeoutError) and not deadline.expired()
+    )
+    delay: float = min(RETRY_FIRST * 2**attempt, RETRY_MAX)
+    if isinstance(error, ReplicateRateLimitError) and error.retry_after is not None:
+        delay = float(error.retry_after)
+    remaining = deadline.remaining()
+    if (
+        not retryable
+        or attempt + 1 >= GET_ATTEMPTS
+        or delay > RETRY_AFTER_MAX
+        or (remaining is not None and delay >= remaining)
+    ):
+        raise error
+    logger.info("Retrying a prediction GET (%s), in %.1f s", error, delay)
+    return delay
+
+
+def _give_up(error: ReplicateAPIError | httpx.HTTPError, action: str) -> NoReturn:
+    if isinstance(error, httpx.HTTPError):
+        raise error_from_transport(error, action) from error
+    raise error
+
+
+def _wait_too_long(
+    error: ReplicateRateLimitError, delay: float, remaining: float | None
+) -> ReplicateRateLimitError:
+    """A 429 whose `Retry-After` is past the cap or the deadline, said so."""
+    if delay > RETRY_AFTER_MAX:
+        why = f"more than the {RETRY_AFTER_MAX:g} s a call waits"
+    else:
+        why = f"past the deadline (timeout=..., {remaining or 0:.1f} s left)"
+    message = (
+        f"{error.message} Replicate asked to wait {delay:g} s (Retry-After), "
+        f"{why}: not retried."
+    )
+    return ReplicateRateLimitError(
+        message, retry_after=delay, status=error.status, detail=error.detail
+    )
 
 
 # -- requests --------------------------------------------------------------------------
@@ -280,9 +356,19 @@ def get_timeout(deadline: Deadline | None) -> httpx.Timeout:
     )
 
 
-def sse_request(deadline: Deadline) -> dict[str, Any]:
-    """Headers and timeouts of a `GET` on a prediction's stream URL."""
+def sse_request(deadline: Deadline, last_event_id: str | None = None) -> dict[str, Any]:
+    """Headers and timeouts of a `GET` on a prediction's stream URL.
+
+    The read times out after `STREAM_STALL` seconds without a byte (a stall),
+    or at the deadline. `last_event_id` resumes a stream after that event (as
+    nchan, Replicate's stream server, and replicate-go do).
+    """
+    headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+    if last_event_id is not None:
+        headers["Last-Event-ID"] = last_event_id
     return {
-        "headers": {"Accept": "text/event-stream", "Cache-Control": "no-store"},
-        "timeout": httpx.Timeout(10.0, read=deadline.read_timeout(), pool=None),
+        "headers": headers,
+        "timeout": httpx.Timeout(
+            10.0, read=deadline.read_timeout(STREAM_STALL), pool=None
+        ),
     }

@@ -1,7 +1,8 @@
 """Streamed text, pure: SSE decoding, what a stream has shown, stop sequences.
 
-The I/O (reading lines off `urls.stream`, polling) is in `_drivers.py`; the
-order of steps in `_flows.py`. Here: `EventDecoder` turns lines into events,
+The I/O (reading text off `urls.stream`, polling) is in `_drivers.py`; the
+order of steps in `_flows.py`. Here: `EventDecoder` turns text into lines
+(ended only at CR, LF or CRLF, as SSE says) and lines into events,
 `StreamState` turns events and polled predictions into the text that may be
 emitted (holding back what could begin a stop sequence), and `StreamPiece` is
 what `stream_text` yields.
@@ -9,6 +10,7 @@ what `stream_text` yields.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -22,6 +24,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 _SSE_EVENTS = frozenset(e.value for e in ServerSentEvent.EventType)
+_LINE_END = re.compile(r"\r\n|\r|\n")
+"""SSE's line ends; not `str.splitlines`'s (U+2028, U+0085, VT, FF, FS...),
+which are text inside a token."""
 
 
 @dataclass(frozen=True)
@@ -38,13 +43,47 @@ class StreamPiece:
     """The last piece: whether a stop sequence ended the output."""
 
 
+class LineSplitter:
+    """Decoded text, in chunks, to SSE lines: ended only at CR, LF or CRLF.
+
+    httpx's `iter_lines` splits like `str.splitlines`, also at U+2028, U+2029,
+    U+0085, VT, FF, FS, GS and RS, which then vanish from a streamed token.
+    """
+
+    def __init__(self) -> None:
+        """Start with no partial line."""
+        self._partial = ""
+        self._after_cr = False
+
+    def feed(self, text: str) -> list[str]:
+        """Take a chunk of text; return the lines it completes (without ends)."""
+        if self._after_cr and text:
+            text = text.removeprefix("\n")  # the LF of a CRLF split across chunks
+            self._after_cr = False
+        if not text:
+            return []
+        *lines, self._partial = _LINE_END.split(self._partial + text)
+        self._after_cr = text.endswith("\r")
+        return lines
+
+
 class EventDecoder:
-    """replicate's SSE `Decoder`, minus its `ValueError` on unknown event names."""
+    """replicate's SSE `Decoder`, minus its `ValueError` on unknown event names.
+
+    `feed` takes the stream's text as it comes (lines split by `LineSplitter`);
+    `decode` one line.
+    """
 
     def __init__(self) -> None:
         """Start with no event pending."""
         self._decoder = EventSource.Decoder()
         self._skipping = False
+        self._lines = LineSplitter()
+
+    def feed(self, text: str) -> list[ServerSentEvent]:
+        """Take a chunk of the stream's text; return the events it completes."""
+        events = (self.decode(line) for line in self._lines.feed(text))
+        return [event for event in events if event is not None]
 
     def decode(self, line: str) -> ServerSentEvent | None:
         """Take one line; return the event it completes, if any."""
@@ -92,9 +131,20 @@ class StreamState:
         """Polling can stop: a stop sequence was found or the prediction ended."""
         return self.finder.stopped or is_terminal(self.prediction)
 
+    last_event_id: str | None = None
+    """The id of the last event read (to resume a stalled stream after it)."""
+    resumed: bool = False
+    """The stream was reopened: events it replays (ids seen) are skipped."""
+    ids_seen: set[str] = field(default_factory=set)
+
     def on_event(self, event: ServerSentEvent) -> str:
         """Take one SSE event; return the text that may be emitted."""
         kind = event.event.value
+        if event.id is not None:
+            if self.resumed and kind == "output" and event.id in self.ids_seen:
+                return ""  # replayed by a server that ignored `Last-Event-ID`
+            self.ids_seen.add(event.id)
+            self.last_event_id = event.id
         if kind == "output":
             self.chars_seen += len(event.data)
             text = self.finder.feed(event.data)

@@ -3,7 +3,9 @@
 * `GET /_admin/config` — pace, faults, rate limits, sync data-URI limit.
 * `POST /_admin/pace` — body: any `ModelPace` fields.
 * `POST /_admin/faults` — body: `fail_creates`, `status`, `body`, `cut_stream_after`,
-  `delay`, `foreign_origin` (replaces the current faults).
+  `delay`, `foreign_origin`, `retry_after`, `fail_gets`, `get_status`, `lose_creates`,
+  `lost_status`, `stall_stream_after`, `odd_separators` (see `Faults`; replaces the
+  current faults).
 * `POST /_admin/config` — body: `create_rate_limit`, `rate_limit`,
   `sync_data_uri_max_bytes`.
 * `GET /_admin/requests` — `[[method, path], ...]`; `DELETE` clears it.

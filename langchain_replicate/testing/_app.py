@@ -11,6 +11,7 @@ import json
 import mimetypes
 import re
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from jsonschema import Draft202012Validator
@@ -44,6 +45,7 @@ from langchain_replicate.testing._state import (
 )
 from langchain_replicate.testing._validation import request_body_schema, validate
 from langchain_replicate.testing._wire import (
+    injected_failure,
     json_response,
     keepalive,
     prediction_events,
@@ -158,6 +160,8 @@ async def _create(
         deployment=deployment,
         output_url=lambda output: _resources.output_url(files, output),
     )
+    if (lost := state.faults.take_lost_create()) is not None:
+        return injected_failure(lost)
     if wait is None:
         rendered = _resources.prediction_json(
             prediction, origin, source=False, files_origin=files
@@ -204,16 +208,25 @@ async def create_by_deployment(request: Request) -> Response:
 async def get_prediction(request: Request) -> Response:
     """`GET /v1/predictions/{id}`."""
     state = _state(request)
+    if (failed := state.faults.take_get_failure()) is not None:
+        return injected_failure(failed)
     prediction = _prediction(state, request.path_params["id"])
     return json_response(_prediction_json(state, prediction, origin_of(request)))
 
 
 async def list_predictions(request: Request) -> Response:
-    """`GET /v1/predictions`: pages of 100, newest first."""
+    """`GET /v1/predictions`: pages of 100, newest first (`created_after`/`_before`)."""
     state = _state(request)
     origin = origin_of(request)
+    after = _instant(request, "created_after")
+    before = _instant(request, "created_before")
     page = _page(
-        list(state.predictions.values()),
+        [
+            p
+            for p in state.predictions.values()
+            if (after is None or p.created_at > after)
+            and (before is None or p.created_at < before)
+        ],
         lambda p: p.seq,
         request.query_params.get("cursor"),
         state.page_size,
@@ -229,6 +242,21 @@ async def list_predictions(request: Request) -> Response:
     )
 
 
+def _instant(request: Request, name: str) -> float | None:
+    """A query parameter holding an ISO 8601 date-time, as a timestamp."""
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as e:
+        msg = f"{name} must be an ISO 8601 date-time, got {value!r}"
+        raise _errors.bad_request(msg) from e
+    return (
+        moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    ).timestamp()
+
+
 async def cancel_prediction(request: Request) -> Response:
     """`POST /v1/predictions/{id}/cancel`."""
     state = _state(request)
@@ -242,7 +270,12 @@ async def stream_prediction(request: Request) -> Response:
     state = _state(request)
     prediction = _prediction(state, request.path_params["id"])
     return EventSourceResponse(
-        prediction_events(prediction, cut_after=state.faults.cut_stream_after),
+        prediction_events(
+            prediction,
+            cut_after=state.faults.cut_stream_after,
+            stall_after=state.faults.stall_stream_after,
+            last_event_id=request.headers.get("last-event-id"),
+        ),
         ping=KEEPALIVE_SECONDS,
         ping_message_factory=keepalive,
         sep="\n",

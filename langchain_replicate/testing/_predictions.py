@@ -19,6 +19,7 @@ from langchain_replicate.testing._reference import (
     ModelPace,
     ReferenceModel,
 )
+from langchain_replicate.testing._wire import with_odd_separator
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -59,6 +60,8 @@ class Prediction:
     input: dict[str, Any]
     created_at: float
     deployment: str | None = None
+    odd_separators: bool = False
+    """Put `ODD_SEPARATORS` inside text tokens (a fault, see `Faults`)."""
     status: Status = "starting"
     started_at: float | None = None
     completed_at: float | None = None
@@ -140,6 +143,8 @@ class Prediction:
             return
         if self.first_token_at is None:
             self.first_token_at = time.time()
+        if self.odd_separators:
+            token = with_odd_separator(token, self.token_count)
         self.token_count += 1
         self.outputs.append(token)
         self.events.append(("output", token))

@@ -234,6 +234,13 @@ class LocalReplicateServer:
         cut_stream_after: int | None = None,
         delay: float = 0.0,
         foreign_origin: bool = False,
+        retry_after: float | None = None,
+        fail_gets: int = 0,
+        get_status: int = 500,
+        lose_creates: int = 0,
+        lost_status: int = 0,
+        stall_stream_after: int | None = None,
+        odd_separators: bool = False,
     ) -> None:
         """Replace the injected faults.
 
@@ -248,6 +255,19 @@ class LocalReplicateServer:
             foreign_origin: Serve `urls.stream` and output file URLs from a
                 second listener (another port, so another origin), which needs
                 no token and records whether one arrived (`foreign_requests`).
+            retry_after: `Retry-After` seconds on the failed creates (with
+                `status=429`).
+            fail_gets: Fail the next N prediction `GET`s (`/v1/predictions/{id}`).
+            get_status: Their HTTP status; 0 closes the connection without an
+                answer.
+            lose_creates: The next N creates make their prediction, then lose the
+                answer.
+            lost_status: How: 0 closes the connection mid-answer, else this HTTP
+                status (502, as a proxy cutting a long `Prefer: wait`).
+            stall_stream_after: After N events, each SSE connection goes silent
+                but stays open (None: never).
+            odd_separators: Predictions created from now on put U+2028, U+2029,
+                U+0085, VT, FF, FS, GS and RS inside their text tokens.
         """
         self._state.faults = Faults(
             fail_creates=fail_creates,
@@ -256,6 +276,13 @@ class LocalReplicateServer:
             cut_stream_after=cut_stream_after,
             delay=delay,
             foreign_origin=foreign_origin,
+            retry_after=retry_after,
+            fail_gets=fail_gets,
+            get_status=get_status,
+            lose_creates=lose_creates,
+            lost_status=lost_status,
+            stall_stream_after=stall_stream_after,
+            odd_separators=odd_separators,
         )
 
     def set_pace(self, pace: ModelPace) -> None:

@@ -52,7 +52,7 @@ class Faults:
     body: Mapping[str, Any] | None = None
     """Their problem+json body (default: a generic one with `status`)."""
     cut_stream_after: int | None = None
-    """Close every SSE connection after this many events (no `done`)."""
+    """Close every SSE connection after this many events of it (no `done`)."""
     delay: float = 0.0
     """Seconds to wait before answering each API request."""
     foreign_origin: bool = False
@@ -61,6 +61,22 @@ class Faults:
     `replicate.delivery` beside `api.replicate.com`). That listener serves only
     streams and files, needs no token, and records whether `Authorization`
     arrived (`LocalReplicateServer.foreign_requests()`)."""
+    retry_after: float | None = None
+    """`Retry-After` seconds sent with the injected create failures (429s)."""
+    fail_gets: int = 0
+    """How many of the next prediction `GET`s (`/v1/predictions/{id}`) fail."""
+    get_status: int = 500
+    """HTTP status of those failures; `0` drops the connection without an answer."""
+    lose_creates: int = 0
+    """How many of the next creates make their prediction, then lose the answer."""
+    lost_status: int = 0
+    """How that answer is lost: `0` drops the connection, else this status (502)."""
+    stall_stream_after: int | None = None
+    """Stop sending on every SSE connection after N events (of that connection),
+    keeping it open."""
+    odd_separators: bool = False
+    """Predictions created meanwhile put U+2028, U+2029, U+0085, VT, FF, FS, GS
+    and RS inside their text tokens (SSE must split lines only at CR, LF)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form, for the admin endpoint."""
@@ -71,6 +87,13 @@ class Faults:
             "cut_stream_after": self.cut_stream_after,
             "delay": self.delay,
             "foreign_origin": self.foreign_origin,
+            "retry_after": self.retry_after,
+            "fail_gets": self.fail_gets,
+            "get_status": self.get_status,
+            "lose_creates": self.lose_creates,
+            "lost_status": self.lost_status,
+            "stall_stream_after": self.stall_stream_after,
+            "odd_separators": self.odd_separators,
         }
 
     def take_create_failure(self) -> _errors.ProblemError | None:
@@ -83,13 +106,30 @@ class Faults:
         title = body.pop("title", None)
         include_status = "status" in body
         body.pop("status", None)
-        return _errors.ProblemError(
+        error = _errors.ProblemError(
             self.status,
             detail,
             title=None if title is None else str(title),
             extra=body,
             include_status=include_status,
         )
+        if self.retry_after is not None:
+            error.headers["Retry-After"] = f"{self.retry_after:g}"
+        return error
+
+    def take_get_failure(self) -> int | None:
+        """The status for this prediction `GET` (0: drop), if a failure is due."""
+        if self.fail_gets <= 0:
+            return None
+        self.fail_gets -= 1
+        return self.get_status
+
+    def take_lost_create(self) -> int | None:
+        """How to lose this create's answer (0: drop), if a loss is due."""
+        if self.lose_creates <= 0:
+            return None
+        self.lose_creates -= 1
+        return self.lost_status
 
 
 class Registry:
@@ -217,6 +257,7 @@ class ServerState:
             input=values,
             created_at=time.time(),
             deployment=deployment,
+            odd_separators=self.faults.odd_separators,
         )
         self.predictions[prediction.id] = prediction
         prediction.task = asyncio.get_running_loop().create_task(

@@ -8,6 +8,7 @@ connects late gets the full replay, then the live events.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import secrets
@@ -16,12 +17,14 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from sse_starlette import ServerSentEvent
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from langchain_replicate.testing._errors import PROBLEM_JSON, ProblemError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping, Sequence
+
+    from starlette.types import Receive, Scope, Send
 
     from langchain_replicate.testing._predictions import Prediction
 
@@ -100,6 +103,56 @@ def problem_response(error: ProblemError) -> JSONResponse:
     )
 
 
+class DroppedResponse(Response):
+    """An answer lost on the way: the connection closes mid-body.
+
+    The client sees its connection broken (`httpx.RemoteProtocolError`)
+    without a usable status: what a reset or a proxy cutting a long request
+    looks like.
+    """
+
+    def __init__(self) -> None:
+        """No content (none is sent)."""
+        super().__init__()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Start a response, send one byte of it, and leave."""
+        del scope, receive
+        await _dropped(send)
+
+
+def injected_failure(status: int) -> Response:
+    """An injected failure: `status` 0 drops the connection, else a problem."""
+    if status == 0:
+        return DroppedResponse()
+    return problem_response(ProblemError(status, "Injected failure"))
+
+
+async def _dropped(send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", b"64"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": b"{", "more_body": True})
+    # Returning with the body unfinished makes uvicorn close the connection.
+
+
+ODD_SEPARATORS = ("\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+"""Characters `str.splitlines` splits at but SSE does not (only CR, LF do)."""
+
+
+def with_odd_separator(token: str, index: int) -> str:
+    """`token` with one of `ODD_SEPARATORS` inside it (after its first character)."""
+    separator = ODD_SEPARATORS[index % len(ODD_SEPARATORS)]
+    return token[:1] + separator + token[1:]
+
+
 def json_response(
     body: object, status_code: int = 200, headers: dict[str, str] | None = None
 ) -> JSONResponse:
@@ -121,6 +174,14 @@ def encode_event(kind: str, data: str, event_id: str) -> bytes:
     return ServerSentEvent(data, event=kind, id=event_id, sep=SEPARATOR).encode()
 
 
+def resume_after(last_event_id: str | None, stamp: int) -> int:
+    """The index of the first event to send after `Last-Event-ID` (0: all)."""
+    prefix, _, index = (last_event_id or "").partition(":")
+    if prefix != str(stamp) or not index.isdigit():
+        return 0
+    return int(index) + 1
+
+
 def hello() -> bytes:
     """The opening comment nchan sends."""
     return ServerSentEvent(comment="hi", sep=SEPARATOR).encode()
@@ -132,17 +193,28 @@ def keepalive() -> ServerSentEvent:
 
 
 async def prediction_events(
-    prediction: Prediction, *, cut_after: int | None = None
+    prediction: Prediction,
+    *,
+    cut_after: int | None = None,
+    stall_after: int | None = None,
+    last_event_id: str | None = None,
 ) -> AsyncIterator[bytes]:
-    """Yield the stream's bytes until `done` (or until `cut_after` events)."""
+    """Yield the stream's bytes until `done` (or until `cut_after` events).
+
+    After `stall_after` events it sends nothing more and keeps the connection
+    open (until the client leaves). With `last_event_id` (a reconnecting
+    client's `Last-Event-ID`) it resumes after that event, as nchan does.
+    """
     yield hello()
     stamp = int(prediction.created_at)
-    sent = 0
+    sent = first = resume_after(last_event_id, stamp)
     while True:
         changed = prediction.changed()
         while sent < len(prediction.events):
-            if cut_after is not None and sent >= cut_after:
+            if cut_after is not None and sent - first >= cut_after:
                 return
+            if stall_after is not None and sent - first >= stall_after:
+                await asyncio.Event().wait()  # a stall: open, silent, forever
             kind, data = prediction.events[sent]
             yield encode_event(kind, data, f"{stamp}:{sent}")
             sent += 1

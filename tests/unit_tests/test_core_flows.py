@@ -20,7 +20,6 @@ from langchain_replicate._streaming import StreamPiece
 from langchain_replicate.errors import (
     ReplicateConnectionError,
     ReplicatePredictionError,
-    ReplicateServerError,
     ReplicateTimeoutError,
 )
 from tests.unit_tests.test_core_protocol import FakeClock, events
@@ -201,14 +200,16 @@ def test_create_429s_are_retried_after_retry_after() -> None:
     ]
 
 
-def test_create_is_not_retried_after_a_5xx_or_a_broken_connection() -> None:
+def test_create_is_not_resent_blindly_after_a_5xx_or_a_broken_connection() -> None:
+    """It may have created the prediction: the server is asked first (the list)."""
     boom = httpx.Response(
         500, json={"detail": "boom"}, request=httpx.Request("POST", "https://r.test")
     )
-    script = Script(creates=[boom, created()])
-    with pytest.raises(ReplicateServerError):
-        script.play(Flow.start(_flows.run, script.policy(), TARGET, final=False))
-    assert script.kinds() == ["SendCreate"]
+    script = Script(creates=[boom, created("succeeded", output="Hi")])
+    script.play(Flow.start(_flows.run, script.policy(), TARGET, final=False))
+    assert script.kinds() == ["SendCreate", "GetJSON", "Sleep(0.5)", "SendCreate"]
+    assert isinstance(script.log[1], _effects.GetJSON)
+    assert script.log[1].path.startswith("/v1/predictions?created_after=")
 
     class Broken(Script):
         def answer(self, effect: Any) -> Any:
@@ -220,7 +221,13 @@ def test_create_is_not_retried_after_a_5xx_or_a_broken_connection() -> None:
     broken = Broken(creates=[])
     with pytest.raises(ReplicateConnectionError):
         broken.play(Flow.start(_flows.run, broken.policy(), TARGET, final=False))
-    assert broken.kinds() == ["SendCreate"]
+    assert broken.kinds() == [
+        "SendCreate",
+        "GetJSON",
+        "Sleep(0.5)",
+        "SendCreate",
+        "GetJSON",
+    ]
 
 
 # -- stream ----------------------------------------------------------------------------
