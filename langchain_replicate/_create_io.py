@@ -37,6 +37,7 @@ from langchain_replicate._abandonment import (
     created_by,
     creates,
 )
+from langchain_replicate._pacing import Ticket
 from langchain_replicate._protocol import (
     Deadline,
     Prediction,
@@ -86,25 +87,26 @@ class CreateIO:
     ) -> httpx.Response:
         """Send a create (paced); if interrupted in flight, settle what it made."""
         deadline = Deadline.after(self.timeout)
+        pacer = self._connection.pacer
         while True:
-            while (pause := self._connection.pacer.admit()) > 0:
+            while not isinstance(ticket := pacer.admit(), Ticket):
                 _check_deadline(deadline, self.timeout)
-                time.sleep(pause)
+                time.sleep(ticket)
             if scope is not None and scope.abandoned:
-                self._connection.pacer.release(accepted=False)
+                pacer.release(ticket, accepted=False)
                 raise BatchAbandonedError
             sent = self._track(flow, request)
             try:
                 response = self._connection.http.request(**request)
             except Exception:
-                self._connection.pacer.release(accepted=False)
+                pacer.release(ticket, accepted=False)
                 sent.failed()
                 raise
             except BaseException:  # KeyboardInterrupt mid-create: the id is unknown
-                self._connection.pacer.release(accepted=False)
+                pacer.release(ticket, accepted=False)
                 self.abandon_create(sent)
                 raise
-            if not self._answered(sent, response, deadline):
+            if not self._answered(sent, ticket, response, deadline):
                 return response
 
     async def _asend_create(
@@ -116,24 +118,25 @@ class CreateIO:
         the prediction) and `settle` looks for it at once on a thread.
         """
         deadline = Deadline.after(self.timeout)
+        pacer = self._connection.pacer
         while True:
-            while (pause := self._connection.pacer.admit()) > 0:
+            while not isinstance(ticket := pacer.admit(), Ticket):
                 _check_deadline(deadline, self.timeout)
-                await asyncio.sleep(pause)
+                await asyncio.sleep(ticket)
             sent = self._track(flow, request)
             send = asyncio.ensure_future(self._connection.ahttp.request(**request))
             try:
                 response = await asyncio.shield(send)
             except asyncio.CancelledError:
-                self._connection.pacer.release(accepted=False)
+                pacer.release(ticket, accepted=False)
                 send.add_done_callback(functools.partial(self._late_answer, sent))
                 self.abandon_create(sent)
                 raise
             except Exception:
-                self._connection.pacer.release(accepted=False)
+                pacer.release(ticket, accepted=False)
                 sent.failed()
                 raise
-            if not self._answered(sent, response, deadline):
+            if not self._answered(sent, ticket, response, deadline):
                 return response
 
     def _track(self, flow: Flow[Any], request: dict[str, Any]) -> InFlight:
@@ -144,21 +147,25 @@ class CreateIO:
         return sent
 
     def _answered(
-        self, sent: InFlight, response: httpx.Response, deadline: Deadline
+        self,
+        sent: InFlight,
+        ticket: Ticket,
+        response: httpx.Response,
+        deadline: Deadline,
     ) -> bool:
         """Record a create's answer with the pacer; whether to send it again."""
         sent.answered(response)
         pacer = self._connection.pacer
         if response.status_code != 429:  # noqa: PLR2004
-            pacer.release(accepted=response.status_code < 400)  # noqa: PLR2004
+            pacer.release(ticket, accepted=response.status_code < 400)  # noqa: PLR2004
             return False
         error = error_from_response(response, "create a prediction")
         try:  # the retry rule's delay (Retry-After, capped) for everyone
             delay = create_retry_delay(error, 0, 1, deadline, "create a prediction")
         except ReplicateAPIError:
-            pacer.release(accepted=False)
+            pacer.release(ticket, accepted=False)
             return False
-        pacer.release(throttled=delay, accepted=False)
+        pacer.release(ticket, throttled=delay, accepted=False)
         return isinstance(error, ReplicateRateLimitError) and pacer.requeue()
 
     def _late_answer(self, sent: InFlight, send: asyncio.Future[Any]) -> None:
