@@ -49,6 +49,8 @@ class InFlight:
     response: Any = None
     """The create's answer (an `httpx.Response`), once it came."""
     abandoned: bool = False
+    withdrawn: bool = False
+    """Never sent (its batch was given up first)."""
     done: threading.Event = field(default_factory=threading.Event)
     """Set when the create answered, or failed without an answer."""
 

@@ -92,10 +92,11 @@ class CreateIO:
             while not isinstance(ticket := pacer.admit(), Ticket):
                 _check_deadline(deadline, self.timeout)
                 time.sleep(ticket)
-            if scope is not None and scope.abandoned:
+            sent = self._track(flow, request)
+            if scope is not None and scope.abandoned:  # (after _track: no race)
+                sent.withdrawn = True
                 pacer.release(ticket, accepted=False)
                 raise BatchAbandonedError
-            sent = self._track(flow, request)
             try:
                 response = self._connection.http.request(**request)
             except Exception:
@@ -208,6 +209,8 @@ class CreateIO:
         never reached Replicate leaves nothing to cancel.
         """
         for pause in SETTLE_PAUSES:
+            if sent.withdrawn:
+                return
             if sent.done.wait(pause) and sent.response is not None:
                 break
             claimed, twin = creates.claimed(sent)

@@ -50,6 +50,8 @@ PROGRESS_WINDOW = 10.0
 """A `429` within this many seconds of an accepted create is requeued."""
 INCREASE_AFTER = 5.0
 """Seconds without a `429` before the rate grows by one per window."""
+FORGET_AFTER = 30.0
+"""Seconds without a `429` after which the episode is over: no pacing again."""
 RECHECK = 0.05
 """Longest wait before asking again (other calls may change the picture)."""
 
@@ -88,6 +90,8 @@ class Pacer:
         with self._lock:
             now = self.clock()
             self._forget(now - 2 * WINDOW)
+            if now - self._closed_at >= FORGET_AFTER:
+                self.limit = CEILING
             if now < self.resume_at:
                 return min(self.resume_at - now, RECHECK)
             recent = [t for t in self._admitted if t.at > now - WINDOW]

@@ -20,7 +20,13 @@ from langchain_replicate._abandonment import (
     created_by,
     current_scope,
 )
-from langchain_replicate._pacing import CEILING, INCREASE_AFTER, Pacer, Ticket
+from langchain_replicate._pacing import (
+    CEILING,
+    FORGET_AFTER,
+    INCREASE_AFTER,
+    Pacer,
+    Ticket,
+)
 
 
 class FakeClock:
@@ -128,6 +134,15 @@ def test_the_rate_grows_again_after_a_quiet_spell() -> None:
         pacer.release(admitted(pacer), accepted=True)
         clock.now += 2
     assert pacer.limit == 4
+
+
+def test_pacing_ends_a_while_after_the_last_429() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock)
+    pacer.release(admitted(pacer), throttled=1.0, accepted=False)
+    clock.now += FORGET_AFTER
+    admitted(pacer)
+    assert pacer.limit == CEILING
 
 
 def test_a_429_is_requeued_only_while_other_creates_are_accepted() -> None:
