@@ -27,8 +27,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from langchain_replicate._protocol import is_terminal
@@ -36,6 +38,8 @@ from langchain_replicate._protocol import is_terminal
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
 
+CLOCK_SKEW = 60.0
+"""Seconds our clock and the server's may differ by (see `older_than`)."""
 SETTLE_PAUSES = (0.0, 0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0)
 """Pauses between list lookups for an abandoned create (about 3.5 s in all)."""
 
@@ -46,6 +50,8 @@ class InFlight:
 
     request: Mapping[str, Any]
     """The `httpx` request arguments (`url`, `json`, ...)."""
+    sent_at: float = field(default_factory=time.time)
+    """When it was sent (wall clock, to compare with `created_at`)."""
     response: Any = None
     """The create's answer (an `httpx.Response`), once it came."""
     abandoned: bool = False
@@ -156,6 +162,22 @@ def created_by(
         ):
             found.append(prediction_id)
     return found
+
+
+def older_than(page: Sequence[Mapping[str, Any]], sent: InFlight) -> bool:
+    """Whether a list page (newest first) reaches back before `sent` was sent.
+
+    Then the next pages cannot hold what it made. `CLOCK_SKEW` seconds of
+    slack cover the difference between our clock and the server's.
+    """
+    if not page:
+        return True
+    created = page[-1].get("created_at")
+    try:
+        when = datetime.fromisoformat(str(created).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return False
+    return when < sent.sent_at - CLOCK_SKEW
 
 
 def _same_target(prediction: Mapping[str, Any], url: str, version: object) -> bool:

@@ -36,6 +36,7 @@ from langchain_replicate._abandonment import (
     InFlight,
     created_by,
     creates,
+    older_than,
 )
 from langchain_replicate._pacing import Ticket
 from langchain_replicate._protocol import (
@@ -216,11 +217,7 @@ class CreateIO:
             claimed, twin = creates.claimed(sent)
             if twin:  # another live call sent the same request: wait for the answer
                 continue
-            found = [
-                prediction_id
-                for page in self._recent_predictions()
-                for prediction_id in created_by(sent, page, claimed)
-            ]
+            found = self._lookup(sent, claimed)
             if found:
                 for found_id in dict.fromkeys(found):
                     self.cancel(found_id)
@@ -228,20 +225,29 @@ class CreateIO:
         if (answered_id := sent.prediction_id()) is not None and not sent.ended():
             self.cancel(answered_id)
 
-    def _recent_predictions(self) -> list[list[Prediction]]:
-        """The first pages of the list endpoint (newest first); `[]` on failure."""
-        pages: list[list[Prediction]] = []
+    def _lookup(self, sent: InFlight, claimed: set[str]) -> list[str]:
+        """What `sent` made, on the list endpoint's pages back to when it was sent.
+
+        Returns:
+            The ids found (none on failure).
+        """
         url: object = "/v1/predictions"
-        while isinstance(url, str) and len(pages) < _LIST_PAGES:
+        for _ in range(_LIST_PAGES):
+            if not isinstance(url, str):
+                break
             try:
                 response = self._connection.http.get(url, timeout=_LIST_TIMEOUT)
                 page = response_json(response, "list predictions")
             except (httpx.HTTPError, ReplicateAPIError) as e:
                 logger.info("Could not list predictions: %s", e)
                 break
-            pages.append(list(page.get("results") or []))
+            results = list(page.get("results") or [])
+            if found := created_by(sent, results, claimed):
+                return found
+            if older_than(results, sent):
+                break
             url = page.get("next")
-        return pages
+        return []
 
     def cancel(self, prediction_id: str) -> Prediction | None:
         """Cancel a prediction; best effort (failures are logged, not raised)."""

@@ -19,6 +19,7 @@ from langchain_replicate._abandonment import (
     abandon_scope,
     created_by,
     current_scope,
+    older_than,
 )
 from langchain_replicate._pacing import (
     CEILING,
@@ -202,6 +203,15 @@ def test_created_by_matches_a_version_create_by_version_id() -> None:
     )
     page = [{**listed("ours", "-"), "version": "v1", "input": {"a": 1}}]
     assert created_by(sent, page, claimed=set()) == ["ours"]
+
+
+def test_older_than_says_when_a_page_reaches_back_before_the_create() -> None:
+    sent = InFlight(create_request("Hi"), sent_at=1_796_000_000.0)  # 2026-11-30
+    recent = [{"created_at": "2026-11-30T01:33:20.5Z"}]
+    old = [{"created_at": "2026-11-29T00:00:00Z"}]
+    assert not older_than(recent, sent)
+    assert older_than(old, sent)
+    assert older_than([], sent)
 
 
 def test_a_live_twin_makes_the_lookup_ambiguous() -> None:
