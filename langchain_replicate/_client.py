@@ -8,22 +8,24 @@ What it does is decided elsewhere, once for sync and async alike:
 * `_flows.py`: the order of steps of a call (create with retries, run, stream,
   follow, schema lookup, chat preparation) as generators of effects.
 * `_effects.py`: those effects, and the `Flow` a driver runs.
-* `_connection.py`: clients (built and shared) and the schema cache.
+* `_connection.py`: clients (built and shared), the pacer, the schema cache.
+* `_pacing.py`, `_abandonment.py`: pacing under throttling; abandoned creates.
 * `_files.py`: uploads and downloads.
 
 * `_drivers.py`: the I/O itself: the two drivers that execute a flow's
-  effects (`_drive` / `_adrive`) and the single requests (`get`, `cancel`,
-  `upload_file`, the SSE reader, ...). `ReplicateAPI` inherits them.
+  effects (`_drive` / `_adrive`) and the single requests (`get`,
+  `upload_file`, the SSE reader, ...); `_create_io.py` the creates and
+  cancels. `ReplicateAPI` inherits them.
 
 This module holds the public method pairs the model classes call, each one
 flow run by either driver, and `from_settings` (clients shared per settings).
 
 Anything abandoned (consumer stops, an exception or `KeyboardInterrupt`,
 asyncio cancellation, the deadline) cancels the prediction on the server.
-During a `Prefer: wait` create the id is not known yet: an async caller's
-create is shielded and the prediction canceled as soon as the create answers
-(within `wait` seconds); a sync create interrupted mid-wait cannot be, which is
-why `timeout` is also sent as `Cancel-After` (Replicate's own deadline).
+During a `Prefer: wait` create the id is not known yet: the create is tracked
+while in flight and, if abandoned, its prediction found on the list endpoint
+and canceled from a thread (`_create_io.py`); `timeout` is also sent as
+`Cancel-After` (Replicate's own deadline).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 A `Connection` holds the `replicate.Client`s of one set of settings: one for
 sync calls and one per event loop (an `httpx.AsyncClient` belongs to the loop it
-first ran on). Instances with the same settings share one (see
+first ran on), and the `Pacer` all their creates share (`_pacing.py`).
+Instances with the same settings share one (see
 `ReplicateAPI.from_settings`), so clients, connection pools and the TLS context
 (~50 ms to build) are made once per process.
 
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from replicate.__about__ import __version__ as sdk_version
 from replicate.client import Client as ReplicateClient
 
+from langchain_replicate._pacing import Pacer
 from langchain_replicate._secrets import OriginBoundToken
 
 if TYPE_CHECKING:
@@ -79,6 +81,8 @@ class Connection:
         """Build the sync client now; async ones on first use in each loop."""
         self._make_client = make_client
         self.client = make_client()
+        self.pacer = Pacer()
+        """Paces this connection's creates under throttling (sync and async)."""
         self._loop_clients: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, ReplicateClient
         ] = weakref.WeakKeyDictionary()

@@ -9,8 +9,9 @@ and async differ, with the requests below (`get`/`aget`, `cancel`/`acancel`,
 The drivers keep one rule for every flow: a prediction the flow created and has
 not seen end (`Flow.unfinished`) is canceled when the flow is left early (the
 caller stops iterating, an error, `KeyboardInterrupt`, asyncio cancellation,
-the deadline). An async create is shielded from cancellation so the prediction
-it created can still be canceled once the answer names it.
+the deadline, its batch given up). A create still in flight when that happens
+is settled by `CreateIO` (`_create_io.py`: creates are paced, tracked and
+their predictions found and canceled, on a thread that outlives the loop).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from langchain_replicate import _effects, _files, _flows
+from langchain_replicate._abandonment import AbandonScope, creates, current_scope
 from langchain_replicate._connection import (
     Connection,
     async_schema_lock,
@@ -31,6 +33,7 @@ from langchain_replicate._connection import (
     schema_lock,
     schemas,
 )
+from langchain_replicate._create_io import BatchAbandonedError, CreateIO
 from langchain_replicate._effects import Flow
 from langchain_replicate._protocol import (
     Deadline,
@@ -65,7 +68,7 @@ _GET_TIMEOUT = httpx.Timeout(10.0, read=30.0, pool=None)
 _STREAM_ACTION = "read the prediction's stream"
 
 
-class Driver:
+class Driver(CreateIO):
     """Runs flows and sends single requests over one `Connection`."""
 
     def __init__(
@@ -75,23 +78,29 @@ class Driver:
         self._connection = connection
         self.base_url = base_url
         self.timeout = timeout
-        self._background: set[asyncio.Future[Prediction | None]] = set()
-        """Cancels still running after their caller was canceled."""
 
     # -- the drivers: run a flow's effects (the only sync/async difference) ------------
 
     def _drive(self, flow: Flow[T]) -> Generator[T, None, None]:
         """Run a flow, yielding what it emits; cancel what it leaves unfinished."""
+        scope = current_scope()
+        if scope is not None:
+            scope.add(self, flow)
         try:
             for effect in flow:
                 if isinstance(effect, _effects.Emit):
                     yield effect.value
                     continue
+                if scope is not None and scope.abandoned:
+                    raise BatchAbandonedError
                 with flow.answering():
-                    flow.reply = self._execute(flow, effect)
+                    flow.reply = self._execute(flow, effect, scope)
         finally:
-            for effect in flow.final_effects():
-                self._execute(flow, effect)
+            try:
+                for effect in flow.final_effects():
+                    self._execute(flow, effect, None)
+            finally:
+                _forget(flow, scope)
 
     async def _adrive(self, flow: Flow[T]) -> AsyncGenerator[T, None]:
         """Async `_drive`."""
@@ -103,10 +112,15 @@ class Driver:
                 with flow.answering():
                     flow.reply = await self._aexecute(flow, effect)
         finally:
-            for effect in flow.final_effects():
-                await self._aexecute(flow, effect)
+            try:
+                for effect in flow.final_effects():
+                    await self._aexecute(flow, effect)
+            finally:
+                _forget(flow, None)
 
-    def _execute(self, flow: Flow[Any], effect: _effects.Effect) -> Any:  # noqa: ANN401, C901, PLR0911 - a branch per effect
+    def _execute(  # noqa: C901, PLR0911 - a branch per effect
+        self, flow: Flow[Any], effect: _effects.Effect, scope: AbandonScope | None
+    ) -> Any:  # noqa: ANN401
         match effect:
             case _effects.NextEvent():
                 return next(flow.events, None)
@@ -115,7 +129,7 @@ class Driver:
             case _effects.Sleep(seconds):
                 return time.sleep(seconds)
             case _effects.SendCreate(request):
-                return self._http.request(**request)
+                return self._send_create(flow, request, scope)
             case _effects.Cancel(prediction_id):
                 return self.cancel(prediction_id)
             case _effects.OpenEvents(url, deadline, last_event_id):
@@ -140,7 +154,7 @@ class Driver:
             case _effects.Sleep(seconds):
                 return await asyncio.sleep(seconds)
             case _effects.SendCreate(request):
-                return await self._apost_create(request)
+                return await self._asend_create(flow, request)
             case _effects.Cancel(prediction_id):
                 return await self.acancel(prediction_id)
             case _effects.OpenEvents(url, deadline, last_event_id):
@@ -237,17 +251,6 @@ class Driver:
                 raise timeout_error(prediction_id, self.timeout) from e
             raise error_from_transport(e, _STREAM_ACTION) from e
 
-    def cancel(self, prediction_id: str) -> Prediction | None:
-        """Cancel a prediction; best effort (failures are logged, not raised)."""
-        try:
-            response = self._http.post(
-                f"/v1/predictions/{prediction_id}/cancel", timeout=_CANCEL_TIMEOUT
-            )
-            return response_json(response, f"cancel prediction {prediction_id}")
-        except (httpx.HTTPError, ReplicateAPIError) as e:
-            logger.warning("Could not cancel prediction %s: %s", prediction_id, e)
-            return None
-
     async def acancel(self, prediction_id: str) -> Prediction | None:
         """Async `cancel`."""
         try:
@@ -313,28 +316,13 @@ class Driver:
                     if deadline.expired():
                         raise timeout_error(None, self.timeout)
 
-    async def _apost_create(self, request: dict[str, Any]) -> httpx.Response:
-        """Send a create; if our task is canceled meanwhile, cancel what it created.
 
-        The create's answer (after at most its `Prefer: wait`) is the only way to
-        learn the new prediction's id, so the request is shielded from the
-        cancellation and the prediction canceled as soon as that answer arrives.
-        """
-        send = asyncio.ensure_future(self._ahttp.request(**request))
-        try:
-            return await asyncio.shield(send)
-        except asyncio.CancelledError:
-            send.add_done_callback(self._cancel_created)
-            raise
-
-    def _cancel_created(self, send: asyncio.Future[httpx.Response]) -> None:
-        if send.cancelled() or send.exception() is not None:
-            return
-        response = send.result()
-        if response.status_code < 400:  # noqa: PLR2004
-            task = asyncio.ensure_future(self.acancel(response.json()["id"]))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+def _forget(flow: Flow[Any], scope: AbandonScope | None) -> None:
+    """A flow is over: drop it from its batch and from the creates in flight."""
+    if scope is not None:
+        scope.discard(flow)
+    if flow.in_flight is not None:
+        creates.finish(flow.in_flight)
 
 
 def last(values: Iterator[T]) -> T:

@@ -148,6 +148,8 @@ class Flow(Generic[T]):
         """The id of a created prediction that has not ended yet."""
         self.events: Any = None
         """The open SSE event iterator (sync or async), owned by the driver."""
+        self.in_flight: Any = None
+        """The last create sent (`_abandonment.InFlight`), owned by the driver."""
         self.reply: Any = None
         """The result of the effect just executed."""
         self._error: Exception | None = None

@@ -45,6 +45,7 @@ from langchain_core.language_models.chat_models import (
 from langchain_core.utils.utils import get_pydantic_field_names
 from pydantic import ConfigDict, Field, model_validator
 
+from langchain_replicate._batching import PerInputBatches
 from langchain_replicate._chat_inputs import chat_prompt
 from langchain_replicate._chat_results import (
     by_stream,
@@ -94,7 +95,7 @@ if TYPE_CHECKING:
     from langchain_replicate._prompted_reader import PromptedReader
 
 
-class ChatReplicate(ReplicateSettings, BaseChatModel):
+class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
     r"""Replicate chat models: any Replicate language model, as a LangChain chat model.
 
     How a conversation is sent is decided by the model's input schema (looked

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+import functools
+from typing import TYPE_CHECKING, Any, cast
 
 from langchain_core.language_models.llms import BaseLLM
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from langchain_core.prompt_values import ChatPromptValue
-from langchain_core.runnables.config import ContextThreadPoolExecutor
 from langchain_core.utils.utils import get_pydantic_field_names
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from langchain_replicate._arguments import check_text_only
+from langchain_replicate._batching import PerInputBatches, run_batch
 from langchain_replicate._inputs import InputSchema
 from langchain_replicate._metadata import generation_info
 from langchain_replicate._model_ref import ModelRef, parse_model_ref
@@ -41,11 +42,7 @@ if TYPE_CHECKING:
     from langchain_replicate._client import Prediction, StreamPiece
 
 
-_THREADS = 128
-"""Most threads one sync `generate` uses (prompts beyond that queue)."""
-
-
-class Replicate(ReplicateSettings, BaseLLM):
+class Replicate(PerInputBatches, ReplicateSettings, BaseLLM):
     r"""Replicate large language models (and any model whose output is text or a file).
 
     A drop-in for `langchain_community.llms.Replicate`: same constructor, same
@@ -389,27 +386,18 @@ class Replicate(ReplicateSettings, BaseLLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
     ) -> LLMResult:
-        """Run the prompts concurrently, in up to 128 threads.
+        """Run the prompts concurrently, in up to 128 threads (`run_batch`).
 
-        `batch(..., config={"max_concurrency": n})` hands us `n` prompts at a time.
+        `batch` and `abatch` run each prompt as its own call instead, so each
+        gets its own result or error (`PerInputBatches`).
         """
         _ = self._api  # built once here, not raced for by the threads
-        if len(prompts) == 1:
-            return LLMResult(
-                generations=[self._generate_one(prompts[0], stop, run_manager, kwargs)]
-            )
-        with ContextThreadPoolExecutor(max_workers=min(len(prompts), _THREADS)) as pool:
-            futures = [
-                pool.submit(self._generate_one, prompt, stop, run_manager, kwargs)
-                for prompt in prompts
-            ]
-            try:
-                generations = [future.result() for future in futures]
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
-        return LLMResult(generations=generations)
+        calls = [
+            functools.partial(self._generate_one, prompt, stop, run_manager, kwargs)
+            for prompt in prompts
+        ]
+        generations = run_batch(calls, max_concurrency=None, return_exceptions=False)
+        return LLMResult(generations=cast("list[list[Generation]]", generations))
 
     # -- async (the same steps; only the I/O differs) ----------------------------------
 
