@@ -6,6 +6,7 @@ Handlers are thin: they parse the request, call `ServerState` and render with
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from langchain_replicate.testing import _errors, _resources
-from langchain_replicate.testing._predictions import Prediction, cancel
+from langchain_replicate.testing._predictions import Prediction, cancel, expire
 from langchain_replicate.testing._requests import (
     find_prediction,
     json_body,
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 
 PREFER_WAIT = re.compile(r"^wait(=([1-9]|[1-9][0-9]|60))?$")
 DEFAULT_WAIT = 60.0
+CANCEL_AFTER = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+CANCEL_AFTER_MIN = 5.0
+CANCEL_AFTER_MAX = 24 * 3600.0
 KEEPALIVE_SECONDS = 15.0
 
 
@@ -55,6 +59,30 @@ def _prediction_json(
     return _resources.prediction_json(
         prediction, origin, files_origin=state.files_origin(origin)
     )
+
+
+def parse_cancel_after(header: str | None) -> float | None:
+    """Seconds from a `Cancel-After` header (`30`, `30s`, `5m`, `1h30m45s`), or None.
+
+    Raises:
+        ProblemError: 400 if the value is malformed or outside 5 s to 24 h.
+    """
+    if header is None:
+        return None
+    value = header.strip()
+    match = CANCEL_AFTER.fullmatch(value)
+    if value.isdigit():
+        seconds = float(value)
+    elif match is not None and any(match.groups()):
+        hours, minutes, secs = (float(part or 0) for part in match.groups())
+        seconds = hours * 3600 + minutes * 60 + secs
+    else:
+        msg = f"Invalid Cancel-After header {header!r}: use seconds or e.g. 5m, 1h30m"
+        raise _errors.bad_request(msg)
+    if not CANCEL_AFTER_MIN <= seconds <= CANCEL_AFTER_MAX:
+        msg = f"Cancel-After must be between 5s and 24h, got {header!r}"
+        raise _errors.bad_request(msg)
+    return seconds
 
 
 def parse_prefer(header: str | None) -> float | None:
@@ -101,6 +129,7 @@ async def _create(
         if model is None:
             raise _errors.invalid_version()
     wait = parse_prefer(request.headers.get("prefer"))
+    cancel_after = parse_cancel_after(request.headers.get("cancel-after"))
     values = state.validate_input(model, body["input"])
     origin = origin_of(request)
     files = state.files_origin(origin)
@@ -111,6 +140,9 @@ async def _create(
         deployment=deployment,
         output_url=lambda output: _resources.output_url(files, output),
     )
+    if cancel_after is not None:
+        prediction.deadline = prediction.created_at + cancel_after
+        asyncio.get_running_loop().call_later(cancel_after, expire, prediction)
     if (lost := state.faults.take_lost_create()) is not None:
         return injected_failure(lost)
     if wait is None:

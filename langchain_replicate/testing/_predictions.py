@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
     from langchain_replicate.testing._files import FileStore, OutputFile
 
-Status = Literal["starting", "processing", "succeeded", "failed", "canceled"]
-TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "canceled"})
+Status = Literal["starting", "processing", "succeeded", "failed", "canceled", "aborted"]
+TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "canceled", "aborted"})
 
 EventKind = Literal["output", "logs", "error", "done"]
 
@@ -60,6 +60,8 @@ class Prediction:
     input: dict[str, Any]
     created_at: float
     deployment: str | None = None
+    deadline: float | None = None
+    """When `Cancel-After` ends it (an absolute time), if it was sent."""
     odd_separators: bool = False
     """Put `ODD_SEPARATORS` inside text tokens (a fault, see `Faults`)."""
     status: Status = "starting"
@@ -276,6 +278,16 @@ async def run_prediction(
         prediction.finish("failed", str(e) or type(e).__name__)
     else:
         prediction.finish("succeeded")
+
+
+def expire(prediction: Prediction) -> None:
+    """`Cancel-After` ran out: `aborted` if it never started, else canceled."""
+    if prediction.status == "starting":
+        if prediction.task is not None:
+            prediction.task.cancel()
+        prediction.finish("aborted")
+    else:
+        cancel(prediction)
 
 
 def cancel(prediction: Prediction) -> None:

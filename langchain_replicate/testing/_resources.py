@@ -101,6 +101,8 @@ def prediction_json(
         body["source"] = "api"
     if prediction.deployment is not None:
         body["deployment"] = prediction.deployment
+    if prediction.deadline is not None:
+        body["deadline"] = rfc3339(prediction.deadline)
     if as_starting:
         return body
     items = [

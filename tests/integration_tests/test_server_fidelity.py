@@ -407,3 +407,41 @@ def test_request_log_counts_requests(
         ("POST", f"/v1/models/{LLAMA}/predictions"),
         ("GET", f"/v1/models/{LLAMA}"),
     ]
+
+
+def test_cancel_after_aborts_a_queued_prediction_and_cancels_a_running_one(
+    client: Client, http: httpx.Client, replicate_server: LocalReplicateServer
+) -> None:
+    replicate_server.set_pace(
+        ModelPace(cold_start=30.0, time_to_first_token=0.01, token_interval=0.5)
+    )
+    ids = {}
+    creates: tuple[tuple[str, dict[str, str], str], ...] = (
+        ("/v1/predictions", {"version": _version(client, COLD)}, "queued"),
+        (f"/v1/models/{LLAMA}/predictions", {}, "running"),
+    )
+    for path, target, prompt in creates:
+        response = http.post(
+            path,
+            json={**target, "input": {"prompt": prompt}},
+            headers={"Cancel-After": "5s"},
+        )
+        assert response.status_code == 201
+        assert response.json()["deadline"]
+        ids[prompt] = response.json()["id"]
+
+    def status(prediction_id: str) -> str:
+        return next(
+            p.status for p in replicate_server.predictions() if p.id == prediction_id
+        )
+
+    assert status(ids["running"]) in {"starting", "processing"}
+    for _ in range(200):  # up to 10 s; the deadline is 5 s after the creates
+        if status(ids["queued"]) != "starting" and status(ids["running"]) not in {
+            "starting",
+            "processing",
+        }:
+            break
+        time.sleep(0.05)
+    assert status(ids["queued"]) == "aborted"
+    assert status(ids["running"]) == "canceled"

@@ -20,6 +20,7 @@ from langchain_replicate.testing._pagination import (
     encode_cursor,
     paginate,
 )
+from langchain_replicate.testing._prediction_routes import parse_cancel_after
 from langchain_replicate.testing._reference import GeneratedFile
 from langchain_replicate.testing._validation import (
     input_validator,
@@ -295,3 +296,20 @@ def test_file_store_reads_its_own_urls() -> None:
     assert not store.delete_upload(upload.id)
     with pytest.raises(ValueError, match="Cannot read"):
         store.read_url(f"http://127.0.0.1:1/v1/files/{upload.id}")
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [(None, None), ("30", 30.0), ("30s", 30.0), ("5m", 300.0), ("1h30m45s", 5445.0)],
+)
+def test_cancel_after_reads_seconds_or_units(
+    header: str | None, seconds: float | None
+) -> None:
+    assert parse_cancel_after(header) == seconds
+
+
+@pytest.mark.parametrize("header", ["4", "25h", "", "5 m", "1d", "m", "-10"])
+def test_cancel_after_out_of_range_or_malformed_is_a_400(header: str) -> None:
+    with pytest.raises(_errors.ProblemError) as caught:
+        parse_cancel_after(header)
+    assert caught.value.status == 400
