@@ -150,6 +150,21 @@ async def arun_batch(
     return results
 
 
+def _per_input(
+    method: Callable[..., T],
+    inputs: list[Any],
+    config: RunnableConfig | list[RunnableConfig] | None,
+    kwargs: dict[str, Any],
+) -> tuple[list[Callable[[], T]], int | None]:
+    """One call of `method` per input (with its config), and `max_concurrency`."""
+    configs = get_config_list(config, len(inputs))
+    calls: list[Callable[[], T]] = [
+        functools.partial(method, input_, config_, **kwargs)
+        for input_, config_ in zip(inputs, configs, strict=True)
+    ]
+    return calls, configs[0].get("max_concurrency")
+
+
 class PerInputBatches:
     """`batch` / `abatch` for a Runnable: `run_batch` over its `invoke` / `ainvoke`.
 
@@ -172,15 +187,9 @@ class PerInputBatches:
         if not inputs:
             return []
         runnable = cast("Runnable[Any, Any]", self)
-        configs = get_config_list(config, len(inputs))
-        calls = [
-            functools.partial(runnable.invoke, input_, config_, **kwargs)
-            for input_, config_ in zip(inputs, configs, strict=True)
-        ]
+        calls, limit = _per_input(runnable.invoke, inputs, config, kwargs)
         return run_batch(
-            calls,
-            max_concurrency=configs[0].get("max_concurrency"),
-            return_exceptions=return_exceptions,
+            calls, max_concurrency=limit, return_exceptions=return_exceptions
         )
 
     async def abatch(
@@ -199,13 +208,7 @@ class PerInputBatches:
         if not inputs:
             return []
         runnable = cast("Runnable[Any, Any]", self)
-        configs = get_config_list(config, len(inputs))
-        calls = [
-            functools.partial(runnable.ainvoke, input_, config_, **kwargs)
-            for input_, config_ in zip(inputs, configs, strict=True)
-        ]
+        calls, limit = _per_input(runnable.ainvoke, inputs, config, kwargs)
         return await arun_batch(
-            calls,
-            max_concurrency=configs[0].get("max_concurrency"),
-            return_exceptions=return_exceptions,
+            calls, max_concurrency=limit, return_exceptions=return_exceptions
         )
