@@ -8,18 +8,17 @@ flight (a `Prefer: wait` create is answered only when the prediction ends, up
 to a minute later), whose id nobody knows yet.
 
 * `InFlight`: one create request sent and not answered yet; the driver marks
-  it `answered` (with the id) or `abandoned`.
-* `created_by`: which predictions of the list endpoint's first page (newest
-  first) the abandoned create made: same model (or version), the input we
-  sent, not ended, not the answer of another live create, and only when no
-  other live create in this process sent the same request (then it waits for
-  its own answer instead of guessing).
+  it `answered` (its id is then held: `_lookup.held`) or `abandoned`.
+* `creates`: every create in flight in this process. Which listed predictions
+  an abandoned create made is `_lookup.cancelable`; while another live create
+  sent the same request (a twin), the lookup waits for the answers instead of
+  guessing (`Creates.twin`).
 * `AbandonScope`: the flows of one batch (a context variable, so the batch's
   worker threads register in it); when the batch is given up, every flow in
   it is abandoned at once and no new create is sent.
 
 The I/O (the list lookup, the cancels, on a thread that outlives an event loop)
-is `_drivers.Driver.settle`.
+is `_create_io.CreateIO.settle`.
 """
 
 from __future__ import annotations
@@ -30,16 +29,16 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from langchain_replicate._lookup import held
 from langchain_replicate._protocol import is_terminal
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Iterator, Mapping
 
-CLOCK_SKEW = 60.0
-"""Seconds our clock and the server's may differ by (see `older_than`)."""
+    from langchain_replicate._model_ref import ModelRef
+
 SETTLE_PAUSES = (0.0, 0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0)
 """Pauses between list lookups for an abandoned create (about 3.5 s in all)."""
 
@@ -50,6 +49,8 @@ class InFlight:
 
     request: Mapping[str, Any]
     """The `httpx` request arguments (`url`, `json`, ...)."""
+    ref: ModelRef
+    """What it creates a prediction of."""
     sent_at: float = field(default_factory=time.time)
     """When it was sent (wall clock, to compare with `created_at`)."""
     response: Any = None
@@ -61,8 +62,10 @@ class InFlight:
     """Set when the create answered, or failed without an answer."""
 
     def answered(self, response: Any) -> None:  # noqa: ANN401 - an httpx.Response
-        """Record the create's answer (thread-safe; any thread)."""
+        """Record the create's answer and hold its prediction (any thread)."""
         self.response = response
+        if (prediction_id := self.prediction_id()) is not None:
+            held.claim(prediction_id)
         self.done.set()
 
     def failed(self) -> None:
@@ -73,7 +76,10 @@ class InFlight:
         response = self.response
         if response is None or response.status_code >= 400:  # noqa: PLR2004
             return None
-        body = response.json()
+        try:
+            body = response.json()
+        except ValueError:  # not JSON: the flow reports it
+            return None
         return body if isinstance(body, dict) else None
 
     def prediction_id(self) -> str | None:
@@ -100,9 +106,9 @@ class Creates:
         self._live: weakref.WeakSet[InFlight] = weakref.WeakSet()
         self._lock = threading.Lock()
 
-    def start(self, request: Mapping[str, Any]) -> InFlight:
+    def start(self, request: Mapping[str, Any], ref: ModelRef) -> InFlight:
         """Record a create about to be sent."""
-        sent = InFlight(request)
+        sent = InFlight(request, ref)
         with self._lock:
             self._live.add(sent)
         return sent
@@ -112,83 +118,22 @@ class Creates:
         with self._lock:
             self._live.discard(sent)
 
-    def claimed(self, sent: InFlight) -> tuple[set[str], bool]:
-        """Ids answered to the other live creates; whether one is a twin of `sent`.
+    def twin(self, sent: InFlight) -> bool:
+        """Whether another live create sent the same request, unanswered.
 
-        A twin (same request, unanswered, not abandoned) makes the list lookup
-        ambiguous: its prediction and ours look alike.
+        A twin (not abandoned) makes the list lookup ambiguous: its prediction
+        and ours look alike.
         """
         with self._lock:
             others = [c for c in self._live if c is not sent]
-        ids = {i for c in others if (i := c.prediction_id()) is not None}
-        twin = any(
+        return any(
             c.response is None and not c.abandoned and c.same_request(sent)
             for c in others
         )
-        return ids, twin
 
 
 creates = Creates()
 """The process-wide registry of creates in flight."""
-
-
-def created_by(
-    sent: InFlight, page: Sequence[Mapping[str, Any]], claimed: set[str]
-) -> list[str]:
-    """Ids of the running predictions on a list page that `sent` may have made.
-
-    Args:
-        sent: The abandoned create.
-        page: The list endpoint's results (newest first).
-        claimed: Ids that belong to other live creates.
-
-    Returns:
-        The ids to cancel (usually one; none if the create never arrived).
-    """
-    body = sent.request.get("json") or {}
-    wanted_input = body.get("input") or {}
-    version = body.get("version")
-    url = str(sent.request.get("url", ""))
-    found: list[str] = []
-    for prediction in page:
-        prediction_id = prediction.get("id")
-        if not isinstance(prediction_id, str) or prediction_id in claimed:
-            continue
-        if is_terminal(prediction) or not _same_target(prediction, url, version):
-            continue
-        given = prediction.get("input")
-        if isinstance(given, dict) and all(
-            given.get(key) == value for key, value in wanted_input.items()
-        ):
-            found.append(prediction_id)
-    return found
-
-
-def older_than(page: Sequence[Mapping[str, Any]], sent: InFlight) -> bool:
-    """Whether a list page (newest first) reaches back before `sent` was sent.
-
-    Then the next pages cannot hold what it made. `CLOCK_SKEW` seconds of
-    slack cover the difference between our clock and the server's.
-    """
-    if not page:
-        return True
-    created = page[-1].get("created_at")
-    try:
-        when = datetime.fromisoformat(str(created).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return False
-    return when < sent.sent_at - CLOCK_SKEW
-
-
-def _same_target(prediction: Mapping[str, Any], url: str, version: object) -> bool:
-    """Whether a listed prediction ran the model the create named."""
-    if isinstance(version, str):
-        ours = version.rpartition(":")[2]
-        return prediction.get("version") == ours or prediction.get("model") == ours
-    parts = [p for p in url.split("/") if p]
-    if len(parts) == 5 and parts[1] == "models":  # noqa: PLR2004 - /v1/models/o/n/predictions
-        return prediction.get("model") == f"{parts[2]}/{parts[3]}"
-    return True  # a deployment: its predictions name the model, not the deployment
 
 
 # -- batches ---------------------------------------------------------------------------

@@ -9,7 +9,8 @@ What it does is decided elsewhere, once for sync and async alike:
   follow, schema lookup, chat preparation) as generators of effects.
 * `_effects.py`: those effects, and the `Flow` a driver runs.
 * `_connection.py`: clients (built and shared), the pacer, the schema cache.
-* `_pacing.py`, `_abandonment.py`: pacing under throttling; abandoned creates.
+* `_pacing.py`, `_abandonment.py`, `_lookup.py`: pacing under throttling;
+  abandoned creates; which listed prediction a lost or abandoned create made.
 * `_files.py`: uploads and downloads.
 
 * `_drivers.py`: the I/O itself: the two drivers that execute a flow's

@@ -3,7 +3,8 @@
 `CreateIO` is a part of `_drivers.Driver` (its base class): the I/O of sending
 a create and of canceling what an abandoned call leaves behind. The decisions
 are pure and live elsewhere: pacing in `_pacing.py` (one `Pacer` per
-connection), what an abandoned create made in `_abandonment.py`.
+connection), creates in flight in `_abandonment.py`, which listed prediction an
+abandoned create made in `_lookup.py`.
 
 * **Paced creates.** Before each create the driver waits for the connection's
   `Pacer`; a `429` that the pacer counts as the batch's own load is sent again
@@ -34,9 +35,14 @@ from langchain_replicate._abandonment import (
     SETTLE_PAUSES,
     AbandonScope,
     InFlight,
-    created_by,
     creates,
-    older_than,
+)
+from langchain_replicate._lookup import (
+    cancelable,
+    held,
+    list_path,
+    past_window,
+    sent_input,
 )
 from langchain_replicate._pacing import Ticket
 from langchain_replicate._protocol import (
@@ -57,6 +63,7 @@ if TYPE_CHECKING:
 
     from langchain_replicate._connection import Connection
     from langchain_replicate._effects import Flow
+    from langchain_replicate._model_ref import ModelRef
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +91,11 @@ class CreateIO:
     # -- paced creates ---------------------------------------------------------------
 
     def _send_create(
-        self, flow: Flow[Any], request: dict[str, Any], scope: AbandonScope | None
+        self,
+        flow: Flow[Any],
+        request: dict[str, Any],
+        ref: ModelRef,
+        scope: AbandonScope | None,
     ) -> httpx.Response:
         """Send a create (paced); if interrupted in flight, settle what it made."""
         deadline = Deadline.after(self.timeout)
@@ -93,7 +104,7 @@ class CreateIO:
             while not isinstance(ticket := pacer.admit(), Ticket):
                 _check_deadline(deadline, self.timeout)
                 time.sleep(ticket)
-            sent = self._track(flow, request)
+            sent = self._track(flow, request, ref)
             if scope is not None and scope.abandoned:  # (after _track: no race)
                 sent.withdrawn = True
                 pacer.release(ticket, accepted=False)
@@ -112,7 +123,7 @@ class CreateIO:
                 return response
 
     async def _asend_create(
-        self, flow: Flow[Any], request: dict[str, Any]
+        self, flow: Flow[Any], request: dict[str, Any], ref: ModelRef
     ) -> httpx.Response:
         """Async `_send_create`; the create is shielded from cancellation.
 
@@ -125,7 +136,7 @@ class CreateIO:
             while not isinstance(ticket := pacer.admit(), Ticket):
                 _check_deadline(deadline, self.timeout)
                 await asyncio.sleep(ticket)
-            sent = self._track(flow, request)
+            sent = self._track(flow, request, ref)
             send = asyncio.ensure_future(self._connection.ahttp.request(**request))
             try:
                 response = await asyncio.shield(send)
@@ -141,10 +152,12 @@ class CreateIO:
             if not self._answered(sent, ticket, response, deadline):
                 return response
 
-    def _track(self, flow: Flow[Any], request: dict[str, Any]) -> InFlight:
+    def _track(
+        self, flow: Flow[Any], request: dict[str, Any], ref: ModelRef
+    ) -> InFlight:
         if flow.in_flight is not None:
             creates.finish(flow.in_flight)
-        sent: InFlight = creates.start(request)
+        sent: InFlight = creates.start(request, ref)
         flow.in_flight = sent
         return sent
 
@@ -206,32 +219,33 @@ class CreateIO:
         """Find and cancel the prediction an abandoned create made (bounded).
 
         The create's answer names it; until then the list endpoint (newest
-        first) shows it within a few pauses of `SETTLE_PAUSES`. A create that
-        never reached Replicate leaves nothing to cancel.
+        first) shows it within a few pauses of `SETTLE_PAUSES` (`_lookup`:
+        the running predictions it may have made, held for this call). A
+        create that never reached Replicate leaves nothing to cancel.
         """
         for pause in SETTLE_PAUSES:
             if sent.withdrawn:
                 return
             if sent.done.wait(pause) and sent.response is not None:
                 break
-            claimed, twin = creates.claimed(sent)
-            if twin:  # another live call sent the same request: wait for the answer
+            if creates.twin(sent):  # another live call sent it too: wait for answers
                 continue
-            found = self._lookup(sent, claimed)
+            found = [i for i in dict.fromkeys(self._lookup(sent)) if held.claim(i)]
             if found:
-                for found_id in dict.fromkeys(found):
+                for found_id in found:
                     self.cancel(found_id)
                 return
         if (answered_id := sent.prediction_id()) is not None and not sent.ended():
             self.cancel(answered_id)
 
-    def _lookup(self, sent: InFlight, claimed: set[str]) -> list[str]:
-        """What `sent` made, on the list endpoint's pages back to when it was sent.
+    def _lookup(self, sent: InFlight) -> list[str]:
+        """What `sent` made, on the list endpoint's pages since it was sent.
 
         Returns:
             The ids found (none on failure).
         """
-        url: object = "/v1/predictions"
+        url: object = list_path(sent.sent_at)
+        model_input = sent_input(sent.request)
         for _ in range(_LIST_PAGES):
             if not isinstance(url, str):
                 break
@@ -242,9 +256,9 @@ class CreateIO:
                 logger.info("Could not list predictions: %s", e)
                 break
             results = list(page.get("results") or [])
-            if found := created_by(sent, results, claimed):
+            if found := cancelable(results, sent.ref, model_input, sent.sent_at):
                 return found
-            if older_than(results, sent):
+            if past_window(results, sent.sent_at):
                 break
             url = page.get("next")
         return []

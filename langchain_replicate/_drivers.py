@@ -128,8 +128,8 @@ class Driver(CreateIO):
                 return self.get(prediction_id, deadline)
             case _effects.Sleep(seconds):
                 return time.sleep(seconds)
-            case _effects.SendCreate(request):
-                return self._send_create(flow, request, scope)
+            case _effects.SendCreate(request, ref):
+                return self._send_create(flow, request, ref, scope)
             case _effects.Cancel(prediction_id):
                 return self.cancel(prediction_id)
             case _effects.OpenEvents(url, deadline, last_event_id):
@@ -153,8 +153,8 @@ class Driver(CreateIO):
                 return await self.aget(prediction_id, deadline)
             case _effects.Sleep(seconds):
                 return await asyncio.sleep(seconds)
-            case _effects.SendCreate(request):
-                return await self._asend_create(flow, request)
+            case _effects.SendCreate(request, ref):
+                return await self._asend_create(flow, request, ref)
             case _effects.Cancel(prediction_id):
                 return await self.acancel(prediction_id)
             case _effects.OpenEvents(url, deadline, last_event_id):

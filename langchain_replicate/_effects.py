@@ -28,7 +28,7 @@ T = TypeVar("T")
 #
 # effect                        the driver                          sends back
 # Emit(value)                   yields `value` to the caller        -
-# SendCreate(request)           sends a prediction create           the httpx.Response
+# SendCreate(request, ref)      sends a prediction create of `ref`  the httpx.Response
 # Get(prediction_id, deadline)  fetches a prediction                its JSON
 # GetJSON(path, action)         GETs an API path (schemas)          its JSON
 # Sleep(seconds)                waits                               -
@@ -50,6 +50,7 @@ class Emit(NamedTuple):
 
 class SendCreate(NamedTuple):
     request: dict[str, Any]
+    ref: ModelRef
 
 
 class Get(NamedTuple):

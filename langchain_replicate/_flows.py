@@ -18,7 +18,6 @@ prediction has ended.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -42,6 +41,14 @@ from langchain_replicate._effects import (
     Upload,
 )
 from langchain_replicate._inputs import InputSchema
+from langchain_replicate._lookup import (
+    adoptable,
+    held,
+    is_ambiguous,
+    list_path,
+    same_input,
+    sent_input,
+)
 from langchain_replicate._protocol import (
     Deadline,
     Prediction,
@@ -56,14 +63,6 @@ from langchain_replicate._protocol import (
     response_json,
     stream_url,
     timeout_error,
-)
-from langchain_replicate._recovery import (
-    MAX_CANDIDATES,
-    candidates,
-    claimed,
-    is_ambiguous,
-    list_path,
-    same_input,
 )
 from langchain_replicate._streaming import StreamPiece, StreamState
 from langchain_replicate.errors import ReplicateAPIError, ReplicateTimeoutError
@@ -93,7 +92,7 @@ def create(
     """Create a prediction (`Prefer: wait` unless `stream`), retrying as allowed.
 
     A create whose answer was lost (it may have created the prediction) is
-    looked for on the server and adopted (`_recovery`); if the server has none,
+    looked for on the server and adopted (`_lookup`); if the server has none,
     it is sent again, once.
 
     Returns:
@@ -112,7 +111,7 @@ def create(
         )
         sent_at = policy.wall()
         try:
-            return response_json((yield SendCreate(request)), action), False
+            return response_json((yield SendCreate(request, ref)), action), False
         except (httpx.HTTPError, ReplicateAPIError) as e:
             error = e
         made_nothing = False
@@ -139,21 +138,20 @@ def find_lost(
     """The prediction a create with a lost answer made, if the server has one.
 
     Returns:
-        It (claimed for this call) or `None`, and whether the search was made
+        It (held for this call) or `None`, and whether the search was made
         (`False`: the list failed, so nothing is known).
     """
-    sent = json.loads(json.dumps(request["json"]["input"]))  # as the server echoes it
+    sent = sent_input(request)
     action = f"look for the prediction of a lost create for {ref}"
     logger.warning("The answer to a create for %s was lost; looking for it", ref)
     try:
         page = yield GetJSON(list_path(sent_at), action)
         results = page.get("results") if isinstance(page, dict) else None
-        listed = list(candidates(results or [], ref, sent_at))
-        for candidate in listed[:MAX_CANDIDATES] if listed else []:
+        for candidate in adoptable(results or [], ref, sent, sent_at):
             prediction = candidate
             if "input" not in prediction:
                 prediction = yield Get(str(candidate["id"]), deadline)
-            if same_input(prediction.get("input"), sent) and claimed.claim(
+            if same_input(prediction.get("input"), sent) and held.claim(
                 str(prediction["id"])
             ):
                 logger.info("Adopted prediction %s", prediction["id"])
@@ -252,7 +250,6 @@ def started(
         policy, *target, stream=stream, deadline=deadline
     )
     flow.unfinished = prediction["id"]
-    claimed.claim(prediction["id"])
     return prediction, deadline, adopted
 
 

@@ -1,4 +1,4 @@
-"""The pure decisions of pacing (`_pacing.Pacer`) and abandonment (`_abandonment`).
+"""The pure decisions of pacing (`_pacing.Pacer`) and batch scopes (`_abandonment`).
 
 Pacing runs on a fake clock against a model of a throttled account (a moving
 window of N creates per second), so rates and waits are exact.
@@ -7,19 +7,13 @@ window of N creates per second), so rates and waits are exact.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
 
-import httpx
 import pytest
 
 from langchain_replicate._abandonment import (
     AbandonScope,
-    Creates,
-    InFlight,
     abandon_scope,
-    created_by,
     current_scope,
-    older_than,
 )
 from langchain_replicate._pacing import (
     CEILING,
@@ -159,83 +153,6 @@ def test_a_429_is_requeued_only_while_other_creates_are_accepted() -> None:
 
 
 # -- abandonment ----------------------------------------------------------------------
-
-
-def create_request(prompt: str, model: str = "meta/llama") -> dict[str, Any]:
-    return {
-        "method": "POST",
-        "url": f"/v1/models/{model}/predictions",
-        "json": {"input": {"prompt": prompt}},
-    }
-
-
-def listed(
-    prediction_id: str, prompt: str, status: str = "processing", **extra: Any
-) -> dict[str, Any]:
-    return {
-        "id": prediction_id,
-        "model": "meta/llama",
-        "version": "dp-1",
-        "status": status,
-        "input": {"prompt": prompt, "max_tokens": 512, **extra},
-    }
-
-
-def test_created_by_finds_the_running_prediction_with_our_model_and_input() -> None:
-    sent = InFlight(create_request("Hi"))
-    page = [
-        listed("other-input", "Bye"),
-        listed("ours", "Hi"),
-        listed("ended", "Hi", status="succeeded"),
-    ]
-    assert created_by(sent, page, claimed=set()) == ["ours"]
-
-
-def test_created_by_skips_other_models_and_claimed_predictions() -> None:
-    sent = InFlight(create_request("Hi"))
-    page = [listed("claimed", "Hi"), {**listed("x", "Hi"), "model": "other/model"}]
-    assert created_by(sent, page, claimed={"claimed"}) == []
-
-
-def test_created_by_matches_a_version_create_by_version_id() -> None:
-    sent = InFlight(
-        {"url": "/v1/predictions", "json": {"version": "o/n:v1", "input": {"a": 1}}}
-    )
-    page = [{**listed("ours", "-"), "version": "v1", "input": {"a": 1}}]
-    assert created_by(sent, page, claimed=set()) == ["ours"]
-
-
-def test_older_than_says_when_a_page_reaches_back_before_the_create() -> None:
-    sent = InFlight(create_request("Hi"), sent_at=1_796_000_000.0)  # 2026-11-30
-    recent = [{"created_at": "2026-11-30T01:33:20.5Z"}]
-    old = [{"created_at": "2026-11-29T00:00:00Z"}]
-    assert not older_than(recent, sent)
-    assert older_than(old, sent)
-    assert older_than([], sent)
-
-
-def test_a_live_twin_makes_the_lookup_ambiguous() -> None:
-    registry = Creates()
-    ours = registry.start(create_request("Hi"))
-    twin = registry.start(create_request("Hi"))
-    answered = registry.start(create_request("Other"))
-    answered.answered(httpx.Response(201, json={"id": "p-answered"}))
-    claimed, ambiguous = registry.claimed(ours)
-    assert claimed == {"p-answered"}
-    assert ambiguous
-    twin.abandoned = True  # abandoned twins are canceled anyway
-    assert not registry.claimed(ours)[1]
-
-
-def test_an_answer_names_the_prediction_and_whether_it_ended() -> None:
-    sent = InFlight(create_request("Hi"))
-    assert sent.prediction_id() is None
-    sent.answered(httpx.Response(201, json={"id": "p1", "status": "succeeded"}))
-    assert sent.prediction_id() == "p1"
-    assert sent.ended()
-    refused = InFlight(create_request("Hi"))
-    refused.answered(httpx.Response(429, json={"detail": "throttled"}))
-    assert refused.prediction_id() is None
 
 
 def test_an_abandon_scope_gives_its_flows_up_at_once() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 import httpx
@@ -16,7 +15,7 @@ import pytest
 
 from langchain_replicate import _effects, _flows
 from langchain_replicate._effects import Flow
-from langchain_replicate._model_ref import parse_model_ref
+from langchain_replicate._lookup import is_ambiguous
 from langchain_replicate._protocol import (
     GET_ATTEMPTS,
     RETRY_AFTER_MAX,
@@ -25,15 +24,6 @@ from langchain_replicate._protocol import (
     create_retry_delay,
     get_retry_delay,
     sse_request,
-)
-from langchain_replicate._recovery import (
-    ClaimedPredictions,
-    candidates,
-    created_at,
-    is_ambiguous,
-    list_path,
-    same_input,
-    same_target,
 )
 from langchain_replicate._streaming import EventDecoder, LineSplitter, StreamPiece
 from langchain_replicate.errors import (
@@ -51,6 +41,7 @@ from tests.unit_tests.test_core_flows import (
     created,
     prediction,
 )
+from tests.unit_tests.test_core_lookup import LLAMA, SENT_AT, bare, listed
 from tests.unit_tests.test_core_protocol import (
     FakeClock,
     events,
@@ -238,24 +229,6 @@ def test_a_retry_after_past_the_deadline_is_raised_at_once_naming_it() -> None:
 
 # -- 8: a create whose answer was lost -------------------------------------------------
 
-LLAMA = parse_model_ref("meta/llama")
-SENT_AT = 1_800_000_000.0
-
-
-def listed(pid: str, *, age: float = -1.0, **fields: Any) -> dict[str, Any]:
-    """A listed prediction created `age` seconds before `SENT_AT` (negative: after)."""
-    when = datetime.fromtimestamp(SENT_AT - age, tz=timezone.utc)
-    body = {
-        "id": pid,
-        "model": "meta/llama",
-        "version": "dp-x",
-        "status": "processing",
-        "input": {"prompt": "Hi", "max_tokens": 5},
-        "created_at": when.isoformat().replace("+00:00", "Z"),
-        "urls": {},
-    }
-    return body | fields
-
 
 @pytest.mark.parametrize(
     ("error", "ambiguous"),
@@ -274,56 +247,6 @@ def test_which_failed_creates_may_have_made_a_prediction(
     error: Exception, *, ambiguous: bool
 ) -> None:
     assert is_ambiguous(error) is ambiguous  # type: ignore[arg-type]
-
-
-def test_created_at_reads_rfc3339_with_any_fraction() -> None:
-    assert created_at({"created_at": "2027-01-15T08:00:00Z"}) == SENT_AT
-    base = created_at({"created_at": "2027-01-15T08:00:00.5Z"})
-    assert base == created_at({"created_at": "2027-01-15T08:00:00.500000+00:00"})
-    assert created_at({"created_at": "2027-01-15T08:00:00.1234567Z"}) is not None
-    assert created_at({"created_at": "yesterday"}) is None
-    assert created_at({}) is None
-
-
-def test_list_path_asks_for_the_window_since_just_before_the_send() -> None:
-    assert list_path(SENT_AT) == (
-        "/v1/predictions?created_after=2027-01-15T07%3A59%3A30%2B00%3A00"
-    )
-
-
-def test_candidates_match_the_target_and_the_window_newest_first() -> None:
-    results = [
-        listed("new"),
-        listed("other-model", model="meta/other"),
-        listed("by-deployment", deployment="acme/llama"),
-        listed("old", age=120),
-        listed("skewed", age=10),
-    ]
-    assert [p["id"] for p in candidates(results, LLAMA, SENT_AT)] == ["new", "skewed"]
-    version = parse_model_ref("acme/llama:abc")
-    assert same_target(listed("v", version="abc"), version)
-    assert not same_target(listed("v", version="abd"), version)
-    deployment = parse_model_ref(None, "acme/llama")
-    assert same_target(listed("d", deployment="acme/llama"), deployment)
-    assert not same_target(listed("d"), deployment)
-
-
-def test_same_input_is_every_key_sent_with_its_value() -> None:
-    echoed = {"prompt": "Hi", "max_tokens": 5, "temperature": 0.7}
-    assert same_input(echoed, {"prompt": "Hi", "max_tokens": 5})
-    assert not same_input(echoed, {"prompt": "Hi", "max_tokens": 6})
-    assert not same_input(echoed, {"prompt": "Hi", "top_p": 1})
-    assert not same_input(None, {"prompt": "Hi"})
-
-
-def test_a_claimed_prediction_is_never_claimed_twice() -> None:
-    claimed = ClaimedPredictions(size=2)
-    assert claimed.claim("a")
-    assert not claimed.claim("a")
-    assert claimed.claim("b")
-    assert claimed.claim("c")  # "a" falls off
-    assert not claimed.holds("a")
-    assert claimed.holds("c")
 
 
 class Lost(Script):
@@ -372,7 +295,7 @@ def test_a_lost_streaming_create_is_adopted_and_polled() -> None:
         lost=[httpx.ReadError("reset")],
         lists=[[running]],
         creates=[],
-        gets=iter([prediction("succeeded", ["Hel", "lo"]) | {"id": pid}]),
+        gets=iter([prediction("succeeded", ["Hel", "lo"]) | {"id": running["id"]}]),
     )
     policy = dataclasses.replace(script.policy(), wall=wall(script))
     flow: Flow[Any] = Flow.start(_flows.stream, policy, HI, stop=None)
@@ -383,11 +306,12 @@ def test_a_lost_streaming_create_is_adopted_and_polled() -> None:
 
 def test_a_listed_prediction_without_input_is_fetched_whole() -> None:
     pid = f"lost-{uuid.uuid4()}"
-    bare = listed(pid)
-    del bare["input"]
     whole = listed(pid, status="succeeded", output="ok")
     script = Lost(
-        lost=[httpx.ReadError("reset")], lists=[[bare]], creates=[], gets=iter([whole])
+        lost=[httpx.ReadError("reset")],
+        lists=[[bare(pid)]],
+        creates=[],
+        gets=iter([whole]),
     )
     policy = dataclasses.replace(script.policy(), wall=wall(script))
     script.play(Flow.start(_flows.run, policy, HI, final=True))
