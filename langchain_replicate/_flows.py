@@ -260,10 +260,16 @@ def run(
 
     Emits the ended prediction (checked: raises if it failed or was canceled).
     """
-    prediction, deadline, _ = yield from started(flow, policy, target, stream=False)
-    if not can_return(prediction, final=final):
+    prediction, deadline, adopted = yield from started(
+        flow, policy, target, stream=False
+    )
+    # An adopted prediction was listed, not answered in sync mode: `processing`
+    # with output is partial there, so it is followed until it ends.
+    if not can_return(prediction, final=final) or (
+        adopted and not is_terminal(prediction)
+    ):
         state = StreamState(None, prediction)
-        if not has_final_output(prediction):
+        if not adopted and not has_final_output(prediction):
             yield from read_stream(policy, state, deadline, emit=False)
         yield from poll(policy, state, deadline, emit=False)
         prediction = state.prediction

@@ -16,6 +16,7 @@ predictions were made, how they ended, what the server itself produced.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -56,14 +57,35 @@ def server(replicate_server: LocalReplicateServer) -> LocalReplicateServer:
 
 @pytest.fixture
 def kw(server: LocalReplicateServer) -> dict[str, Any]:
-    return {"api_key": server.api_token, "base_url": server.base_url}
+    """Settings with `client_kwargs`, so each instance has its own connection (and
+    pacer): a 429 here does not pace other tests' creates."""
+    return {
+        "api_key": server.api_token,
+        "base_url": server.base_url,
+        "client_kwargs": {"headers": {"X-Test": "faults-protocol"}},
+    }
 
 
 @pytest.fixture
 def made(server: LocalReplicateServer) -> Callable[[], list[PredictionRecord]]:
-    """The predictions this test made (the server keeps earlier tests' too)."""
+    """The predictions this test made (the server keeps earlier tests' too).
+
+    Read once they have ended (up to 3 s): a call may return on a `processing`
+    answer whose output is complete, a moment before the server records the end.
+    """
     before = {prediction.id for prediction in server.predictions()}
-    return lambda: [p for p in server.predictions() if p.id not in before]
+
+    def ours() -> list[PredictionRecord]:
+        return [p for p in server.predictions() if p.id not in before]
+
+    def ended() -> list[PredictionRecord]:
+        for _ in range(150):
+            if all(p.completed_at is not None for p in ours()):
+                break
+            time.sleep(0.02)
+        return ours()
+
+    return ended
 
 
 def server_output(server: LocalReplicateServer, prediction_id: str) -> Any:

@@ -288,6 +288,23 @@ def test_a_lost_create_is_found_and_adopted(lost: Exception) -> None:
     assert flow.unfinished is None
 
 
+def test_an_adopted_running_prediction_is_followed_to_its_end() -> None:
+    """Listed `processing` with output is partial (not a sync answer): poll on."""
+    pid = f"lost-{uuid.uuid4()}"
+    running = listed(pid, output=["Hel"])
+    ended = prediction("succeeded", ["Hel", "lo"]) | {"id": running["id"]}
+    script = Lost(
+        lost=[httpx.ReadError("reset")],
+        lists=[[running]],
+        creates=[],
+        gets=iter([ended]),
+    )
+    policy = dataclasses.replace(script.policy(), wall=wall(script))
+    script.play(Flow.start(_flows.run, policy, HI, final=False))
+    assert script.kinds() == ["SendCreate", "GetJSON", "Get"]
+    assert script.emitted == [ended]
+
+
 def test_a_lost_streaming_create_is_adopted_and_polled() -> None:
     pid = f"lost-{uuid.uuid4()}"
     running = listed(pid, urls={"stream": STREAM})
