@@ -8,7 +8,8 @@ flight (a `Prefer: wait` create is answered only when the prediction ends, up
 to a minute later), whose id nobody knows yet.
 
 * `InFlight`: one create request sent and not answered yet; the driver marks
-  it `answered` (its id is then held: `_lookup.held`) or `abandoned`.
+  it `answered` (its id held before any lookup: `Creates.hold_answered`) or
+  `abandoned`.
 * `creates`: every create in flight in this process. Which listed predictions
   an abandoned create made is `_lookup.cancelable`; while another live create
   sent the same request (a twin), the lookup waits for the answers instead of
@@ -60,12 +61,16 @@ class InFlight:
     """Never sent (its batch was given up first)."""
     done: threading.Event = field(default_factory=threading.Event)
     """Set when the create answered, or failed without an answer."""
+    _parsed: dict[str, Any] | None = field(default=None, repr=False)
 
     def answered(self, response: Any) -> None:  # noqa: ANN401 - an httpx.Response
-        """Record the create's answer and hold its prediction (any thread)."""
+        """Record the create's answer (any thread; read only when looked at).
+
+        Its id is held by the call's flow once it reads the answer, and by
+        `Creates.hold_answered` before any lookup: parsing a large answer here
+        would cost every create (embeddings) for the sake of a rare lookup.
+        """
         self.response = response
-        if (prediction_id := self.prediction_id()) is not None:
-            held.claim(prediction_id)
         self.done.set()
 
     def failed(self) -> None:
@@ -76,11 +81,13 @@ class InFlight:
         response = self.response
         if response is None or response.status_code >= 400:  # noqa: PLR2004
             return None
-        try:
-            body = response.json()
-        except ValueError:  # not JSON: the flow reports it
-            return None
-        return body if isinstance(body, dict) else None
+        if self._parsed is None:
+            try:
+                body = response.json()
+            except ValueError:  # not JSON: the flow reports it
+                body = None
+            self._parsed = body if isinstance(body, dict) else {}
+        return self._parsed or None
 
     def prediction_id(self) -> str | None:
         """The id the answer named (`None` before it, or if it was an error)."""
@@ -117,6 +124,18 @@ class Creates:
         """Forget a create whose flow is over."""
         with self._lock:
             self._live.discard(sent)
+
+    def hold_answered(self) -> None:
+        """Hold the predictions live creates were answered with (before a lookup).
+
+        So a lookup never takes another call's prediction, even one whose flow
+        has not read its answer yet.
+        """
+        with self._lock:
+            answered = [c for c in self._live if c.response is not None]
+        for create in answered:
+            if (prediction_id := create.prediction_id()) is not None:
+                held.claim(prediction_id)
 
     def twin(self, sent: InFlight) -> bool:
         """Whether another live create sent the same request, unanswered.

@@ -230,6 +230,7 @@ class CreateIO:
                 break
             if creates.twin(sent):  # another live call sent it too: wait for answers
                 continue
+            creates.hold_answered()
             found = [i for i in dict.fromkeys(self._lookup(sent)) if held.claim(i)]
             if found:
                 for found_id in found:

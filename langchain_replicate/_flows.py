@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from langchain_replicate._abandonment import creates
 from langchain_replicate._effects import (
     Cancel,
     CloseEvents,
@@ -142,6 +143,7 @@ def find_lost(
         (`False`: the list failed, so nothing is known).
     """
     sent = sent_input(request)
+    creates.hold_answered()
     action = f"look for the prediction of a lost create for {ref}"
     logger.warning("The answer to a create for %s was lost; looking for it", ref)
     try:
@@ -250,6 +252,7 @@ def started(
         policy, *target, stream=stream, deadline=deadline
     )
     flow.unfinished = prediction["id"]
+    held.claim(prediction["id"])  # (adopted ones are held already)
     return prediction, deadline, adopted
 
 

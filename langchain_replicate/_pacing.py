@@ -30,7 +30,9 @@ number of seconds to wait before asking again) and reports the outcome with
 
 from __future__ import annotations
 
+import bisect
 import math
+import operator
 import threading
 import time
 from collections import deque
@@ -64,6 +66,9 @@ class Ticket:
     at: float
 
 
+_AT = operator.attrgetter("at")
+
+
 @dataclass
 class Pacer:
     """The shared state of one connection's creates (thread-safe)."""
@@ -94,9 +99,12 @@ class Pacer:
                 self.limit = CEILING
             if now < self.resume_at:
                 return min(self.resume_at - now, RECHECK)
-            recent = [t for t in self._admitted if t.at > now - WINDOW]
-            if len(recent) >= self.limit:
-                return max(min(recent[0].at + WINDOW - now, RECHECK), 0.001)
+            # Tickets are in time order: the window's first one by bisection, so
+            # an admit costs O(log n) however many creates the window holds.
+            first = bisect.bisect_right(self._admitted, now - WINDOW, key=_AT)
+            if len(self._admitted) - first >= self.limit:
+                oldest = self._admitted[first].at
+                return max(min(oldest + WINDOW - now, RECHECK), 0.001)
             self._seq += 1
             ticket = Ticket(self._seq, now)
             self._admitted.append(ticket)

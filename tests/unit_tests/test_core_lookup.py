@@ -160,14 +160,17 @@ def test_an_abandoned_create_cancels_every_running_match() -> None:
 # -- creates in flight -----------------------------------------------------------------
 
 
-def test_an_answered_create_holds_its_prediction() -> None:
-    sent = InFlight(create_request("Hi"), LLAMA)
+def test_an_answered_create_holds_its_prediction_before_any_lookup() -> None:
+    registry = Creates()
+    sent = registry.start(create_request("Hi"), LLAMA)
     assert sent.prediction_id() is None
     pid = f"answered-{uuid.uuid4()}"
     sent.answered(httpx.Response(201, json={"id": pid, "status": "succeeded"}))
+    assert not held.holds(pid)  # the answer is not parsed for every create
+    registry.hold_answered()  # what a lookup does first
+    assert held.holds(pid)
     assert sent.prediction_id() == pid
     assert sent.ended()
-    assert held.holds(pid)
     refused = InFlight(create_request("Hi"), LLAMA)
     refused.answered(httpx.Response(429, json={"detail": "throttled"}))
     assert refused.prediction_id() is None
