@@ -199,10 +199,6 @@ class CreateIO:
 
     # -- abandonment -----------------------------------------------------------------
 
-    async def acancel(self, prediction_id: str) -> Prediction | None:
-        """Async `cancel` (defined by the driver)."""
-        raise NotImplementedError
-
     def abandon_create(self, sent: InFlight) -> None:
         """Cancel what a create in flight makes, from a worker thread."""
         sent.abandoned = True
@@ -268,6 +264,17 @@ class CreateIO:
         """Cancel a prediction; best effort (failures are logged, not raised)."""
         try:
             response = self._connection.http.post(
+                f"/v1/predictions/{prediction_id}/cancel", timeout=_CANCEL_TIMEOUT
+            )
+            return response_json(response, f"cancel prediction {prediction_id}")
+        except (httpx.HTTPError, ReplicateAPIError) as e:
+            logger.warning("Could not cancel prediction %s: %s", prediction_id, e)
+            return None
+
+    async def acancel(self, prediction_id: str) -> Prediction | None:
+        """Async `cancel`."""
+        try:
+            response = await self._connection.ahttp.post(
                 f"/v1/predictions/{prediction_id}/cancel", timeout=_CANCEL_TIMEOUT
             )
             return response_json(response, f"cancel prediction {prediction_id}")

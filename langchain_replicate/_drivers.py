@@ -3,8 +3,9 @@
 `_drive` and `_adrive` run a flow (`_flows.py`): they execute each effect it
 yields (a create, a `GET`, a sleep, the next SSE event...) and send back the
 result, or throw the error into the flow. They are the only places where sync
-and async differ, with the requests below (`get`/`aget`, `cancel`/`acancel`,
-...), each a single call on the `httpx` client.
+and async differ, with the requests below (`get`/`aget`, `upload_file`/
+`aupload_file`, ...), each a single call on the `httpx` client (creates and
+cancels are `CreateIO`'s).
 
 The drivers keep one rule for every flow: a prediction the flow created and has
 not seen end (`Flow.unfinished`) is canceled when the flow is left early (the
@@ -45,7 +46,6 @@ from langchain_replicate._protocol import (
 )
 from langchain_replicate._streaming import EventDecoder
 from langchain_replicate.errors import (
-    ReplicateAPIError,
     ReplicateTimeoutError,
     error_from_response,
     error_from_transport,
@@ -63,7 +63,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-_CANCEL_TIMEOUT = 10.0
 _GET_TIMEOUT = httpx.Timeout(10.0, read=30.0, pool=None)
 _STREAM_ACTION = "read the prediction's stream"
 
@@ -250,17 +249,6 @@ class Driver(CreateIO):
             if deadline is not None and deadline.expired():
                 raise timeout_error(prediction_id, self.timeout) from e
             raise error_from_transport(e, _STREAM_ACTION) from e
-
-    async def acancel(self, prediction_id: str) -> Prediction | None:
-        """Async `cancel`."""
-        try:
-            response = await self._ahttp.post(
-                f"/v1/predictions/{prediction_id}/cancel", timeout=_CANCEL_TIMEOUT
-            )
-            return response_json(response, f"cancel prediction {prediction_id}")
-        except (httpx.HTTPError, ReplicateAPIError) as e:
-            logger.warning("Could not cancel prediction %s: %s", prediction_id, e)
-            return None
 
     def upload_file(self, image: ImageUpload) -> str:
         """Upload image bytes through the files API.

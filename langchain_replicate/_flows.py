@@ -266,11 +266,8 @@ def run(
     prediction, deadline, adopted = yield from started(
         flow, policy, target, stream=False
     )
-    # An adopted prediction was listed, not answered in sync mode: `processing`
-    # with output is partial there, so it is followed until it ends.
-    if not can_return(prediction, final=final) or (
-        adopted and not is_terminal(prediction)
-    ):
+    # An adopted prediction was listed, not answered in sync mode.
+    if not can_return(prediction, final=final, answered=not adopted):
         state = StreamState(None, prediction)
         if not adopted and not has_final_output(prediction):
             yield from read_stream(policy, state, deadline, emit=False)
@@ -311,9 +308,15 @@ def follow(
     create's answer may count as ended while `processing` (`has_final_output`);
     a polled one must be terminal, since a model may still add files.
     """
-    prediction, deadline, _ = yield from started(flow, policy, target, stream=False)
+    prediction, deadline, adopted = yield from started(
+        flow, policy, target, stream=False
+    )
     yield Emit(prediction)
-    over = has_final_output(prediction) if policy.wait else is_terminal(prediction)
+    over = (
+        has_final_output(prediction, answered=not adopted)
+        if policy.wait
+        else is_terminal(prediction)
+    )
     sleeps = poll_sleeps(deadline, prediction["id"], policy.timeout)
     while not over:
         yield Sleep(next(sleeps))

@@ -76,16 +76,18 @@ def is_terminal(prediction: Mapping[str, Any]) -> bool:
     return prediction.get("status") in TERMINAL
 
 
-def has_final_output(prediction: Mapping[str, Any]) -> bool:
+def has_final_output(prediction: Mapping[str, Any], *, answered: bool = True) -> bool:
     """Whether a prediction has its final output.
 
     Terminal states, and also `processing` with an output: that is how sync mode
     (`Prefer: wait`) answers when the prediction finished within the wait (no
-    metrics yet). Only a create's answer may be read that way: a *polled*
-    `processing` prediction with output is still partial.
+    metrics yet). Only a create's answer may be read that way (`answered`): a
+    *polled* or *listed* `processing` prediction with output (one adopted after
+    a lost create) is still partial.
     """
     return is_terminal(prediction) or (
-        prediction.get("status") == "processing"
+        answered
+        and prediction.get("status") == "processing"
         and prediction.get("output") is not None
     )
 
@@ -95,15 +97,18 @@ def _has_data_uri(output: object) -> bool:
     return any(isinstance(item, str) and item.startswith("data:") for item in items)
 
 
-def can_return(prediction: Mapping[str, Any], *, final: bool) -> bool:
+def can_return(
+    prediction: Mapping[str, Any], *, final: bool, answered: bool = True
+) -> bool:
     """Whether `run` can return a create's answer as it is (no further request).
 
-    It needs its final output with files linked as URLs (sync mode may inline
-    them as `data:` URIs; the ended prediction, one `GET` away, links them).
-    With `final`, it must also have ended (a sync-mode `processing` answer lacks
-    the metrics).
+    It needs its final output (`has_final_output`; `answered=False` for a
+    prediction adopted from the list) with files linked as URLs (sync mode may
+    inline them as `data:` URIs; the ended prediction, one `GET` away, links
+    them). With `final`, it must also have ended (a sync-mode `processing`
+    answer lacks the metrics).
     """
-    if not has_final_output(prediction):
+    if not has_final_output(prediction, answered=answered):
         return False
     if prediction.get("status") in {"processing", "succeeded"} and _has_data_uri(
         prediction.get("output")

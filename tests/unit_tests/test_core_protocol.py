@@ -94,6 +94,10 @@ def test_state_predicates(
     assert has_final_output(prediction) is final_output
     assert can_return(prediction, final=False) is returnable
     assert can_return(prediction, final=True) is returnable_final
+    # Not a create's answer (listed, polled): only an ended prediction is final.
+    assert has_final_output(prediction, answered=False) is terminal
+    listed_returnable = returnable and terminal
+    assert can_return(prediction, final=False, answered=False) is listed_returnable
 
 
 # -- deadline and poll schedule --------------------------------------------------------

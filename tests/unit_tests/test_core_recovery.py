@@ -305,6 +305,23 @@ def test_an_adopted_running_prediction_is_followed_to_its_end() -> None:
     assert script.emitted == [ended]
 
 
+def test_follow_polls_an_adopted_running_prediction_to_its_end() -> None:
+    """In sync mode too: a listed `processing` prediction's output is partial."""
+    pid = f"lost-{uuid.uuid4()}"
+    running = listed(pid, output=["Hel"])
+    ended = prediction("succeeded", ["Hel", "lo"]) | {"id": running["id"]}
+    script = Lost(
+        lost=[httpx.ReadError("reset")],
+        lists=[[running]],
+        creates=[],
+        gets=iter([ended]),
+    )
+    policy = dataclasses.replace(script.policy(wait=60), wall=wall(script))
+    script.play(Flow.start(_flows.follow, policy, HI))
+    assert script.kinds() == ["SendCreate", "GetJSON", "Sleep(0.2)", "Get"]
+    assert script.emitted == [running, ended]
+
+
 def test_a_lost_streaming_create_is_adopted_and_polled() -> None:
     pid = f"lost-{uuid.uuid4()}"
     running = listed(pid, urls={"stream": STREAM})
