@@ -24,7 +24,7 @@ from langchain_core.tools import tool
 from benchmarks import _server
 from benchmarks._report import Figure, Measure
 from langchain_replicate import ChatReplicate
-from langchain_replicate._tool_call_parser import ToolCallStreamParser
+from langchain_replicate._tool_use.call_parser import ToolCallStreamParser
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -113,7 +113,7 @@ def measure(info: _server.ServerInfo) -> dict[str, Any]:
 
 def _call_reply_tokens() -> list[str]:
     """A `<tool_call>` reply split as the reference models split it."""
-    from langchain_replicate.testing._prompted import reply_pieces  # noqa: PLC0415
+    from langchain_replicate.testing._models.prompted import reply_pieces  # noqa: PLC0415
 
     return reply_pieces(
         '<tool_call>\n{"name": "get_weather", "arguments": {"location": '

@@ -18,10 +18,10 @@ running prediction has finished.
   discarded anyway);
 * on Ctrl-C (or any `BaseException`), give the batch up at once: the calls'
   predictions are canceled (those still being created too, see
-  `_abandonment.AbandonScope`), no new create is sent, and the interrupt
+  `_core.abandonment.AbandonScope`), no new create is sent, and the interrupt
   surfaces without waiting for the worker threads.
 
-The throttling itself is paced below, per connection (`_pacing.py`).
+The throttling itself is paced below, per connection (`_core/pacing.py`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from langchain_core.runnables.config import (
     get_config_list,
 )
 
-from langchain_replicate._abandonment import abandon_scope
+from langchain_replicate._core.abandonment import abandon_scope
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence

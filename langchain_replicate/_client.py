@@ -2,20 +2,20 @@
 
 What it does is decided elsewhere, once for sync and async alike:
 
-* `_protocol.py`: prediction states, the deadline, the poll schedule, the
+* `_core/protocol.py`: prediction states, the deadline, the poll schedule, the
   retry rule, the requests sent.
-* `_streaming.py`: SSE decoding, stream state, stop sequences.
-* `_flows.py`: the order of steps of a call (create with retries, run, stream,
+* `_core/streaming.py`: SSE decoding, stream state, stop sequences.
+* `_core/flows.py`: the order of steps of a call (create with retries, run, stream,
   follow, schema lookup, chat preparation) as generators of effects.
-* `_effects.py`: those effects, and the `Flow` a driver runs.
-* `_connection.py`: clients (built and shared), the pacer, the schema cache.
-* `_pacing.py`, `_abandonment.py`, `_lookup.py`: pacing under throttling;
+* `_core/effects.py`: those effects, and the `Flow` a driver runs.
+* `_core/connection.py`: clients (built and shared), the pacer, the schema cache.
+* `_core/pacing.py`, `_core/abandonment.py`, `_core/lookup.py`: pacing under throttling;
   abandoned creates; which listed prediction a lost or abandoned create made.
-* `_files.py`: uploads and downloads.
+* `_core/files.py`: uploads and downloads.
 
-* `_drivers.py`: the I/O itself: the two drivers that execute a flow's
+* `_core/drivers.py`: the I/O itself: the two drivers that execute a flow's
   effects (`_drive` / `_adrive`) and the single requests (`get`,
-  `upload_file`, the SSE reader, ...); `_create_io.py` the creates and
+  `upload_file`, the SSE reader, ...); `_core/create_io.py` the creates and
   cancels. `ReplicateAPI` inherits them.
 
 This module holds the public method pairs the model classes call, each one
@@ -25,7 +25,7 @@ Anything abandoned (consumer stops, an exception or `KeyboardInterrupt`,
 asyncio cancellation, the deadline) cancels the prediction on the server.
 During a `Prefer: wait` create the id is not known yet: the create is tracked
 while in flight and, if abandoned, its prediction found on the list endpoint
-and canceled from a thread (`_create_io.py`); `timeout` is also sent as
+and canceled from a thread (`_core/create_io.py`); `timeout` is also sent as
 `Cancel-After` (Replicate's own deadline).
 """
 
@@ -38,24 +38,25 @@ from typing import TYPE_CHECKING, Any
 
 from replicate.helpers import FileOutput
 
-from langchain_replicate import _files, _flows
-from langchain_replicate._arguments import check_timeout
-from langchain_replicate._connection import (
+from langchain_replicate._core import files as _files
+from langchain_replicate._core import flows as _flows
+from langchain_replicate._core.connection import (
     Connection,
     client_factory,
     normalize_base_url,
     schema_key,
     schemas,
 )
-from langchain_replicate._drivers import Driver, alast, last
-from langchain_replicate._effects import Flow, Policy, Target
-from langchain_replicate._protocol import (
+from langchain_replicate._core.drivers import Driver, alast, last
+from langchain_replicate._core.effects import Flow, Policy, Target
+from langchain_replicate._core.protocol import (
     MAX_WAIT,
     Deadline,
     Prediction,
 )
-from langchain_replicate._secrets import clean_token
-from langchain_replicate._streaming import StreamPiece
+from langchain_replicate._core.secrets import clean_token
+from langchain_replicate._core.streaming import StreamPiece
+from langchain_replicate._inputs.arguments import check_timeout
 from langchain_replicate.errors import (
     ReplicateAPIError,
     missing_token_error,
@@ -74,11 +75,11 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
     from replicate.client import Client as ReplicateClient
 
-    from langchain_replicate._calls import CallPlan, PreparedCall
-    from langchain_replicate._chat_inputs import ChatPrompt
-    from langchain_replicate._inputs import InputSchema
-    from langchain_replicate._message_images import ImageUpload
-    from langchain_replicate._model_ref import ModelRef
+    from langchain_replicate._chat.images import ImageUpload
+    from langchain_replicate._chat.inputs import ChatPrompt
+    from langchain_replicate._inputs.calls import CallPlan, PreparedCall
+    from langchain_replicate._inputs.model_ref import ModelRef
+    from langchain_replicate._inputs.schema import InputSchema
 
 __all__ = ["MAX_WAIT", "Prediction", "ReplicateAPI", "StreamPiece"]
 

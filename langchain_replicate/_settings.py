@@ -25,11 +25,11 @@ from pydantic import (
     field_validator,
 )
 
-from langchain_replicate._arguments import check_timeout, stop_sequences
-from langchain_replicate._calls import CallPlan
 from langchain_replicate._client import MAX_WAIT, ReplicateAPI
-from langchain_replicate._inputs import STANDARD_PARAMS
-from langchain_replicate._secrets import clean_token
+from langchain_replicate._core.secrets import clean_token
+from langchain_replicate._inputs.arguments import check_timeout, stop_sequences
+from langchain_replicate._inputs.calls import CallPlan
+from langchain_replicate._inputs.schema import STANDARD_PARAMS
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -40,9 +40,9 @@ if TYPE_CHECKING:
     )
     from langchain_core.language_models.base import LangSmithParams
 
-    from langchain_replicate._calls import PreparedCall
     from langchain_replicate._client import StreamPiece
-    from langchain_replicate._model_ref import ModelRef
+    from langchain_replicate._inputs.calls import PreparedCall
+    from langchain_replicate._inputs.model_ref import ModelRef
 
 ChunkT = TypeVar("ChunkT", GenerationChunk, ChatGenerationChunk)
 

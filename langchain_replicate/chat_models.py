@@ -46,27 +46,27 @@ from langchain_core.utils.utils import get_pydantic_field_names
 from pydantic import ConfigDict, Field, model_validator
 
 from langchain_replicate._batching import PerInputBatches
-from langchain_replicate._chat_inputs import chat_prompt
-from langchain_replicate._chat_results import (
+from langchain_replicate._chat.inputs import chat_prompt
+from langchain_replicate._chat.prompted_tools import ToolCalling  # noqa: TC001 - a field type
+from langchain_replicate._chat.prompts import ChatTemplate  # noqa: TC001 - a field type
+from langchain_replicate._chat.results import (
     by_stream,
     completion_step,
     piece_reader,
     prompted_for,
     whole_result,
 )
-from langchain_replicate._completions import (
+from langchain_replicate._inputs.model_ref import parse_model_ref
+from langchain_replicate._settings import ReplicateSettings, build_extra
+from langchain_replicate._tool_use.completions import (
     CompletionReader,
     ToolRequest,
     message_from_chunks,
     returns_completion_json,
 )
-from langchain_replicate._model_ref import parse_model_ref
-from langchain_replicate._profiles import model_profile
-from langchain_replicate._prompted_tools import ToolCalling  # noqa: TC001 - a field type
-from langchain_replicate._prompts import ChatTemplate  # noqa: TC001 - a field type
-from langchain_replicate._settings import ReplicateSettings, build_extra
-from langchain_replicate._structured_output import structured_output
-from langchain_replicate._tool_calling import (
+from langchain_replicate._tool_use.profiles import model_profile
+from langchain_replicate._tool_use.structured_output import structured_output
+from langchain_replicate._tool_use.tool_calling import (
     convert_tools,
     normalize_tool_choice,
     tool_names,
@@ -88,11 +88,11 @@ if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
     from typing_extensions import Self
 
-    from langchain_replicate._calls import CallPlan, PreparedCall
-    from langchain_replicate._chat_inputs import ChatPrompt
+    from langchain_replicate._chat.inputs import ChatPrompt
+    from langchain_replicate._chat.prompted_reader import PromptedReader
     from langchain_replicate._client import StreamPiece
-    from langchain_replicate._inputs import InputSchema
-    from langchain_replicate._prompted_reader import PromptedReader
+    from langchain_replicate._inputs.calls import CallPlan, PreparedCall
+    from langchain_replicate._inputs.schema import InputSchema
 
 
 class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
@@ -375,7 +375,7 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
 
     Agents:
         `create_agent` (from `langchain.agents`) runs its loop on these
-        models; `profile` (from the model family, see `_profiles.py`) says
+        models; `profile` (from the model family, see `_tool_use/profiles.py`) says
         they do native structured output, so `response_format=` uses it.
 
         ```python
@@ -481,7 +481,7 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         return self._replicate_ls_params(params, kwargs)
 
     def _resolve_model_profile(self) -> ModelProfile | None:
-        """What the model can do, from this package's data (see `_profiles.py`)."""
+        """What the model can do, from this package's data (`_tool_use/profiles.py`)."""
         return model_profile(self.model)
 
     # -- tools and structured output --------------------------------------------------

@@ -1,7 +1,7 @@
 """`ReplicateEmbeddings`: every Replicate embedding model behind one LangChain class.
 
 Data flow: the model's schema (looked up once per process) decides the text
-input, its format and the side inputs (`_embedding_plan.EmbeddingPlan`); the
+input, its format and the side inputs (`_embedding.plan.EmbeddingPlan`); the
 texts are prefixed (`query_prefix` / `document_prefix`), split into batches of
 `chunk_size` and each batch runs as one prediction, at most `max_concurrency`
 at once; each finished prediction's output is read by its value into
@@ -25,10 +25,10 @@ from langchain_core.runnables.config import ContextThreadPoolExecutor
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import ConfigDict, Field, model_validator
 
-from langchain_replicate._embedding_inputs import TextFormat, default_prefixes
-from langchain_replicate._embedding_plan import EmbeddingPlan
-from langchain_replicate._model_ref import parse_model_ref
-from langchain_replicate._protocol import MAX_WAIT, check_prediction
+from langchain_replicate._core.protocol import MAX_WAIT, check_prediction
+from langchain_replicate._embedding.inputs import TextFormat, default_prefixes
+from langchain_replicate._embedding.plan import EmbeddingPlan
+from langchain_replicate._inputs.model_ref import parse_model_ref
 from langchain_replicate._settings import ReplicateConnection
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from langchain_replicate._client import Prediction, ReplicateAPI
-    from langchain_replicate._inputs import InputSchema
+    from langchain_replicate._inputs.schema import InputSchema
 
 DEFAULT_MAX_CONCURRENCY = 4
 

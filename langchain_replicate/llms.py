@@ -12,12 +12,12 @@ from langchain_core.prompt_values import ChatPromptValue
 from langchain_core.utils.utils import get_pydantic_field_names
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
-from langchain_replicate._arguments import check_text_only
 from langchain_replicate._batching import PerInputBatches, run_batch
-from langchain_replicate._inputs import InputSchema
-from langchain_replicate._metadata import generation_info
-from langchain_replicate._model_ref import ModelRef, parse_model_ref
-from langchain_replicate._outputs import output_to_text
+from langchain_replicate._inputs.arguments import check_text_only
+from langchain_replicate._inputs.model_ref import ModelRef, parse_model_ref
+from langchain_replicate._inputs.schema import InputSchema
+from langchain_replicate._outputs.metadata import generation_info
+from langchain_replicate._outputs.text import output_to_text
 from langchain_replicate._settings import ReplicateSettings, build_extra
 from langchain_replicate.errors import (
     ReplicateInvalidRequestError,
@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     from langchain_core.prompt_values import PromptValue
     from typing_extensions import Self
 
-    from langchain_replicate._calls import PreparedCall
     from langchain_replicate._client import Prediction, StreamPiece
+    from langchain_replicate._inputs.calls import PreparedCall
 
 
 class Replicate(PerInputBatches, ReplicateSettings, BaseLLM):

@@ -1,11 +1,11 @@
 """`ReplicateImageGenerationTool`: any Replicate image model as a LangChain tool.
 
 Data flow: the tool's arguments (`ReplicateImageInput`, defined in
-`_image_args`) are mapped onto the model's own inputs by its schema
-(`_image_args.image_tool_input`); the prediction is created and polled
-(`ReplicateAPI.follow`), each poll's logs giving progress (`_progress`); the
+`_inputs.image_args`) are mapped onto the model's own inputs by its schema
+(`_inputs.image_args.image_tool_input`); the prediction is created and polled
+(`ReplicateAPI.follow`), each poll's logs giving progress (`_outputs.progress`); the
 finished prediction's files become the text content (their URLs) and the
-artifact (`ReplicateImageResult`, defined in `_image_outputs`: replicate
+artifact (`ReplicateImageResult`, defined in `_outputs.files`: replicate
 `FileOutput`s, paths, metadata), optionally streamed to `save_dir` first
 (`ReplicateAPI.download_all`, concurrent in both modes).
 """
@@ -29,17 +29,21 @@ from pydantic import (
     model_validator,
 )
 
-from langchain_replicate._image_args import ReplicateImageInput, image_tool_input
-from langchain_replicate._image_outputs import (
+from langchain_replicate._core.protocol import check_prediction
+from langchain_replicate._inputs.image_args import ReplicateImageInput, image_tool_input
+from langchain_replicate._inputs.model_ref import parse_model_ref
+from langchain_replicate._outputs.files import (
     ReplicateImageResult,
     content_text,
     file_name,
     output_urls,
 )
-from langchain_replicate._metadata import prediction_info
-from langchain_replicate._model_ref import parse_model_ref
-from langchain_replicate._progress import PROGRESS_EVENT, Progress, ProgressTracker
-from langchain_replicate._protocol import check_prediction
+from langchain_replicate._outputs.metadata import prediction_info
+from langchain_replicate._outputs.progress import (
+    PROGRESS_EVENT,
+    Progress,
+    ProgressTracker,
+)
 from langchain_replicate._settings import ReplicateConnection
 from langchain_replicate.errors import (
     ReplicateInvalidRequestError,

@@ -19,9 +19,9 @@ of `langchain_replicate.testing.pytest_plugin`.
 Needs the `server` extra: `pip install "langchain-replicate[server]"`.
 """
 
-from langchain_replicate.testing._app import create_app
-from langchain_replicate.testing._predictions import PredictionRecord
-from langchain_replicate.testing._reference import (
+from langchain_replicate.testing._engine.predictions import PredictionRecord
+from langchain_replicate.testing._http.app import create_app
+from langchain_replicate.testing._models.reference import (
     GeneratedFile,
     JsonOutput,
     ModelPace,

@@ -4,7 +4,7 @@
 
 prints the two `export` lines to point clients at it, then serves until Ctrl-C.
 `--help` lists the flags: pace, token, rate limits, sync data-URI limit, faults.
-The admin endpoint (`/_admin/...`, see `_admin.py`) changes them while it runs.
+The admin endpoint (`/_admin/...`, see `_http/admin.py`) changes them while it runs.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 
-from langchain_replicate.testing._app import build_app, make_state
-from langchain_replicate.testing._reference import ModelPace
-from langchain_replicate.testing._state import (
+from langchain_replicate.testing._engine.state import (
     DEFAULT_CREATE_RATE_LIMIT,
     DEFAULT_RATE_LIMIT,
     DEFAULT_SYNC_DATA_URI_MAX_BYTES,
     Faults,
 )
+from langchain_replicate.testing._http.app import build_app, make_state
+from langchain_replicate.testing._models.reference import ModelPace
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from typing_extensions import Self
 
-from langchain_replicate.testing._app import build_app, make_state
-from langchain_replicate.testing._state import (
+from langchain_replicate.testing._engine.state import (
     DEFAULT_CREATE_RATE_LIMIT,
     DEFAULT_PAGE_SIZE,
     DEFAULT_RATE_LIMIT,
@@ -20,13 +19,14 @@ from langchain_replicate.testing._state import (
     ForeignRequest,
     ServerState,
 )
+from langchain_replicate.testing._http.app import build_app, make_state
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from types import TracebackType
 
-    from langchain_replicate.testing._predictions import PredictionRecord
-    from langchain_replicate.testing._reference import (
+    from langchain_replicate.testing._engine.predictions import PredictionRecord
+    from langchain_replicate.testing._models.reference import (
         ModelPace,
         ReferenceDeployment,
         ReferenceModel,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from langchain_replicate.testing._reference import ModelPace
+from langchain_replicate.testing._models.reference import ModelPace
 from langchain_replicate.testing._server import LocalReplicateServer
 
 if TYPE_CHECKING:

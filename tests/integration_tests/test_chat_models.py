@@ -18,7 +18,7 @@ from langchain_core.rate_limiters import InMemoryRateLimiter
 from PIL import Image
 
 from langchain_replicate import ChatReplicate, ReplicateTimeoutError
-from langchain_replicate._prompts import BUILTIN_TEMPLATES, render_prompt
+from langchain_replicate._chat.prompts import BUILTIN_TEMPLATES, render_prompt
 from langchain_replicate.testing import ModelPace
 from tests.modes import MODES, invoke
 

@@ -13,8 +13,8 @@ Three reference models, one per way a model takes a conversation:
 
 Flags: tool calling, tool choice, structured output and JSON mode are on for
 all three: natively for Granite, by prompt for the two others (they take no
-`tools` input; `_prompted_tools.py`; the local server's text models answer
-tool prompts as Hermes-trained models do, `testing/_prompted.py`). Image URLs
+`tools` input; `_chat/prompted_tools.py`; the local server's text models answer
+tool prompts as Hermes-trained models do, `testing/_models/prompted.py`). Image URLs
 are on against real
 Replicate only: the local server reads only its own files and `data:` URIs
 (our own tests cover URL pass-through).

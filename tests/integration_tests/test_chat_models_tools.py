@@ -3,7 +3,7 @@
 Real HTTP against the local server's Granite models (4.0: nulls omitted, a
 usage chunk, `input_token_count` metrics; 4.1: nulls written, no usage chunk,
 `token_*_count` metrics, none when streamed). Their replies follow the rules
-documented in `langchain_replicate.testing._chat_completions` and `_tool_rules`.
+documented in `langchain_replicate.testing._models.chat_completions` and `_tool_rules`.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 from langchain_replicate import ReplicateEmbeddings
 from langchain_replicate.errors import ReplicateInputError, ReplicatePredictionError
 from langchain_replicate.testing import ModelPace
-from langchain_replicate.testing._embeddings import embed_text
+from langchain_replicate.testing._models.embeddings import embed_text
 from langchain_replicate.testing.catalogue.embeddings import (
     BGE_LARGE,
     CLIP_FEATURES,
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     import httpx
 
     from langchain_replicate.testing import LocalReplicateServer
-    from langchain_replicate.testing._reference import ReferenceModel
+    from langchain_replicate.testing._models.reference import ReferenceModel
 
 QUERY = "What is the capital of France?"
 DOCS = ["Paris is the capital of France.", "Cats are mammals.", "two\nlines"]

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
 
     from langchain_replicate.testing import LocalReplicateServer
-    from langchain_replicate.testing._predictions import PredictionRecord
+    from langchain_replicate.testing._engine.predictions import PredictionRecord
 
 MODEL = "meta/meta-llama-3-8b-instruct"
 PACE = ModelPace(time_to_first_token=0.05, token_interval=0.02)

@@ -3,7 +3,7 @@
 The server throttles creates (`configure(create_rate_limit=...)`, a moving
 window per token, `429` with `Retry-After`), the calls keep `max_retries=2`,
 and each batch is bigger than three windows' worth, so a call retrying on its
-own gives up. The batch paces itself instead (`_pacing.Pacer`, one per
+own gives up. The batch paces itself instead (`_core.pacing.Pacer`, one per
 connection) and every slot gets its own result. Asserted on the server's state:
 predictions created (and succeeded or canceled) vs results returned.
 """
@@ -26,7 +26,7 @@ from langchain_replicate.testing.catalogue.embeddings import MPNET
 
 if TYPE_CHECKING:
     from langchain_replicate.testing import LocalReplicateServer
-    from langchain_replicate.testing._predictions import PredictionRecord
+    from langchain_replicate.testing._engine.predictions import PredictionRecord
 
 MODEL = "meta/meta-llama-3-8b-instruct"
 EMBEDDINGS = f"{MPNET.ref}:{MPNET.version}"

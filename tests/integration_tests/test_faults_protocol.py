@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from langchain_replicate.testing import LocalReplicateServer
-    from langchain_replicate.testing._predictions import PredictionRecord
+    from langchain_replicate.testing._engine.predictions import PredictionRecord
 
     Made = Callable[[], list[PredictionRecord]]
 

@@ -24,7 +24,7 @@ from langchain_replicate import (
     ReplicateNotFoundError,
     ReplicateTimeoutError,
 )
-from langchain_replicate._connection import schemas as _schemas
+from langchain_replicate._core.connection import schemas as _schemas
 from langchain_replicate.testing import ModelPace
 from tests.modes import MODES, invoke, stream
 

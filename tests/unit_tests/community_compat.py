@@ -20,14 +20,14 @@ from langchain_core.callbacks import BaseCallbackHandler
 from starlette.testclient import TestClient
 
 from langchain_replicate.testing import ModelPace, create_app
-from langchain_replicate.testing._replicate_testing import predict_echo
-from langchain_replicate.testing._schemas import STRING, In, reference_model
+from langchain_replicate.testing._models.replicate_testing import predict_echo
+from langchain_replicate.testing._models.schemas import STRING, In, reference_model
 from langchain_replicate.testing.catalogue import REFERENCE_MODELS
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-    from langchain_replicate.testing._reference import Output, PredictionContext
+    from langchain_replicate.testing._models.reference import Output, PredictionContext
 
 TOKEN = "r8_community_dropin_token_0123456789abcd"  # noqa: S105 - a fake token
 

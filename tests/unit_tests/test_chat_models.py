@@ -29,7 +29,7 @@ from langchain_replicate import (
     ReplicatePredictionError,
     ReplicateRateLimitError,
 )
-from langchain_replicate._prompts import (
+from langchain_replicate._chat.prompts import (
     BUILTIN_TEMPLATES,
     ChatTemplate,
     render_prompt,

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from langchain_replicate import _effects, _flows
-from langchain_replicate._effects import Flow, Policy
-from langchain_replicate._model_ref import parse_model_ref
-from langchain_replicate._streaming import StreamPiece
+from langchain_replicate._core import effects as _effects
+from langchain_replicate._core import flows as _flows
+from langchain_replicate._core.effects import Flow, Policy
+from langchain_replicate._core.streaming import StreamPiece
+from langchain_replicate._inputs.model_ref import parse_model_ref
 from langchain_replicate.errors import (
     ReplicateConnectionError,
     ReplicatePredictionError,

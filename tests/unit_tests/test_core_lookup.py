@@ -1,4 +1,4 @@
-"""Which listed prediction a create made (`_lookup`), and who holds it.
+"""Which listed prediction a create made (`_core.lookup`), and who holds it.
 
 One rule serves a lost create (adopted: `adoptable`) and an abandoned one
 (canceled: `cancelable`); each part of it is tested once here.
@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from langchain_replicate._abandonment import Creates, InFlight
-from langchain_replicate._lookup import (
+from langchain_replicate._core.abandonment import Creates, InFlight
+from langchain_replicate._core.lookup import (
     MAX_FETCHES,
     HeldPredictions,
     adoptable,
@@ -26,7 +26,7 @@ from langchain_replicate._lookup import (
     same_target,
     sent_input,
 )
-from langchain_replicate._model_ref import parse_model_ref
+from langchain_replicate._inputs.model_ref import parse_model_ref
 
 LLAMA = parse_model_ref("meta/llama")
 SENT_AT = 1_800_000_000.0  # 2027-01-15T08:00:00Z

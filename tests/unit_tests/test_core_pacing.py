@@ -1,4 +1,6 @@
-"""The pure decisions of pacing (`_pacing.Pacer`) and batch scopes (`_abandonment`).
+"""The pure decisions of pacing (`_core.pacing.Pacer`) and batch scopes.
+
+Batch scopes: `_core.abandonment`.
 
 Pacing runs on a fake clock against a model of a throttled account (a moving
 window of N creates per second), so rates and waits are exact.
@@ -10,12 +12,12 @@ from collections import deque
 
 import pytest
 
-from langchain_replicate._abandonment import (
+from langchain_replicate._core.abandonment import (
     AbandonScope,
     abandon_scope,
     current_scope,
 )
-from langchain_replicate._pacing import (
+from langchain_replicate._core.pacing import (
     CEILING,
     FORGET_AFTER,
     INCREASE_AFTER,

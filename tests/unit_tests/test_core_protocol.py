@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from langchain_replicate._calls import CallPlan
-from langchain_replicate._model_ref import parse_model_ref
-from langchain_replicate._protocol import (
+from langchain_replicate._core.protocol import (
     Deadline,
     can_return,
     create_request,
@@ -23,7 +21,9 @@ from langchain_replicate._protocol import (
     poll_delays,
     poll_sleeps,
 )
-from langchain_replicate._streaming import EventDecoder, StreamPiece, StreamState
+from langchain_replicate._core.streaming import EventDecoder, StreamPiece, StreamState
+from langchain_replicate._inputs.calls import CallPlan
+from langchain_replicate._inputs.model_ref import parse_model_ref
 from langchain_replicate.errors import (
     ReplicateConnectionError,
     ReplicatePredictionError,

@@ -13,10 +13,11 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 
-from langchain_replicate import _effects, _flows
-from langchain_replicate._effects import Flow
-from langchain_replicate._lookup import is_ambiguous
-from langchain_replicate._protocol import (
+from langchain_replicate._core import effects as _effects
+from langchain_replicate._core import flows as _flows
+from langchain_replicate._core.effects import Flow
+from langchain_replicate._core.lookup import is_ambiguous
+from langchain_replicate._core.protocol import (
     GET_ATTEMPTS,
     RETRY_AFTER_MAX,
     STREAM_STALL,
@@ -25,7 +26,7 @@ from langchain_replicate._protocol import (
     get_retry_delay,
     sse_request,
 )
-from langchain_replicate._streaming import EventDecoder, LineSplitter, StreamPiece
+from langchain_replicate._core.streaming import EventDecoder, LineSplitter, StreamPiece
 from langchain_replicate.errors import (
     ReplicateConnectionError,
     ReplicateNotFoundError,

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from langchain_replicate._embedding_inputs import (
+from langchain_replicate._embedding.inputs import (
     TextInput,
     default_prefixes,
     encode_texts,
     find_text_input,
 )
-from langchain_replicate._embedding_outputs import parse_vectors
-from langchain_replicate._embedding_plan import EmbeddingPlan
-from langchain_replicate._inputs import InputSchema
+from langchain_replicate._embedding.outputs import parse_vectors
+from langchain_replicate._embedding.plan import EmbeddingPlan
+from langchain_replicate._inputs.schema import InputSchema
 from langchain_replicate.errors import ReplicateInputError, ReplicatePredictionError
 from langchain_replicate.testing.catalogue.embeddings import (
     BGE_LARGE,
@@ -37,7 +37,7 @@ from langchain_replicate.testing.catalogue.embeddings import (
 )
 
 if TYPE_CHECKING:
-    from langchain_replicate.testing._reference import ReferenceModel
+    from langchain_replicate.testing._models.reference import ReferenceModel
 
 
 def schema_of(model: ReferenceModel) -> InputSchema:

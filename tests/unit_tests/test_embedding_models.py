@@ -19,7 +19,7 @@ from langchain_replicate.testing import (
     ReferenceModel,
     create_app,
 )
-from langchain_replicate.testing._embeddings import embed_text
+from langchain_replicate.testing._models.embeddings import embed_text
 from langchain_replicate.testing.catalogue import REFERENCE_MODELS, find_model
 from langchain_replicate.testing.catalogue.embeddings import (
     BGE_LARGE,

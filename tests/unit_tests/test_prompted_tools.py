@@ -14,15 +14,15 @@ from langchain_core.messages import (
 from langchain_core.outputs import ChatGenerationChunk
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from langchain_replicate._inputs import InputSchema
-from langchain_replicate._prompted_reader import PromptedReader
-from langchain_replicate._prompted_tools import (
+from langchain_replicate._chat.prompted_reader import PromptedReader
+from langchain_replicate._chat.prompted_tools import (
     JSON_GRAMMAR,
     constraint_inputs,
     prompted_request,
     tool_choice_name,
 )
-from langchain_replicate._prompts import BUILTIN_TEMPLATES, render_prompt
+from langchain_replicate._chat.prompts import BUILTIN_TEMPLATES, render_prompt
+from langchain_replicate._inputs.schema import InputSchema
 
 
 def get_weather(city: str) -> str:

@@ -21,14 +21,17 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from langchain_replicate._prompts import (
+from langchain_replicate._chat.prompts import (
     BUILTIN_TEMPLATES,
     ChatTemplate,
     SystemPromptSplit,
     render_prompt,
     split_system_prompt,
 )
-from langchain_replicate._template_choice import select_template, template_for_model
+from langchain_replicate._chat.template_choice import (
+    select_template,
+    template_for_model,
+)
 
 ONE_TURN: list[BaseMessage] = [SystemMessage("S"), HumanMessage("U1")]
 MULTI_TURN: list[BaseMessage] = [

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from replicate.prediction import Prediction
 
-from langchain_replicate.testing._images import (
+from langchain_replicate.testing._models.images import (
     BMP_MIN_SIZE,
     bmp_chunks,
     encode_image,

@@ -13,8 +13,8 @@ from jsonschema import Draft202012Validator
 from PIL import Image
 from replicate.prediction import Prediction
 
-from langchain_replicate.testing._image_models import flux_size
-from langchain_replicate.testing._reference import (
+from langchain_replicate.testing._models.image_models import flux_size
+from langchain_replicate.testing._models.reference import (
     GeneratedFile,
     ModelPace,
     ReferenceModel,

@@ -18,9 +18,13 @@ from langchain_replicate import (
     ReplicateImageGenerationTool,
     ReplicateTokenError,
 )
-from langchain_replicate._connection import client_factory
-from langchain_replicate._origins import is_replicate_host, same_origin, token_allowed
-from langchain_replicate._secrets import (
+from langchain_replicate._core.connection import client_factory
+from langchain_replicate._core.origins import (
+    is_replicate_host,
+    same_origin,
+    token_allowed,
+)
+from langchain_replicate._core.secrets import (
     REDACTED,
     OriginBoundToken,
     clean_token,

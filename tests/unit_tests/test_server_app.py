@@ -20,9 +20,9 @@ from langchain_replicate.testing import (
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-    from langchain_replicate.testing._reference import Output
-from langchain_replicate.testing._app import build_app
-from langchain_replicate.testing._state import ServerState
+    from langchain_replicate.testing._models.reference import Output
+from langchain_replicate.testing._engine.state import ServerState
+from langchain_replicate.testing._http.app import build_app
 
 TOKEN = "r8_" + "t" * 37
 ITERATOR = {

@@ -8,11 +8,11 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from langchain_replicate._inputs import InputSchema
-from langchain_replicate._prompted_tools import prompted_request
-from langchain_replicate._prompts import BUILTIN_TEMPLATES, render_prompt
-from langchain_replicate._tool_call_parser import parse_tool_calls
-from langchain_replicate.testing._prompted import prompted_reply, reply_pieces
+from langchain_replicate._chat.prompted_tools import prompted_request
+from langchain_replicate._chat.prompts import BUILTIN_TEMPLATES, render_prompt
+from langchain_replicate._inputs.schema import InputSchema
+from langchain_replicate._tool_use.call_parser import parse_tool_calls
+from langchain_replicate.testing._models.prompted import prompted_reply, reply_pieces
 
 
 def magic_function(input: int) -> int:  # noqa: A002 - the standard tests' name

@@ -9,26 +9,17 @@ from datetime import datetime
 import pytest
 from jsonschema import Draft202012Validator
 
-from langchain_replicate._image_outputs import decode_data_uri
-from langchain_replicate.testing import _errors
-from langchain_replicate.testing._files import FileStore
-from langchain_replicate.testing._guard import bearer_token, is_create
-from langchain_replicate.testing._pagination import (
-    Cursor,
-    InvalidCursorError,
-    decode_cursor,
-    encode_cursor,
-    paginate,
-)
-from langchain_replicate.testing._prediction_routes import parse_cancel_after
-from langchain_replicate.testing._reference import GeneratedFile
-from langchain_replicate.testing._validation import (
+from langchain_replicate._outputs.files import decode_data_uri
+from langchain_replicate.testing._engine import errors as _errors
+from langchain_replicate.testing._engine.files import FileStore
+from langchain_replicate.testing._engine.guard import bearer_token, is_create
+from langchain_replicate.testing._engine.validation import (
     input_validator,
     request_body_schema,
     validate,
     with_defaults,
 )
-from langchain_replicate.testing._wire import (
+from langchain_replicate.testing._engine.wire import (
     data_uri,
     encode_event,
     hello,
@@ -39,6 +30,15 @@ from langchain_replicate.testing._wire import (
     rfc3339,
     shape_output,
 )
+from langchain_replicate.testing._http.pagination import (
+    Cursor,
+    InvalidCursorError,
+    decode_cursor,
+    encode_cursor,
+    paginate,
+)
+from langchain_replicate.testing._http.prediction_routes import parse_cancel_after
+from langchain_replicate.testing._models.reference import GeneratedFile
 
 ITERATOR = {
     "type": "array",

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from langchain_replicate.testing._text import (
+from langchain_replicate.testing._models.text import (
     count_tokens,
     derive_seed,
     keywords,

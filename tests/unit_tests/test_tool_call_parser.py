@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from langchain_replicate._tool_call_parser import (
+from langchain_replicate._tool_use.call_parser import (
     ToolCallStreamParser,
     merge_deltas,
     parse_tool_calls,

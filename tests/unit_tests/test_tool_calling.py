@@ -19,18 +19,18 @@ from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 
 from langchain_replicate import ChatReplicate, ReplicateInputError
-from langchain_replicate._calls import CallPlan
-from langchain_replicate._chat_inputs import chat_prompt
-from langchain_replicate._completions import (
+from langchain_replicate._chat.inputs import chat_prompt
+from langchain_replicate._chat.openai_messages import to_chat_completion_messages
+from langchain_replicate._inputs.calls import CallPlan
+from langchain_replicate._inputs.model_ref import parse_model_ref
+from langchain_replicate._inputs.schema import InputSchema
+from langchain_replicate._tool_use.completions import (
     CompletionReader,
     ToolRequest,
     is_chat_completions,
 )
-from langchain_replicate._inputs import InputSchema
-from langchain_replicate._model_ref import parse_model_ref
-from langchain_replicate._openai_messages import to_chat_completion_messages
-from langchain_replicate._profiles import model_profile
-from langchain_replicate._tool_calling import (
+from langchain_replicate._tool_use.profiles import model_profile
+from langchain_replicate._tool_use.tool_calling import (
     RawToolCall,
     ai_chunk,
     convert_tools,

@@ -13,15 +13,15 @@ from langchain_core.messages import (
 from langchain_core.tools import tool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from langchain_replicate._prompts import BUILTIN_TEMPLATES, render_prompt
-from langchain_replicate._tool_call_parser import parse_tool_calls
-from langchain_replicate._tool_prompts import (
+from langchain_replicate._chat.prompts import BUILTIN_TEMPLATES, render_prompt
+from langchain_replicate._chat.tool_prompts import (
     ToolPrompt,
     lower_tool_messages,
     render_tool_call,
     structured_output_instruction,
     tools_instruction,
 )
+from langchain_replicate._tool_use.call_parser import parse_tool_calls
 
 
 @tool

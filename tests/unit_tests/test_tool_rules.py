@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from langchain_replicate.testing._argument_rules import (
+from langchain_replicate.testing._models.argument_rules import (
     build_arguments,
     json_instance,
     json_object_for,
 )
-from langchain_replicate.testing._tool_rules import (
+from langchain_replicate.testing._models.tool_rules import (
     UnknownToolError,
     choose_tool,
     name_words,

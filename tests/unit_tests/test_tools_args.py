@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from langchain_replicate._image_args import map_image_args
-from langchain_replicate._image_outputs import (
+from langchain_replicate._inputs.image_args import map_image_args
+from langchain_replicate._inputs.schema import InputSchema
+from langchain_replicate._outputs.files import (
     content_text,
     decode_data_uri,
     file_name,
     output_urls,
 )
-from langchain_replicate._inputs import InputSchema
-from langchain_replicate._progress import ProgressTracker, read_progress
+from langchain_replicate._outputs.progress import ProgressTracker, read_progress
 from langchain_replicate.errors import ReplicateInputError
-from langchain_replicate.testing._images import tqdm_line
+from langchain_replicate.testing._models.images import tqdm_line
 from langchain_replicate.testing.catalogue.images import (
     FLUX_SCHNELL,
     SDXL,

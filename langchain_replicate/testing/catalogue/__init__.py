@@ -36,7 +36,10 @@ The server then lists, validates, runs and documents it; `find_model` finds it.
 
 from __future__ import annotations
 
-from langchain_replicate.testing._reference import ReferenceDeployment, ReferenceModel
+from langchain_replicate.testing._models.reference import (
+    ReferenceDeployment,
+    ReferenceModel,
+)
 from langchain_replicate.testing.catalogue import (
     embeddings,
     granite,

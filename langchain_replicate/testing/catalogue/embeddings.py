@@ -1,6 +1,6 @@
 """Embedding models (`/work/shared/model-families.md` §4), with their real schemas.
 
-Data only; what they do is in `langchain_replicate.testing._embeddings`. The
+Data only; what they do is in `langchain_replicate.testing._models.embeddings`. The
 schemas keep the oddities a client must survive: bge's `path` first in x-order
 and its wrong declared output (strings or a URI; it returns vectors), mpnet's
 single `text` beside its JSON `text_batch`, clip-features' and nomic's
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_replicate.testing._embeddings import (
+from langchain_replicate.testing._models.embeddings import (
     predict_bge,
     predict_clip,
     predict_e5,
@@ -25,7 +25,7 @@ from langchain_replicate.testing._embeddings import (
     predict_nomic,
     predict_snowflake,
 )
-from langchain_replicate.testing._schemas import In, reference_model
+from langchain_replicate.testing._models.schemas import In, reference_model
 
 _VECTOR: dict[str, Any] = {"type": "array", "items": {"type": "number"}}
 _ONE_VECTOR = {**_VECTOR, "title": "Output"}

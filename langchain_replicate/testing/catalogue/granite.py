@@ -1,7 +1,7 @@
 """Reference chat-completions models: IBM Granite on Replicate's vLLM predictor.
 
-Data only; what they do is in `langchain_replicate.testing._chat_completions`
-(with the tool and JSON rules of `langchain_replicate.testing._tool_rules`).
+Data only; what they do is in `langchain_replicate.testing._models.chat_completions`
+(with the tool and JSON rules of `langchain_replicate.testing._models.tool_rules`).
 The inputs are those of the predictor (cog renders `list` as `array`, `dict`
 as `object`, `X | None` as `nullable`); 4.1's `messages` is `list | None =
 None`, 4.0's defaults to `[]`.
@@ -9,11 +9,15 @@ None`, 4.0's defaults to `[]`.
 
 from __future__ import annotations
 
-from langchain_replicate.testing._chat_completions import (
+from langchain_replicate.testing._models.chat_completions import (
     CompletionStyle,
     chat_completions_model,
 )
-from langchain_replicate.testing._schemas import TEXT_ITERATOR, In, reference_model
+from langchain_replicate.testing._models.schemas import (
+    TEXT_ITERATOR,
+    In,
+    reference_model,
+)
 
 _OBJECTS = {"type": "object"}
 

@@ -1,17 +1,22 @@
 """Reference image models: schemas copied from the real models.
 
-Data only; what they do is in `langchain_replicate.testing._image_models`.
+Data only; what they do is in `langchain_replicate.testing._models.image_models`.
 """
 
 from __future__ import annotations
 
-from langchain_replicate.testing._image_models import (
+from langchain_replicate.testing._models.image_models import (
     FLUX_SIZES,
     predict_flux,
     predict_sdxl,
     predict_stable_diffusion,
 )
-from langchain_replicate.testing._schemas import FILE_LIST, SEED, In, reference_model
+from langchain_replicate.testing._models.schemas import (
+    FILE_LIST,
+    SEED,
+    In,
+    reference_model,
+)
 
 FLUX_SCHNELL = reference_model(
     "black-forest-labs/flux-schnell",

@@ -1,19 +1,19 @@
 """Test models under `replicate-testing/`: `fails`, `cold-start`, `big-file`, `echo`.
 
-Data only; what they do is in `langchain_replicate.testing._replicate_testing`
-(and `_language` for `cold-start`).
+Data only; what they do is in `langchain_replicate.testing._models.replicate_testing`
+(and `_models.language` for `cold-start`).
 """
 
 from __future__ import annotations
 
-from langchain_replicate.testing._language import language_model
-from langchain_replicate.testing._replicate_testing import (
+from langchain_replicate.testing._models.language import language_model
+from langchain_replicate.testing._models.replicate_testing import (
     FAILURE,
     predict_big_file,
     predict_echo,
     predict_fails,
 )
-from langchain_replicate.testing._schemas import (
+from langchain_replicate.testing._models.schemas import (
     ONE_FILE,
     SEED,
     STRING,

@@ -1,16 +1,16 @@
 """Reference language and vision models: schemas copied from the real models.
 
-Data only; what they do is in `langchain_replicate.testing._language`.
+Data only; what they do is in `langchain_replicate.testing._models.language`.
 """
 
 from __future__ import annotations
 
-from langchain_replicate.testing._language import (
+from langchain_replicate.testing._models.language import (
     language_model,
     predict_chat,
     predict_llava,
 )
-from langchain_replicate.testing._schemas import (
+from langchain_replicate.testing._models.schemas import (
     SEED,
     TEXT_ITERATOR,
     In,

@@ -1,0 +1,299 @@
+"""Predictions: their records, the task that runs a model, cancellation, events.
+
+A `Prediction` is mutated only on the server's event loop. Each change appends to
+`events` (what the SSE stream replays) and wakes whoever waits on `changed()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from langchain_replicate.testing._engine.wire import with_odd_separator
+from langchain_replicate.testing._models.reference import (
+    GeneratedFile,
+    JsonOutput,
+    ModelPace,
+    ReferenceModel,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from langchain_replicate.testing._engine.files import FileStore, OutputFile
+
+Status = Literal["starting", "processing", "succeeded", "failed", "canceled", "aborted"]
+TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "canceled", "aborted"})
+
+EventKind = Literal["output", "logs", "error", "done"]
+
+
+@dataclass(frozen=True)
+class PredictionRecord:
+    """What the server knows of one prediction, for tests to assert on."""
+
+    id: str
+    model: str
+    """`owner/name` of the model that ran it."""
+    status: Status
+    input: Mapping[str, Any]
+    token_count: int
+    """Text tokens the model produced (what a user is billed for)."""
+    created_at: float
+    completed_at: float | None
+    deployment: str | None
+
+
+@dataclass
+class Prediction:
+    """One prediction and everything it produced."""
+
+    id: str
+    seq: int
+    model: ReferenceModel
+    version_label: str
+    """`version` as reported: the 64-hex id, or `dp-...` for official models."""
+    input: dict[str, Any]
+    created_at: float
+    deployment: str | None = None
+    deadline: float | None = None
+    """When `Cancel-After` ends it (an absolute time), if it was sent."""
+    odd_separators: bool = False
+    """Put `ODD_SEPARATORS` inside text tokens (a fault, see `Faults`)."""
+    status: Status = "starting"
+    started_at: float | None = None
+    completed_at: float | None = None
+    outputs: list[str | OutputFile] = field(default_factory=list)
+    value: JsonOutput | None = None
+    """The output of a model that returns a value (it replaces `outputs`)."""
+    logs: str = ""
+    error: str | None = None
+    token_count: int = 0
+    first_token_at: float | None = None
+    model_metrics: dict[str, Any] = field(default_factory=dict)
+    events: list[tuple[EventKind, str]] = field(default_factory=list)
+    task: asyncio.Task[None] | None = None
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def finished(self) -> bool:
+        """Whether the status is terminal."""
+        return self.status in TERMINAL
+
+    def record(self) -> PredictionRecord:
+        """A snapshot of this prediction."""
+        return PredictionRecord(
+            id=self.id,
+            model=self.model.ref,
+            status=self.status,
+            input=dict(self.input),
+            token_count=self.token_count,
+            created_at=self.created_at,
+            completed_at=self.completed_at,
+            deployment=self.deployment,
+        )
+
+    def changed(self) -> asyncio.Event:
+        """An event set at the next change (take it before checking state)."""
+        return self._changed
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def metrics(self) -> dict[str, Any]:
+        """`metrics` for a finished prediction (spec §3.1)."""
+        end = self.completed_at or time.time()
+        started = self.started_at or end
+        predict_time = max(end - started, 1e-6)
+        metrics: dict[str, Any] = {}
+        counted = self.model.counts_tokens
+        if counted and (
+            self.token_count or self.model_metrics.get("input_token_count")
+        ):
+            metrics.update(self.model_metrics)
+            metrics["output_token_count"] = self.token_count
+            if self.first_token_at is not None:
+                ttft = self.first_token_at - started
+                metrics["time_to_first_token"] = ttft
+                generating = end - self.first_token_at
+                metrics["tokens_per_second"] = self.token_count / (
+                    generating if generating > 0 else predict_time
+                )
+        else:
+            metrics.update(self.model_metrics)
+        metrics["predict_time"] = predict_time
+        metrics["total_time"] = end - self.created_at
+        return metrics
+
+    # -- changes, each recorded as an SSE event --------------------------------------
+
+    def start(self) -> None:
+        """`starting` → `processing`."""
+        if self.status == "starting":
+            self.status = "processing"
+            self.started_at = time.time()
+            self._notify()
+
+    def add_token(self, token: str) -> None:
+        """Append a text token."""
+        if self.finished:
+            return
+        if self.first_token_at is None:
+            self.first_token_at = time.time()
+        if self.odd_separators:
+            token = with_odd_separator(token, self.token_count)
+        self.token_count += 1
+        self.outputs.append(token)
+        self.events.append(("output", token))
+        self._notify()
+
+    def add_file(self, output: OutputFile, url: str) -> None:
+        """Append an output file; `url` is what the stream sends."""
+        if self.finished:
+            return
+        self.outputs.append(output)
+        self.events.append(("output", url))
+        self._notify()
+
+    def set_value(self, value: JsonOutput) -> None:
+        """Record a model's returned value (sent as one `output` event, as JSON)."""
+        if self.finished:
+            return
+        self.value = value
+        self.events.append(("output", json.dumps(value.value)))
+        self._notify()
+
+    def add_log(self, text: str) -> None:
+        """Append to the logs."""
+        if self.finished:
+            return
+        self.logs += text
+        self.events.append(("logs", text.removesuffix("\n")))
+        self._notify()
+
+    def finish(self, status: Status, error: str | None = None) -> None:
+        """Move to a terminal status (once; later calls do nothing)."""
+        if self.finished:
+            return
+        now = time.time()
+        if self.started_at is None:
+            self.started_at = now
+        self.status = status
+        self.completed_at = now
+        self.error = error
+        if status == "failed":
+            self.events.append(
+                ("error", _json({"detail": error or "Prediction failed"}))
+            )
+            self.events.append(("done", _json({"reason": "error"})))
+        elif status == "canceled":
+            self.events.append(("done", _json({"reason": "canceled"})))
+        else:
+            self.events.append(("done", "{}"))
+        self._notify()
+
+    async def wait(self, timeout: float | None) -> bool:
+        """Wait until finished or `timeout` seconds pass; return whether finished."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.finished:
+            changed = self.changed()
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return False
+            with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
+                await asyncio.wait_for(changed.wait(), remaining)
+        return True
+
+
+def _json(value: Mapping[str, Any]) -> str:
+    return json.dumps(value)
+
+
+class _Context:
+    """The `PredictionContext` a running model sees."""
+
+    def __init__(
+        self,
+        prediction: Prediction,
+        files: FileStore,
+        pace: Callable[[], ModelPace],
+    ) -> None:
+        self._prediction = prediction
+        self._files = files
+        self._pace = pace
+
+    @property
+    def input(self) -> Mapping[str, Any]:
+        return self._prediction.input
+
+    @property
+    def pace(self) -> ModelPace:
+        return self._pace()
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self._prediction.model_metrics
+
+    def log(self, text: str) -> None:
+        self._prediction.add_log(text)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+    async def read_file(self, url: str) -> bytes:
+        return self._files.read_url(url)
+
+
+async def run_prediction(
+    prediction: Prediction,
+    files: FileStore,
+    pace: Callable[[], ModelPace],
+    output_url: Callable[[OutputFile], str],
+) -> None:
+    """Run the model's `predict` to the end, recording everything on `prediction`.
+
+    Cancelling the task running this ends the prediction as `canceled` at once.
+    """
+    context = _Context(prediction, files, pace)
+    try:
+        if prediction.model.cold_start:
+            await asyncio.sleep(pace().cold_start)
+        prediction.start()
+        async for item in prediction.model.predict(context):
+            if isinstance(item, GeneratedFile):
+                stored = files.add_output(prediction.id, item)
+                prediction.add_file(stored, output_url(stored))
+            elif isinstance(item, JsonOutput):
+                prediction.set_value(item)
+            else:
+                prediction.add_token(item)
+    except asyncio.CancelledError:
+        prediction.finish("canceled")
+    except Exception as e:  # noqa: BLE001 - any model error fails the prediction, as cog does
+        prediction.finish("failed", str(e) or type(e).__name__)
+    else:
+        prediction.finish("succeeded")
+
+
+def expire(prediction: Prediction) -> None:
+    """`Cancel-After` ran out: `aborted` if it never started, else canceled."""
+    if prediction.status == "starting":
+        if prediction.task is not None:
+            prediction.task.cancel()
+        prediction.finish("aborted")
+    else:
+        cancel(prediction)
+
+
+def cancel(prediction: Prediction) -> None:
+    """Stop the prediction now: nothing it makes after this is kept."""
+    if prediction.finished:
+        return
+    if prediction.task is not None:
+        prediction.task.cancel()
+    prediction.finish("canceled")
