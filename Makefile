@@ -35,10 +35,11 @@ docs_tests: install ## Execute docs/replicate.ipynb (on the local server unless 
 demo: install ## The tour: chat, streaming, a stop sequence, text to image (offline without a token)
 	$(RUN) python docs/demo.py
 
-lint: install ## ruff check, ruff format --diff, mypy --strict
+lint: install ## ruff check, ruff format --diff, mypy --strict, the layer contracts (import-linter)
 	$(RUN) ruff check .
 	$(RUN) ruff format --diff .
 	$(RUN) mypy
+	$(RUN) lint-imports
 
 type: install ## mypy --strict only
 	$(RUN) mypy

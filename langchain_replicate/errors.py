@@ -27,8 +27,8 @@ problem, which is what retrying cannot fix either.
 
 The API token never appears in a message: messages are built only from the
 response body, the prediction and our own text, and every token this process
-was given is redacted (`_core.secrets.redact`) from them and from the transport
-exception chained to them (`_core.secrets.scrub`).
+was given is redacted (`_redaction.redact`) from them and from the transport
+exception chained to them (`_redaction.scrub`).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from replicate import exceptions as sdk
 from replicate.prediction import Prediction as _SdkPrediction
 from typing_extensions import Unpack
 
-from langchain_replicate._core.secrets import redact, scrub
+from langchain_replicate._redaction import redact, scrub
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

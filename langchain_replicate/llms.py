@@ -13,7 +13,7 @@ from langchain_core.utils.utils import get_pydantic_field_names
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from langchain_replicate._batching import PerInputBatches, run_batch
-from langchain_replicate._inputs.arguments import check_text_only
+from langchain_replicate._chat.messages import check_text_only
 from langchain_replicate._inputs.model_ref import ModelRef, parse_model_ref
 from langchain_replicate._inputs.schema import InputSchema
 from langchain_replicate._outputs.metadata import generation_info

@@ -14,6 +14,8 @@ What this module produces:
   block (audio, video, files) raise `ValueError` naming the message.
 * The block readers the other message modules share: `blocks`, `describe`,
   `is_image`, `message_role`, `SKIPPED_BLOCKS`.
+* `check_text_only`: the `Replicate` LLM flattens a message list to text; a
+  message with an image is refused rather than sent without its image.
 
 The images of a conversation are read by `_chat/images.py`; the OpenAI-form
 `messages` inputs are built by `_chat/openai_messages.py`.
@@ -32,6 +34,8 @@ from langchain_core.messages import (
     HumanMessage,
     SystemMessage,
 )
+
+from langchain_replicate.errors import ReplicateInputError
 
 __all__ = [
     "SKIPPED_BLOCKS",
@@ -178,3 +182,23 @@ def is_image(block: Mapping[str, Any]) -> bool:
         and isinstance(value, Mapping)
         and value.get("type") == "image_url"
     )
+
+
+def check_text_only(messages: Sequence[BaseMessage]) -> None:
+    """Refuse a conversation with images where only its text would be sent.
+
+    Args:
+        messages: The messages given to the `Replicate` LLM.
+
+    Raises:
+        ReplicateInputError: If a message holds an image (naming it).
+    """
+    for i, message in enumerate(messages):
+        if any(is_image(block) for block in blocks(message)):
+            msg = (
+                f"{describe(message, i)} holds an image, and the Replicate LLM "
+                "sends text only (it would drop the image). Use ChatReplicate, "
+                "which sends images to models with an image input, or pass the "
+                "image URL as a model input (e.g. invoke(text, image=url))."
+            )
+            raise ReplicateInputError(msg)

@@ -29,7 +29,8 @@ from langchain_replicate._tool_use.call_deltas import ParsedDelta, merge_deltas
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from langchain_replicate._client import Prediction, StreamPiece
+    from langchain_replicate._core.protocol import Prediction
+    from langchain_replicate._core.streaming import StreamPiece
     from langchain_replicate._inputs.calls import PreparedCall
     from langchain_replicate._inputs.schema import InputSchema
 

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from langchain_replicate._chat.prompted_tools import ToolCalling
-    from langchain_replicate._client import Prediction, StreamPiece
+    from langchain_replicate._core.protocol import Prediction
+    from langchain_replicate._core.streaming import StreamPiece
     from langchain_replicate._inputs.calls import PreparedCall
 
 __all__ = [

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
@@ -71,13 +71,32 @@ from langchain_replicate.errors import ReplicateAPIError, ReplicateTimeoutError
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Sequence
 
-    from langchain_replicate._chat.inputs import ChatPrompt
     from langchain_replicate._inputs.calls import CallPlan, PreparedCall
     from langchain_replicate._inputs.model_ref import ModelRef
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+class InputsAwaitingFiles(Protocol):
+    """A call's inputs, built from the schema, that wait for their files' URLs.
+
+    `_chat.inputs.ChatPrompt` is one: the conversation's images are uploaded
+    (or passed as URLs) before the prediction input can be written.
+    """
+
+    @property
+    def images(self) -> Sequence[Any]:
+        """The files, in order, for the I/O layer to turn into URLs."""
+        ...
+
+    def prepare(
+        self, plan: CallPlan, schema: InputSchema | None, image_urls: Sequence[str]
+    ) -> PreparedCall:
+        """The call, with each file replaced by its URL."""
+        ...
+
 
 # -- the flows -------------------------------------------------------------------------
 
@@ -356,7 +375,7 @@ def _schema_of(version: dict[str, Any] | None) -> InputSchema | None:
 def prepare_chat(
     flow: Flow[PreparedCall],
     plan: CallPlan,
-    build: Callable[[InputSchema | None], ChatPrompt],
+    build: Callable[[InputSchema | None], InputsAwaitingFiles],
     image_url: Callable[[Any], str | Any],
 ) -> Generator[Effect, Any, None]:
     """Emit a chat call: the schema, the prompt inputs, then image uploads."""

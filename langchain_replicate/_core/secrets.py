@@ -7,29 +7,22 @@
   `Authorization: Bearer <token>` on requests to the origins `_core.origins`
   allows and removes it from every other request (stream URLs, output files
   and `FileOutput.read()` on other hosts).
-* `redact` / `scrub`: every token this process was given is replaced by
-  `[REDACTED]` in our error messages and in the transport exceptions chained to
-  them (`errors.error_from_transport`, `errors.error_from_response`).
+* Redaction lives in `_redaction.py`, below `errors`: `clean_token`
+  remembers every token it accepts, for `_redaction.redact`.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
 import httpx
 
 from langchain_replicate._core.origins import token_allowed
+from langchain_replicate._redaction import remember
+from langchain_replicate.errors import ReplicateTokenError
 
 if TYPE_CHECKING:
     from collections.abc import Generator
-
-REDACTED = "[REDACTED]"
-_MIN_SECRET = 8
-"""Shorter strings are not redacted (they would match ordinary text)."""
-
-_known: set[str] = set()
-_known_lock = threading.Lock()
 
 
 def clean_token(token: str, setting: str) -> str:
@@ -48,10 +41,6 @@ def clean_token(token: str, setting: str) -> str:
             (a control character, a space inside it, a letter beyond ASCII):
             such a token cannot be sent in an `Authorization` header.
     """
-    from langchain_replicate.errors import (  # noqa: PLC0415 - errors imports us
-        ReplicateTokenError,
-    )
-
     stripped = token.strip()
     for position, char in enumerate(stripped):
         if not "!" <= char <= "~":
@@ -66,39 +55,6 @@ def clean_token(token: str, setting: str) -> str:
             raise ReplicateTokenError(msg)
     remember(stripped)
     return stripped
-
-
-def remember(secret: str) -> None:
-    """Add a secret to those `redact` removes."""
-    if len(secret) >= _MIN_SECRET:
-        with _known_lock:
-            _known.add(secret)
-
-
-def redact(text: str) -> str:
-    """`text` with every remembered secret replaced by `[REDACTED]`."""
-    with _known_lock:
-        secrets = sorted(_known, key=len, reverse=True)
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
-
-
-def scrub(exc: BaseException) -> None:
-    """Redact the messages of `exc` and the exceptions chained to it, in place.
-
-    Transport errors can quote a request header (h11's "Illegal header
-    value ..."); we chain them to ours, so their text must be clean too.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        current.args = tuple(
-            redact(arg) if isinstance(arg, str) else arg for arg in current.args
-        )
-        current = current.__cause__ or current.__context__
 
 
 class OriginBoundToken(httpx.Auth):

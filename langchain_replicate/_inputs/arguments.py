@@ -10,8 +10,6 @@ and how to fix it, so a slip fails at once instead of as a raw `TypeError` /
   negatives and NaN are errors.
 * `check_json_input`: a prediction input is finite JSON (no NaN or infinity
   anywhere) whose strings are valid Unicode (no lone surrogates).
-* `check_text_only`: the `Replicate` LLM flattens a message list to text; a
-  message with an image is refused rather than sent without its image.
 """
 
 from __future__ import annotations
@@ -19,13 +17,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from langchain_replicate._chat.messages import blocks, describe, is_image
 from langchain_replicate.errors import ReplicateInputError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
-
-    from langchain_core.messages import BaseMessage
+    from collections.abc import Mapping
 
 
 def stop_sequences(stop: object) -> list[str] | None:
@@ -123,23 +118,3 @@ def _check_text(text: str, where: str) -> None:
             "text.encode('utf-8', 'replace').decode()."
         )
         raise ReplicateInputError(msg) from None
-
-
-def check_text_only(messages: Sequence[BaseMessage]) -> None:
-    """Refuse a conversation with images where only its text would be sent.
-
-    Args:
-        messages: The messages given to the `Replicate` LLM.
-
-    Raises:
-        ReplicateInputError: If a message holds an image (naming it).
-    """
-    for i, message in enumerate(messages):
-        if any(is_image(block) for block in blocks(message)):
-            msg = (
-                f"{describe(message, i)} holds an image, and the Replicate LLM "
-                "sends text only (it would drop the image). Use ChatReplicate, "
-                "which sends images to models with an image input, or pass the "
-                "image URL as a model input (e.g. invoke(text, image=url))."
-            )
-            raise ReplicateInputError(msg)

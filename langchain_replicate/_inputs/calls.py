@@ -25,10 +25,11 @@ from langchain_replicate._inputs.schema import (
     MAX_TOKENS_NAMES,
     STANDARD_PARAMS,
     InputSchema,
+    OutputKind,
     build_input,
     needs_schema,
+    output_kind,
 )
-from langchain_replicate._outputs.text import OutputKind, output_kind
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

@@ -1,13 +1,16 @@
-"""Building a prediction's input from a prompt, the standard params and the schema.
+"""A model's schema, read: its inputs, and what kind of output it gives.
 
 Pure (no I/O). The model's OpenAPI schema (`components.schemas.Input`) decides
 which input is the prompt, what the model calls `max_tokens`, whether it takes
-`stop_sequences`, and which input names exist at all.
+`stop_sequences`, and which input names exist at all (`InputSchema`,
+`build_input`); its `components.schemas.Output` says whether the output is text,
+files or something else (`output_kind`), which `_outputs` reads it by.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from langchain_replicate.errors import ReplicateInputError
@@ -38,6 +41,40 @@ _PROMPT_NAMES = (
     "question",
     "instruction",
 )
+
+
+class OutputKind(Enum):
+    """What a model's output is, by its schema."""
+
+    TEXT = "text"
+    """A string, or an iterator of tokens to concatenate."""
+    FILES = "files"
+    """A file URL, or a list of them."""
+    OTHER = "other"
+    """Anything else (numbers, objects...)."""
+
+
+def output_kind(output_schema: Mapping[str, Any] | None) -> OutputKind | None:
+    """Classify a model by its `components.schemas.Output`.
+
+    Args:
+        output_schema: The Output schema, if known.
+
+    Returns:
+        The kind, or `None` when there is no schema to tell.
+    """
+    if not output_schema:
+        return None
+    item = (
+        output_schema.get("items")
+        if output_schema.get("type") == "array"
+        else output_schema
+    )
+    if not isinstance(item, dict):
+        return OutputKind.OTHER
+    if item.get("type") == "string":
+        return OutputKind.FILES if item.get("format") == "uri" else OutputKind.TEXT
+    return OutputKind.OTHER
 
 
 @dataclass(frozen=True)

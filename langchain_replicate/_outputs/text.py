@@ -8,47 +8,11 @@ into a `FileOutput`.
 from __future__ import annotations
 
 import json
-from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from langchain_replicate._inputs.schema import OutputKind
 
 _URL_PREFIXES = ("https:", "http:", "data:")
-
-
-class OutputKind(Enum):
-    """What a model's output is, by its schema."""
-
-    TEXT = "text"
-    """A string, or an iterator of tokens to concatenate."""
-    FILES = "files"
-    """A file URL, or a list of them."""
-    OTHER = "other"
-    """Anything else (numbers, objects...)."""
-
-
-def output_kind(output_schema: Mapping[str, Any] | None) -> OutputKind | None:
-    """Classify a model by its `components.schemas.Output`.
-
-    Args:
-        output_schema: The Output schema, if known.
-
-    Returns:
-        The kind, or `None` when there is no schema to tell.
-    """
-    if not output_schema:
-        return None
-    item = (
-        output_schema.get("items")
-        if output_schema.get("type") == "array"
-        else output_schema
-    )
-    if not isinstance(item, dict):
-        return OutputKind.OTHER
-    if item.get("type") == "string":
-        return OutputKind.FILES if item.get("format") == "uri" else OutputKind.TEXT
-    return OutputKind.OTHER
 
 
 def _looks_like_url(value: object) -> bool:

@@ -9,9 +9,9 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from langchain_replicate import Replicate, ReplicateInputError
+from langchain_replicate._chat.messages import check_text_only
 from langchain_replicate._inputs.arguments import (
     check_json_input,
-    check_text_only,
     check_timeout,
     stop_sequences,
 )

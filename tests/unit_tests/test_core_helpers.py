@@ -8,13 +8,17 @@ from langchain_core.exceptions import ModelError as CoreModelError
 from replicate.exceptions import ReplicateError as SdkReplicateError
 
 from langchain_replicate._inputs.model_ref import parse_model_ref
-from langchain_replicate._inputs.schema import InputSchema, build_input, needs_schema
+from langchain_replicate._inputs.schema import (
+    InputSchema,
+    OutputKind,
+    build_input,
+    needs_schema,
+    output_kind,
+)
 from langchain_replicate._outputs.metadata import prediction_info, usage_from_metrics
 from langchain_replicate._outputs.stop import StopSequenceFinder, truncate_at_stop
 from langchain_replicate._outputs.text import (
-    OutputKind,
     output_delta,
-    output_kind,
     output_to_text,
 )
 from langchain_replicate.errors import (

@@ -24,13 +24,8 @@ from langchain_replicate._core.origins import (
     same_origin,
     token_allowed,
 )
-from langchain_replicate._core.secrets import (
-    REDACTED,
-    OriginBoundToken,
-    clean_token,
-    redact,
-    scrub,
-)
+from langchain_replicate._core.secrets import OriginBoundToken, clean_token
+from langchain_replicate._redaction import REDACTED, redact, scrub
 from langchain_replicate.errors import error_from_response, error_from_transport
 from tests.unit_tests.fake_replicate import TOKEN, FakeReplicate
 

@@ -9,7 +9,7 @@ import asyncio
 import math
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
@@ -19,11 +19,10 @@ from langchain_replicate.testing._engine import errors as _errors
 from langchain_replicate.testing._engine.wire import problem_response
 
 if TYPE_CHECKING:
-    from collections.abc import MutableMapping
+    from collections.abc import MutableMapping, MutableSequence
 
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-    from langchain_replicate.testing._engine.state import ServerState
 
 ADMIN_PREFIX = "/_admin"
 API_PREFIX = "/v1/"
@@ -53,10 +52,51 @@ def is_create(method: str, path: str) -> bool:
     )
 
 
+class Delayed(Protocol):
+    """The fault the guard applies itself (`state.Faults`)."""
+
+    @property
+    def delay(self) -> float:
+        """Seconds to wait before each API request."""
+        ...
+
+
+class Guarded(Protocol):
+    """What the guard reads and records of the server's state (`ServerState`)."""
+
+    @property
+    def request_log(self) -> MutableSequence[tuple[str, str]]:
+        """Every API request's method and path, in order."""
+        ...
+
+    @property
+    def faults(self) -> Delayed:
+        """The injected faults."""
+        ...
+
+    @property
+    def api_token(self) -> str:
+        """The token requests must carry."""
+        ...
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The per-token rate limits."""
+        ...
+
+    @property
+    def foreign_port(self) -> int | None:
+        """The port of the second origin, if it listens."""
+        ...
+
+    def record_foreign(self, method: str, path: str, *, authorization: bool) -> None:
+        """Note a request that reached the foreign origin."""
+
+
 class Guard:
     """Logs, delays, authenticates and rate-limits requests to `/v1/` and admin."""
 
-    def __init__(self, app: ASGIApp, state: ServerState) -> None:
+    def __init__(self, app: ASGIApp, state: Guarded) -> None:
         """Wrap `app`."""
         self.app = app
         self.state = state

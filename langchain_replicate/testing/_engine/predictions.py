@@ -13,7 +13,12 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from langchain_replicate.testing._engine.wire import with_odd_separator
+from langchain_replicate.testing._engine.wire import (
+    encode_event,
+    hello,
+    resume_after,
+    with_odd_separator,
+)
 from langchain_replicate.testing._models.reference import (
     GeneratedFile,
     JsonOutput,
@@ -22,7 +27,7 @@ from langchain_replicate.testing._models.reference import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import AsyncIterator, Callable, Mapping
 
     from langchain_replicate.testing._engine.files import FileStore, OutputFile
 
@@ -297,3 +302,34 @@ def cancel(prediction: Prediction) -> None:
     if prediction.task is not None:
         prediction.task.cancel()
     prediction.finish("canceled")
+
+
+async def prediction_events(
+    prediction: Prediction,
+    *,
+    cut_after: int | None = None,
+    stall_after: int | None = None,
+    last_event_id: str | None = None,
+) -> AsyncIterator[bytes]:
+    """Yield the stream's bytes until `done` (or until `cut_after` events).
+
+    After `stall_after` events it sends nothing more and keeps the connection
+    open (until the client leaves). With `last_event_id` (a reconnecting
+    client's `Last-Event-ID`) it resumes after that event, as nchan does.
+    """
+    yield hello()
+    stamp = int(prediction.created_at)
+    sent = first = resume_after(last_event_id, stamp)
+    while True:
+        changed = prediction.changed()
+        while sent < len(prediction.events):
+            if cut_after is not None and sent - first >= cut_after:
+                return
+            if stall_after is not None and sent - first >= stall_after:
+                await asyncio.Event().wait()  # a stall: open, silent, forever
+            kind, data = prediction.events[sent]
+            yield encode_event(kind, data, f"{stamp}:{sent}")
+            sent += 1
+            if kind == "done":
+                return
+        await changed.wait()

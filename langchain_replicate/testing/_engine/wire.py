@@ -8,7 +8,6 @@ connects late gets the full replay, then the live events.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import secrets
@@ -22,11 +21,10 @@ from starlette.responses import JSONResponse, Response
 from langchain_replicate.testing._engine.errors import PROBLEM_JSON, ProblemError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
     from starlette.types import Receive, Scope, Send
 
-    from langchain_replicate.testing._engine.predictions import Prediction
 
 CROCKFORD_BASE32 = "0123456789abcdefghjkmnpqrstvwxyz"
 """Lowercase Crockford base32, the alphabet of 2024 prediction ids."""
@@ -190,34 +188,3 @@ def hello() -> bytes:
 def keepalive() -> ServerSentEvent:
     """The keep-alive sent on idle streams: a comment, which clients ignore."""
     return ServerSentEvent(comment="keep-alive", sep=SEPARATOR)
-
-
-async def prediction_events(
-    prediction: Prediction,
-    *,
-    cut_after: int | None = None,
-    stall_after: int | None = None,
-    last_event_id: str | None = None,
-) -> AsyncIterator[bytes]:
-    """Yield the stream's bytes until `done` (or until `cut_after` events).
-
-    After `stall_after` events it sends nothing more and keeps the connection
-    open (until the client leaves). With `last_event_id` (a reconnecting
-    client's `Last-Event-ID`) it resumes after that event, as nchan does.
-    """
-    yield hello()
-    stamp = int(prediction.created_at)
-    sent = first = resume_after(last_event_id, stamp)
-    while True:
-        changed = prediction.changed()
-        while sent < len(prediction.events):
-            if cut_after is not None and sent - first >= cut_after:
-                return
-            if stall_after is not None and sent - first >= stall_after:
-                await asyncio.Event().wait()  # a stall: open, silent, forever
-            kind, data = prediction.events[sent]
-            yield encode_event(kind, data, f"{stamp}:{sent}")
-            sent += 1
-            if kind == "done":
-                return
-        await changed.wait()

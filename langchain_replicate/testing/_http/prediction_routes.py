@@ -18,13 +18,17 @@ from starlette.routing import Route
 
 from langchain_replicate.testing._engine import errors as _errors
 from langchain_replicate.testing._engine import resources as _resources
-from langchain_replicate.testing._engine.predictions import Prediction, cancel, expire
+from langchain_replicate.testing._engine.predictions import (
+    Prediction,
+    cancel,
+    expire,
+    prediction_events,
+)
 from langchain_replicate.testing._engine.validation import request_body_schema, validate
 from langchain_replicate.testing._engine.wire import (
     injected_failure,
     json_response,
     keepalive,
-    prediction_events,
 )
 from langchain_replicate.testing._http.requests import (
     find_prediction,
