@@ -1,1 +1,42 @@
-"""_core."""
+"""The core: the prediction protocol and every request sent to Replicate.
+
+Only this wing does I/O with Replicate. What a call *does* is decided by pure
+code (flows and rules, on an injectable clock); two small drivers run it, one
+sync and one async, so the two never drift.
+
+Modules, from the top:
+
+* `connection.py`: clients built and shared per settings (one sync client, one
+  per event loop; the token put on by `secrets.OriginBoundToken`), the
+  connection's `Pacer`, the process-wide schema cache.
+* `drivers.py`: `Driver` runs a flow (`_drive`, `_adrive`, the only sync/async
+  twins) and sends its single requests (`get`, uploads, the SSE reader).
+* `create_io.py`: `CreateIO`, the driver's base: creates paced by the pacer and
+  tracked while in flight; `settle` cancels what an abandoned create made, from
+  a thread pool that outlives the event loop; `cancel` / `acancel`.
+* `flows.py`: the steps of each call as sans-I/O generators (`create`, `run`,
+  `stream`, `follow`, `fetch_schema`, `prepare_chat`) that yield effects.
+* `effects.py`: the effects a flow may yield, `Policy`, `Target`, and `Flow`
+  (what a driver sees: `unfinished`, `in_flight`, `final_effects()`).
+* `lookup.py`: which listed prediction a create made (adopt a lost create,
+  cancel an abandoned one) and `held`, the predictions this process holds.
+* `abandonment.py`: creates in flight (`creates`) and `AbandonScope` (the
+  flows of one batch, given up together).
+* `pacing.py`: `Pacer`, the shared `Retry-After` gate and the adaptive create
+  rate (AIMD), with `requeue` for a batch's own `429`s.
+* `streaming.py`: SSE text → lines (`LineSplitter`, CR/LF/CRLF only) → events
+  (`EventDecoder`) → text to emit (`StreamState`: stop hold-back, resume id).
+* `protocol.py`: the state vocabulary (`Status`, `is_terminal`,
+  `has_final_output`, `can_return`), `Deadline`, poll and retry schedules,
+  `STREAM_STALL`, the requests sent.
+* `files.py`: uploads (files API) and downloads (`.part`, then renamed).
+* `secrets.py`, `origins.py`: the token cleaned (`clean_token`) and sent only
+  where `origins.token_allowed` says, by `OriginBoundToken` on every client.
+
+Rules kept here: a prediction the caller abandons is canceled (`Flow.unfinished`
+and the drivers' `finally`; `CreateIO.settle` for a create still in flight);
+a create that may have reached the server is never sent twice (`flows.create`
+with `lookup`); the token goes only to Replicate's origins.
+
+Imports: `_outputs`, `_inputs`, `errors`, `_redaction`; never a wing above.
+"""

@@ -1,1 +1,13 @@
-"""_outputs."""
+"""Outputs: a prediction's output and metrics → text, files, usage (pure).
+
+* `text.py`: output → the text an LLM returns (`output_to_text`) and the text a
+  stream adds (`output_delta`), read by the model's schema, never by
+  replicate's `transform_output` (which turns text starting `https:` into a file).
+* `files.py`: file outputs: URLs, data URIs, file names, and the image tool's
+  artifact (`ReplicateImageResult`).
+* `metadata.py`: `generation_info` / `response_metadata`, token usage.
+* `stop.py`: stop sequences found across tokens (`StopSequenceFinder`).
+* `progress.py`: progress of a running prediction from its tqdm log lines.
+
+Imports: `_inputs`, `errors`.
+"""
