@@ -70,6 +70,8 @@ class Prediction:
     outputs: list[str | OutputFile] = field(default_factory=list)
     value: JsonOutput | None = None
     """The output of a model that returns a value (it replaces `outputs`)."""
+    value_files: dict[str, OutputFile] = field(default_factory=dict)
+    """The stored file fields of `value`, by key."""
     logs: str = ""
     error: str | None = None
     token_count: int = 0
@@ -160,12 +162,27 @@ class Prediction:
         self.events.append(("output", url))
         self._notify()
 
-    def set_value(self, value: JsonOutput) -> None:
-        """Record a model's returned value (sent as one `output` event, as JSON)."""
+    def set_value(
+        self,
+        value: JsonOutput,
+        files: Mapping[str, OutputFile] | None = None,
+        urls: Mapping[str, str] | None = None,
+    ) -> None:
+        """Record a model's returned value (sent as one `output` event, as JSON).
+
+        Args:
+            value: What the model returned.
+            files: Its file fields, stored.
+            urls: What the stream sends for each file field.
+        """
         if self.finished:
             return
         self.value = value
-        self.events.append(("output", json.dumps(value.value)))
+        self.value_files = dict(files or {})
+        sent = value.value
+        if urls:
+            sent = {**value.value, **urls}
+        self.events.append(("output", json.dumps(sent)))
         self._notify()
 
     def add_log(self, text: str) -> None:
@@ -269,7 +286,12 @@ async def run_prediction(
                 stored = files.add_output(prediction.id, item)
                 prediction.add_file(stored, output_url(stored))
             elif isinstance(item, JsonOutput):
-                prediction.set_value(item)
+                stored_fields = {
+                    key: files.add_output(prediction.id, file)
+                    for key, file in item.files.items()
+                }
+                urls = {key: output_url(f) for key, f in stored_fields.items()}
+                prediction.set_value(item, stored_fields, urls)
             else:
                 prediction.add_token(item)
     except asyncio.CancelledError:

@@ -35,6 +35,9 @@ class In:
     maximum: float | None = None
     choices: tuple[str, ...] = ()
     """Make it an enum: `allOf: [$ref]` plus a component schema named after it."""
+    inline_enum: bool = False
+    """Write the enum in the property itself (`enum`, `type`, `title`: the
+    lowercase name), as older cog versions did (whisper's live schema)."""
     format: str | None = None
     items: Mapping[str, Any] | None = None
     required: bool = False
@@ -44,7 +47,9 @@ class In:
     def schema(self, order: int) -> dict[str, Any]:
         """This input's property in the `Input` schema, at position `order`."""
         prop: dict[str, Any]
-        if self.choices:
+        if self.choices and self.inline_enum:
+            prop = {"enum": list(self.choices), "type": self.type, "title": self.name}
+        elif self.choices:
             prop = {"allOf": [{"$ref": f"#/components/schemas/{self.name}"}]}
         else:
             prop = {"type": self.type, "title": self.name.replace("_", " ").title()}
@@ -84,7 +89,7 @@ def _enum_schemas(inputs: Sequence[In]) -> dict[str, Any]:
             "type": "string",
         }
         for row in inputs
-        if row.choices
+        if row.choices and not row.inline_enum
     }
 
 
@@ -118,6 +123,10 @@ def reference_model(
     run_count: int = 0,
     cold_start: bool = False,
     counts_tokens: bool = True,
+    tags: tuple[str, ...] = (),
+    github_url: str | None = None,
+    paper_url: str | None = None,
+    license_url: str | None = None,
 ) -> ReferenceModel:
     """A `ReferenceModel` from `owner/name`, its input rows and output.
 
@@ -139,6 +148,10 @@ def reference_model(
         run_count=run_count,
         cold_start=cold_start,
         counts_tokens=counts_tokens,
+        tags=tags,
+        github_url=github_url,
+        paper_url=paper_url,
+        license_url=license_url,
     )
 
 

@@ -1,18 +1,26 @@
 """Reference image models: schemas copied from the real models.
 
+`black-forest-labs/flux-1.1-pro` is the FLUX model with one file out
+(`Output {type: string, format: uri}`, `output.webp`) and cog's `allOf`/`$ref`
+enums (`aspect_ratio` with `custom`, `output_format`); input order and
+defaults follow its llms.txt (the x-order values are inferred).
+
 Data only; what they do is in `langchain_replicate.testing._models.image_models`.
 """
 
 from __future__ import annotations
 
 from langchain_replicate.testing._models.image_models import (
+    FLUX_PRO_RATIOS,
     FLUX_SIZES,
     predict_flux,
+    predict_flux_pro,
     predict_sdxl,
     predict_stable_diffusion,
 )
 from langchain_replicate.testing._models.schemas import (
     FILE_LIST,
+    ONE_FILE,
     SEED,
     In,
     reference_model,
@@ -102,6 +110,102 @@ FLUX_SCHNELL = reference_model(
     cog_version="0.9.25",
     created_at="2024-07-30T00:00:00.000000Z",
     run_count=400_000_000,
+    tags=("text-to-image", "image", "flux", "image-generation"),
+    github_url="https://github.com/replicate/cog-flux",
+    license_url="https://github.com/black-forest-labs/flux/blob/main/model_licenses/LICENSE-FLUX1-schnell",
+)
+
+FLUX_PRO = reference_model(
+    "black-forest-labs/flux-1.1-pro",
+    [
+        In("prompt", description="Text prompt for image generation", required=True),
+        In(
+            "image_prompt",
+            format="uri",
+            description=(
+                "Image to use with Flux Redux. This is used together with the text "
+                "prompt to guide the generation towards the composition of the "
+                "image_prompt. Must be jpeg, png, gif, or webp."
+            ),
+        ),
+        In(
+            "aspect_ratio",
+            default="1:1",
+            description="Aspect ratio for the generated image",
+            choices=("custom", *FLUX_PRO_RATIOS),
+        ),
+        In(
+            "width",
+            "integer",
+            description=(
+                "Width of the generated image in text-to-image mode. Only used when "
+                "aspect_ratio=custom. Must be a multiple of 32 (if it's not, it will "
+                "be rounded to nearest multiple of 32). Note: Ignored in img2img and "
+                "inpainting modes."
+            ),
+            minimum=256,
+            maximum=1440,
+        ),
+        In(
+            "height",
+            "integer",
+            description=(
+                "Height of the generated image in text-to-image mode. Only used when "
+                "aspect_ratio=custom. Must be a multiple of 32 (if it's not, it will "
+                "be rounded to nearest multiple of 32). Note: Ignored in img2img and "
+                "inpainting modes."
+            ),
+            minimum=256,
+            maximum=1440,
+        ),
+        In(
+            "seed",
+            "integer",
+            description="Random seed. Set for reproducible generation",
+        ),
+        In(
+            "output_format",
+            default="webp",
+            description="Format of the output images.",
+            choices=("webp", "jpg", "png"),
+        ),
+        In(
+            "output_quality",
+            "integer",
+            80,
+            (
+                "Quality when saving the output images, from 0 to 100. 100 is best "
+                "quality, 0 is lowest quality. Not relevant for .png outputs"
+            ),
+            minimum=0,
+            maximum=100,
+        ),
+        In(
+            "safety_tolerance",
+            "integer",
+            2,
+            "Safety tolerance, 1 is most strict and 6 is most permissive",
+            minimum=1,
+            maximum=6,
+        ),
+        In(
+            "prompt_upsampling",
+            "boolean",
+            default=False,
+            description="Automatically modify the prompt for more creative generation",
+        ),
+    ],
+    ONE_FILE,
+    predict_flux_pro,
+    official=True,
+    description=(
+        "Faster, better FLUX Pro. Text-to-image model with excellent image quality, "
+        "prompt adherence, and output diversity."
+    ),
+    cog_version="0.13.6",
+    created_at="2024-10-02T14:45:09.000000Z",
+    run_count=50_000_000,
+    tags=("text-to-image", "image", "flux", "image-generation"),
 )
 
 STABLE_DIFFUSION = reference_model(
@@ -168,6 +272,7 @@ STABLE_DIFFUSION = reference_model(
     cog_version="0.6.1",
     created_at="2023-02-08T22:01:41.357372Z",
     run_count=110_000_000,
+    tags=("text-to-image", "image", "image-generation"),
 )
 
 SDXL = reference_model(
@@ -308,7 +413,10 @@ SDXL = reference_model(
     cog_version="0.9.5",
     created_at="2024-05-23T23:26:26.222931Z",
     run_count=70_000_000,
+    tags=("text-to-image", "image-to-image", "inpainting", "image"),
+    github_url="https://github.com/replicate/cog-sdxl",
+    paper_url="https://arxiv.org/abs/2307.01952",
 )
 
-MODELS = (FLUX_SCHNELL, STABLE_DIFFUSION, SDXL)
+MODELS = (FLUX_SCHNELL, FLUX_PRO, STABLE_DIFFUSION, SDXL)
 """This family, in the order the server lists them."""
