@@ -217,6 +217,10 @@ def test_search_finds_collections_and_pages() -> None:
         c.slug for c in search.search_collections("upscaling", REFERENCE_COLLECTIONS)
     ]
     assert slugs[0] == "super-resolution"
+    query = "upscale image"
+    hits = search.search_models(query, REFERENCE_MODELS, REFERENCE_COLLECTIONS)
+    ranked = search.search_collections(query, REFERENCE_COLLECTIONS, hits)
+    assert [c.slug for c in ranked][:2] == ["super-resolution", "text-to-image"]
     pages = search.search_pages("transcribe", DOCS_PAGES)
     assert pages[0].name == "Transcribe audio"
 

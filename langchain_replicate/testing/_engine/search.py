@@ -6,7 +6,8 @@ stemmed (`upscaler`, `upscaling`, `upscale` all become `upscal`), and a model
 scores per query word found in its name (3), tags or collection names (2),
 owner or description (1). Models scoring 0 are left out; ties go to the model
 with more runs. Collections and docs pages match on their names, slugs,
-descriptions and keywords the same way.
+descriptions and keywords the same way; a collection also gets the best score
+of its models.
 """
 
 from __future__ import annotations
@@ -94,10 +95,19 @@ def search_models(
 
 
 def search_collections(
-    query: str, collections: Sequence[ReferenceCollection]
+    query: str,
+    collections: Sequence[ReferenceCollection],
+    hits: Sequence[ModelHit] = (),
 ) -> list[ReferenceCollection]:
-    """The collections matching `query`, best first."""
+    """The collections matching `query`, best first.
+
+    A collection scores on its own words plus the best score of its models
+    among `hits` (so the upscalers' collection leads a search for "upscale").
+    """
     wanted = words(query)
+    best: dict[str, float] = {}
+    for hit in hits:
+        best[hit.model.ref] = max(best.get(hit.model.ref, 0.0), hit.score)
     scored = [
         (
             _score(
@@ -106,7 +116,8 @@ def search_collections(
                     (words(f"{c.name} {c.slug}"), NAME_WEIGHT),
                     (words(c.description), TEXT_WEIGHT),
                 ],
-            ),
+            )
+            + max((best.get(ref, 0.0) for ref in c.models), default=0.0),
             c,
         )
         for c in collections

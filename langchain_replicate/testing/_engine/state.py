@@ -294,8 +294,9 @@ class ServerState:
         create_rate_limit: str | None = None,
         rate_limit: str | None = None,
         sync_data_uri_max_bytes: int | None = None,
+        page_size: int | None = None,
     ) -> None:
-        """Change rate limits or the sync data-URI size limit (None: unchanged)."""
+        """Change rate limits, the sync data-URI size limit or the page size."""
         self.limiter.configure(create_limit=create_rate_limit, other_limit=rate_limit)
         if create_rate_limit is not None:
             self.create_rate_limit = create_rate_limit
@@ -303,6 +304,8 @@ class ServerState:
             self.rate_limit = rate_limit
         if sync_data_uri_max_bytes is not None:
             self.sync_data_uri_max_bytes = sync_data_uri_max_bytes
+        if page_size is not None:
+            self.page_size = page_size
 
     def record_foreign(self, method: str, path: str, *, authorization: bool) -> None:
         """Note a request that reached the second listener."""

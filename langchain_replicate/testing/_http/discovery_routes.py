@@ -131,7 +131,7 @@ async def search(request: Request) -> Response:
     limit = _limit(request)
     state = state_of(request)
     collections = list(state.registry.collections.values())
-    hits = _search.search_models(query, state.registry.newest(), collections)[:limit]
+    hits = _search.search_models(query, state.registry.newest(), collections)
     origin = origin_of(request)
     return json_response(
         {
@@ -147,11 +147,11 @@ async def search(request: Request) -> Response:
                         "score": hit.score,
                     },
                 }
-                for hit in hits
+                for hit in hits[:limit]
             ],
             "collections": [
                 {**_resources.collection_summary_json(c), "models": list(c.models)}
-                for c in _search.search_collections(query, collections)
+                for c in _search.search_collections(query, collections, hits)
             ],
             "pages": [
                 {"name": p.name, "href": p.href}
