@@ -39,6 +39,7 @@ KOKORO = (
     "jaaari/kokoro-82m:f559560eb822dc509045f3921a1921234918b91739db4bf3daab2169b71c7a13"
 )
 VIDEO = "minimax/video-01"
+GPT_IMAGE = "openai/gpt-image-1.5"
 
 
 def _png(size: tuple[int, int], colour: tuple[int, int, int]) -> bytes:
@@ -210,6 +211,28 @@ def test_a_canceled_video_stops_and_makes_nothing(
     assert prediction.output is None
     (record,) = [p for p in replicate_server.predictions() if p.id == prediction.id]
     assert record.status == "canceled"
+
+
+def test_secret_inputs_are_redacted_in_what_the_server_shows(
+    client: Client, replicate_server: LocalReplicateServer, http: httpx.Client
+) -> None:
+    """A `cog.Secret` value reaches the model and shows as `**********` (tools §3)."""
+    key = "sk-never-shown-0123456789"
+    prediction = client.models.predictions.create(
+        model=GPT_IMAGE, input={"prompt": "a fox", "openai_api_key": key}
+    )
+    prediction.wait()
+    assert prediction.status == "succeeded"
+    assert "Using your OpenAI API key" in (prediction.logs or "")
+    assert (prediction.input or {})["openai_api_key"] == "**********"
+    raw = http.get(f"/v1/predictions/{prediction.id}").text
+    assert key not in raw
+    listed = http.get("/v1/predictions").text
+    assert key not in listed
+    (record,) = [p for p in replicate_server.predictions() if p.id == prediction.id]
+    assert record.input["openai_api_key"] == "**********"
+    assert isinstance(prediction.output, list)
+    assert len(prediction.output) == 1
 
 
 # -- models: input validation (api §7.1) ------------------------------------------- --

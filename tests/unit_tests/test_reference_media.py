@@ -36,7 +36,7 @@ from langchain_replicate.testing.catalogue import (
     REFERENCE_COLLECTIONS,
     REFERENCE_MODELS,
 )
-from langchain_replicate.testing.catalogue.images import FLUX_PRO
+from langchain_replicate.testing.catalogue.images import FLUX_PRO, GPT_IMAGE
 from langchain_replicate.testing.catalogue.media import (
     KOKORO,
     REAL_ESRGAN,
@@ -269,6 +269,39 @@ def test_flux_pro_enums_are_refs_and_whisper_enums_inlined() -> None:
     assert "transcription" not in WHISPER.extra_schemas
     assert WHISPER.output_schema["properties"]["segments"] == {"title": "Segments"}
     assert KOKORO.input_schema["properties"]["voice"]["allOf"]
+
+
+def test_gpt_image_has_a_secret_input_as_cog_writes_it() -> None:
+    props = GPT_IMAGE.input_schema["properties"]
+    assert props["openai_api_key"] == {
+        "type": "string",
+        "title": "Openai Api Key",
+        "format": "password",
+        "writeOnly": True,
+        "description": "Your OpenAI API key (optional - uses proxy if not provided)",
+        "x-order": 1,
+        "x-cog-secret": True,
+    }
+    assert props["input_images"]["nullable"] is True
+    assert props["input_images"]["items"] == {"type": "string", "format": "uri"}
+    assert GPT_IMAGE.input_schema["required"] == ["prompt"]
+
+
+async def test_gpt_image_uses_the_key_without_showing_it() -> None:
+    outputs, ctx = await run(
+        GPT_IMAGE,
+        prompt="a fox",
+        openai_api_key="sk-test-123",
+        aspect_ratio="3:2",
+        number_of_images=2,
+        output_format="jpeg",
+    )
+    assert [f.filename for f in outputs] == ["output_0.jpg", "output_1.jpg"]
+    assert Image.open(io.BytesIO(_bytes(outputs[0]))).size == (1536, 1024)
+    assert "Using your OpenAI API key" in ctx.logs
+    assert "sk-test-123" not in ctx.logs
+    _, proxied = await run(GPT_IMAGE, prompt="a fox")
+    assert "proxy" in proxied.logs
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ from langchain_replicate.testing.catalogue.granite import (
 from langchain_replicate.testing.catalogue.images import (
     FLUX_PRO,
     FLUX_SCHNELL,
+    GPT_IMAGE,
     SDXL,
     STABLE_DIFFUSION,
 )
@@ -160,6 +161,7 @@ def test_the_catalogue_has_the_real_refs_and_versions() -> None:
             "7762fd07cf82c948538e41f63f77d685e02b063e37e496e96eefd46c929f9bdc"
         ),
         "black-forest-labs/flux-1.1-pro": FLUX_PRO.version,
+        "openai/gpt-image-1.5": GPT_IMAGE.version,
         "nightmareai/real-esrgan": (
             "f121d640bd286e1fdc67f9799164c1d5be36ff74576ee11c803ae5b665dd46aa"
         ),
@@ -189,6 +191,7 @@ def test_the_catalogue_has_the_real_refs_and_versions() -> None:
         "openai/gpt-5-nano",
         "black-forest-labs/flux-schnell",
         "black-forest-labs/flux-1.1-pro",
+        "openai/gpt-image-1.5",
         "minimax/video-01",
         "ibm-granite/granite-4.0-h-small",
         "ibm-granite/granite-4.1-8b",

@@ -31,6 +31,9 @@ TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "canceled", "aborte
 
 EventKind = Literal["output", "logs", "error", "done"]
 
+REDACTED = "**********"
+"""What a secret input's value shows as (cog's `Secret` repr)."""
+
 
 @dataclass(frozen=True)
 class PredictionRecord:
@@ -41,6 +44,7 @@ class PredictionRecord:
     """`owner/name` of the model that ran it."""
     status: Status
     input: Mapping[str, Any]
+    """As the API shows it (secret inputs redacted)."""
     token_count: int
     """Text tokens the model produced (what a user is billed for)."""
     created_at: float
@@ -92,12 +96,28 @@ class Prediction:
             id=self.id,
             model=self.model.ref,
             status=self.status,
-            input=dict(self.input),
+            input=self.shown_input(),
             token_count=self.token_count,
             created_at=self.created_at,
             completed_at=self.completed_at,
             deployment=self.deployment,
         )
+
+    def shown_input(self) -> dict[str, Any]:
+        """The input as the API shows it: secret inputs redacted.
+
+        An input whose schema has `x-cog-secret` shows as `**********`; only
+        the model sees its value.
+        """
+        properties = self.model.input_schema.get("properties", {})
+        return {
+            key: REDACTED
+            if isinstance(properties.get(key), dict)
+            and properties[key].get("x-cog-secret")
+            and value is not None
+            else value
+            for key, value in self.input.items()
+        }
 
     def changed(self) -> asyncio.Event:
         """An event set at the next change (take it before checking state)."""

@@ -93,7 +93,7 @@ def prediction_json(
         "id": prediction.id,
         "model": prediction.model.ref,
         "version": prediction.version_label,
-        "input": prediction.input,
+        "input": prediction.shown_input(),
         "logs": "" if as_starting else prediction.logs,
         "output": None,
         "data_removed": False,

@@ -4,14 +4,17 @@
 small stand-in for Replicate's search: the query is cut into words, each word
 stemmed (`upscaler`, `upscaling`, `upscale` all become `upscal`), and a model
 scores per query word found in its name (3), tags or collection names (2),
-owner or description (1). Models scoring 0 are left out; ties go to the model
-with more runs. Collections and docs pages match on their names, slugs,
-descriptions and keywords the same way; a collection also gets the best score
+owner or description (1), times the word's rarity among the models
+(`1 + ln(models / models with the word)`, so "upscale" outweighs "image").
+Models scoring 0 are left out; ties go to the model with more runs.
+Collections and docs pages match on their names, slugs, descriptions and
+keywords the same way (without rarity); a collection also gets the best score
 of its models.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -55,10 +58,16 @@ class ModelHit:
     score: float
 
 
-def _score(query: set[str], weighted: Iterable[tuple[set[str], float]]) -> float:
+def _score(
+    query: set[str],
+    weighted: Iterable[tuple[set[str], float]],
+    rarity: Mapping[str, float] | None = None,
+) -> float:
+    fields = list(weighted)
     total = 0.0
     for word in query:
-        total += max((w for found, w in weighted if word in found), default=0.0)
+        best = max((w for found, w in fields if word in found), default=0.0)
+        total += best * (rarity or {}).get(word, 1.0)
     return total
 
 
@@ -75,19 +84,24 @@ def search_models(
             names_by_ref.setdefault(ref, set()).update(
                 words(f"{collection.name} {collection.slug}")
             )
+    fields = {
+        model.ref: [
+            (words(model.name), NAME_WEIGHT),
+            (
+                words(" ".join(model.tags)) | names_by_ref.get(model.ref, set()),
+                TAG_WEIGHT,
+            ),
+            (words(f"{model.owner} {model.description}"), TEXT_WEIGHT),
+        ]
+        for model in models
+    }
+    rarity = {}
+    for word in wanted:
+        having = sum(1 for found in fields.values() if any(word in f for f, _ in found))
+        rarity[word] = 1 + math.log(len(models) / having) if having else 1.0
     hits = []
     for model in models:
-        score = _score(
-            wanted,
-            [
-                (words(model.name), NAME_WEIGHT),
-                (
-                    words(" ".join(model.tags)) | names_by_ref.get(model.ref, set()),
-                    TAG_WEIGHT,
-                ),
-                (words(f"{model.owner} {model.description}"), TEXT_WEIGHT),
-            ],
-        )
+        score = round(_score(wanted, fields[model.ref], rarity), 4)
         if score > 0:
             hits.append(ModelHit(model, score))
     hits.sort(key=lambda h: (-h.score, -h.model.run_count, h.model.ref))

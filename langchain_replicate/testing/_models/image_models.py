@@ -153,6 +153,39 @@ async def predict_flux_pro(ctx: PredictionContext) -> AsyncIterator[Output]:
         yield output
 
 
+GPT_IMAGE_SIZES = {"1:1": (1024, 1024), "3:2": (1536, 1024), "2:3": (1024, 1536)}
+"""gpt-image-1.5's output sizes."""
+_GPT_IMAGE_FORMATS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
+_GPT_IMAGE_STEPS = 10
+
+
+async def predict_gpt_image(ctx: PredictionContext) -> AsyncIterator[Output]:
+    """gpt-image-1.5: `number_of_images` images; says whose key it used.
+
+    The secret `openai_api_key` is used, never shown: the log says only
+    whether one came (its value is redacted in the prediction's `input`).
+    """
+    values = ctx.input
+    for url in values.get("input_images") or ():
+        await asyncio.to_thread(measure_image, await ctx.read_file(url))
+    if values.get("openai_api_key"):
+        ctx.log("Using your OpenAI API key\n")
+    else:
+        ctx.log("Using Replicate's OpenAI proxy\n")
+    job = _ImageJob(
+        prompt=values["prompt"],
+        seed=_image_seed(values),
+        size=GPT_IMAGE_SIZES[values["aspect_ratio"]],
+        count=values["number_of_images"],
+        steps=_GPT_IMAGE_STEPS,
+        extension=_GPT_IMAGE_FORMATS[values["output_format"]],
+        quality=values["output_compression"],
+        name="output_{index}",
+    )
+    async for output in _paint(ctx, job):
+        yield output
+
+
 ESRGAN_MAX_PIXELS = 4096 * 4096
 """The largest output real-esrgan makes here (the real one runs out of GPU memory)."""
 _ESRGAN_TILES = 4
@@ -237,5 +270,8 @@ async def predict_sdxl(ctx: PredictionContext) -> AsyncIterator[Output]:
 
 
 def _image_seed(values: Mapping[str, Any]) -> int:
+    """The `seed` input, or one derived from the other inputs (not secrets)."""
     seed = values.get("seed")
-    return derive_seed(values) if seed is None else int(seed)
+    if seed is not None:
+        return int(seed)
+    return derive_seed({k: v for k, v in values.items() if k != "openai_api_key"})

@@ -43,6 +43,9 @@ class In:
     required: bool = False
     nullable: bool = False
     """`X | None` in cog: `nullable: true` (and no default when it is `None`)."""
+    secret: bool = False
+    """A `cog.Secret`: `format: password`, `writeOnly`, `x-cog-secret`; the
+    server redacts its value in the prediction it shows."""
 
     def schema(self, order: int) -> dict[str, Any]:
         """This input's property in the `Input` schema, at position `order`."""
@@ -53,6 +56,8 @@ class In:
             prop = {"allOf": [{"$ref": f"#/components/schemas/{self.name}"}]}
         else:
             prop = {"type": self.type, "title": self.name.replace("_", " ").title()}
+        if self.secret:
+            prop.update({"format": "password", "writeOnly": True})
         extras = {
             "format": self.format,
             "items": self.items,
@@ -66,6 +71,8 @@ class In:
         if self.default is not _NO_DEFAULT:
             prop["default"] = self.default
         prop["x-order"] = order
+        if self.secret:
+            prop["x-cog-secret"] = True
         return prop
 
 

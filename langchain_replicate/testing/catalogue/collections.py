@@ -23,6 +23,7 @@ COLLECTIONS = (
         models=(
             "black-forest-labs/flux-schnell",
             "black-forest-labs/flux-1.1-pro",
+            "openai/gpt-image-1.5",
             "stability-ai/sdxl",
             "stability-ai/stable-diffusion",
         ),

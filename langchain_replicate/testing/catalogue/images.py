@@ -5,6 +5,12 @@
 enums (`aspect_ratio` with `custom`, `output_format`); input order and
 defaults follow its llms.txt (the x-order values are inferred).
 
+`openai/gpt-image-1.5` has a secret input, `openai_api_key` (`format:
+password`, `writeOnly`, `x-cog-secret`), which the server redacts to
+`**********` in the prediction it shows; its other x-orders (0, 1, 4, 5, 8,
+11) are from a copy of the live schema, the rest and the enum defaults are
+inferred. Output: a list of files (`output_0.webp`, ...).
+
 Data only; what they do is in `langchain_replicate.testing._models.image_models`.
 """
 
@@ -13,8 +19,10 @@ from __future__ import annotations
 from langchain_replicate.testing._models.image_models import (
     FLUX_PRO_RATIOS,
     FLUX_SIZES,
+    GPT_IMAGE_SIZES,
     predict_flux,
     predict_flux_pro,
+    predict_gpt_image,
     predict_sdxl,
     predict_stable_diffusion,
 )
@@ -206,6 +214,103 @@ FLUX_PRO = reference_model(
     created_at="2024-10-02T14:45:09.000000Z",
     run_count=50_000_000,
     tags=("text-to-image", "image", "flux", "image-generation"),
+)
+
+GPT_IMAGE = reference_model(
+    "openai/gpt-image-1.5",
+    [
+        In(
+            "prompt",
+            description="A text description of the desired image",
+            required=True,
+        ),
+        In(
+            "openai_api_key",
+            description="Your OpenAI API key (optional - uses proxy if not provided)",
+            secret=True,
+        ),
+        In(
+            "aspect_ratio",
+            default="1:1",
+            description="The aspect ratio of the generated image",
+            choices=tuple(GPT_IMAGE_SIZES),
+        ),
+        In(
+            "input_fidelity",
+            default="low",
+            description=(
+                "Control how much effort the model will exert to match the style and"
+                " features, especially facial features, of input images"
+            ),
+            choices=("low", "high"),
+        ),
+        In(
+            "input_images",
+            "array",
+            description="A list of images to use as input for the generation",
+            items={"type": "string", "format": "uri"},
+            nullable=True,
+        ),
+        In(
+            "number_of_images",
+            "integer",
+            1,
+            "Number of images to generate (1-10)",
+            minimum=1,
+            maximum=10,
+        ),
+        In(
+            "quality",
+            default="auto",
+            description="The quality of the generated image",
+            choices=("low", "medium", "high", "auto"),
+        ),
+        In(
+            "background",
+            default="auto",
+            description="Set whether the background is transparent or opaque or auto",
+            choices=("auto", "transparent", "opaque"),
+        ),
+        In(
+            "output_compression",
+            "integer",
+            90,
+            "Compression level (0-100%)",
+            minimum=0,
+            maximum=100,
+        ),
+        In(
+            "output_format",
+            default="webp",
+            description="Output format",
+            choices=("png", "jpeg", "webp"),
+        ),
+        In(
+            "moderation",
+            default="auto",
+            description="Content moderation level",
+            choices=("auto", "low"),
+        ),
+        In(
+            "user_id",
+            description=(
+                "An optional unique identifier representing your end-user. This "
+                "helps OpenAI monitor and detect abuse."
+            ),
+            nullable=True,
+        ),
+    ],
+    FILE_LIST,
+    predict_gpt_image,
+    official=True,
+    description=(
+        "OpenAI's latest image generation model with better instruction following "
+        "and adherence to prompts"
+    ),
+    cog_version="0.16.8",
+    created_at="2025-12-16T18:00:00.000000Z",
+    run_count=2_000_000,
+    tags=("text-to-image", "image-editing", "image", "openai"),
 )
 
 STABLE_DIFFUSION = reference_model(
@@ -418,5 +523,5 @@ SDXL = reference_model(
     paper_url="https://arxiv.org/abs/2307.01952",
 )
 
-MODELS = (FLUX_SCHNELL, FLUX_PRO, STABLE_DIFFUSION, SDXL)
+MODELS = (FLUX_SCHNELL, FLUX_PRO, GPT_IMAGE, STABLE_DIFFUSION, SDXL)
 """This family, in the order the server lists them."""
