@@ -12,6 +12,7 @@ import io
 import time
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 from PIL import Image
 from replicate.exceptions import ModelError, ReplicateError
@@ -22,7 +23,6 @@ from langchain_replicate.testing import ModelPace
 from langchain_replicate.testing._models import media
 
 if TYPE_CHECKING:
-    import httpx
     from replicate.client import Client
 
     from langchain_replicate.testing import LocalReplicateServer
@@ -138,6 +138,8 @@ def test_kokoro_speaks_and_whisper_transcribes_it_back(
     assert wav[8:12] == b"WAVE"
     result = client.run(WHISPER, input={"audio": _data_uri("audio/wav", wav)})
     assert isinstance(result, dict)
+    assert isinstance(result["txt_file"], FileOutput)  # sync mode: data: URIs
+    assert result["txt_file"].url.startswith("data:text/plain;base64,")
     assert result["transcription"] == " " + text
     assert result["detected_language"] == "english"
     assert result["translation"] is None
@@ -165,6 +167,29 @@ def test_whisper_file_fields_are_urls_when_polled(
     for key in ("txt_file", "srt_file"):
         assert output[key].startswith(str(http.base_url).rstrip("/") + "/delivery/")
     assert http.get(output["txt_file"]).text == "Hi."
+
+
+def test_file_fields_follow_the_files_origin(
+    client: Client, replicate_server: LocalReplicateServer, http: httpx.Client
+) -> None:
+    """With `foreign_origin`, object file fields point off-origin like lists do."""
+    replicate_server.inject_faults(foreign_origin=True)
+    prediction = client.predictions.create(
+        version=WHISPER.split(":")[1],
+        input={"audio": _data_uri("audio/wav", media.speak("Hi."))},
+    )
+    prediction.wait()
+    output = prediction.output
+    assert isinstance(output, dict)
+    ours = str(http.base_url).rstrip("/")
+    for key in ("txt_file", "srt_file"):
+        assert "/delivery/" in output[key]
+        assert not output[key].startswith(ours)
+    response = httpx.get(output["txt_file"])
+    assert response.text == "Hi."
+    assert [r.path.split("/")[1] for r in replicate_server.foreign_requests()] == [
+        "delivery"
+    ]
 
 
 def test_whisper_refuses_what_is_not_audio(client: Client) -> None:
@@ -314,6 +339,7 @@ def test_models_search_with_query_method(client: Client, http: httpx.Client) -> 
     first = body["results"][0]
     assert f"{first['owner']}/{first['name']}" == "openai/whisper"
     assert first["latest_version"]["openapi_schema"]["components"]["schemas"]["Input"]
+    assert "is_official" not in first  # search results: models.get minus is_official
     empty = http.request("QUERY", "/v1/models", content="")
     assert empty.status_code == 400
 

@@ -1,7 +1,8 @@
 """Routes for finding models: search, the models list, collections, covers.
 
 * `QUERY /v1/models` (`models.search`): the body is the query as plain text;
-  a page of model objects, best match first. Its `next` URL is
+  a page of model objects (without `is_official`, as the spec's search
+  results), best match first. Its `next` URL is
   `/v1/models?cursor=...`, to be sent again with QUERY and the same body
   (as the Stainless client pages it).
 * `GET /v1/search?query=&limit=` (beta): `{query, models: [{model, metadata:
@@ -20,7 +21,7 @@ The ranking is `_engine.search`'s.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 from starlette.routing import Route
@@ -51,8 +52,18 @@ def _choice(request: Request, name: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _ranked_page(request: Request, models: list[ReferenceModel], base: str) -> Response:
-    """`models` in this order, one page of them (cursor from the request)."""
+def _ranked_page(
+    request: Request,
+    models: list[ReferenceModel],
+    base: str,
+    *,
+    official_flag: bool = True,
+) -> Response:
+    """`models` in this order, one page of them (cursor from the request).
+
+    Without `official_flag` the objects leave out `is_official`, as
+    `models.search` results do.
+    """
     state = state_of(request)
     rank = {m.ref: len(models) - i for i, m in enumerate(models)}
     page = page_of(
@@ -62,12 +73,21 @@ def _ranked_page(request: Request, models: list[ReferenceModel], base: str) -> R
     origin = origin_of(request)
     return json_response(
         _resources.page_json(
-            [_resources.model_json(m, origin) for m in page.results],
+            [_model_json(m, origin, official_flag=official_flag) for m in page.results],
             f"{origin}{base}",
             page.next_cursor,
             page.previous_cursor,
         )
     )
+
+
+def _model_json(
+    model: ReferenceModel, origin: str, *, official_flag: bool
+) -> dict[str, Any]:
+    body = _resources.model_json(model, origin)
+    if not official_flag:
+        del body["is_official"]
+    return body
 
 
 async def list_models(request: Request) -> Response:
@@ -107,7 +127,9 @@ async def query_models(request: Request) -> Response:
     hits = _search.search_models(
         query, state.registry.newest(), list(state.registry.collections.values())
     )
-    return _ranked_page(request, [h.model for h in hits], "/v1/models")
+    return _ranked_page(
+        request, [h.model for h in hits], "/v1/models", official_flag=False
+    )
 
 
 def _limit(request: Request) -> int:
