@@ -17,7 +17,9 @@ against. The catalogue is data only, one module per family:
   clip-features, snowflake-arctic, gte, imagebind, nomic, jina-clip), run by
   `testing._embeddings`;
 * `images` also holds `black-forest-labs/flux-1.1-pro` (official; `$ref` enums
-  `aspect_ratio`/`output_format`; one file out, `output.webp`);
+  `aspect_ratio`/`output_format`; one file out, `output.webp`) and
+  `openai/gpt-image-1.5` (official; a secret `openai_api_key` input, redacted
+  to `**********` in the predictions the server shows; a list of files out);
 * `media`: the models for "any model as a tool", run by
   `testing._models.image_models` and `testing._models.media_models`:
   `nightmareai/real-esrgan` (image in, PNG out really scaled by `scale`),
