@@ -63,6 +63,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="seconds per image denoising step (default: %(default)s)",
     )
     parser.add_argument(
+        "--video-step-time",
+        type=float,
+        default=defaults.video_step_time,
+        help="seconds per generated video frame (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--media-step-time",
+        type=float,
+        default=defaults.media_step_time,
+        help=(
+            "seconds per step of the audio and upscaling models (default: %(default)s)"
+        ),
+    )
+    parser.add_argument(
         "--cold-start",
         type=float,
         default=defaults.cold_start,
@@ -122,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             token_interval=args.token_interval,
             image_step_time=args.image_step_time,
             cold_start=args.cold_start,
+            video_step_time=args.video_step_time,
+            media_step_time=args.media_step_time,
         ),
         models=None,
         deployments=None,

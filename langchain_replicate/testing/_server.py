@@ -295,12 +295,14 @@ class LocalReplicateServer:
         create_rate_limit: str | None = None,
         rate_limit: str | None = None,
         sync_data_uri_max_bytes: int | None = None,
+        page_size: int | None = None,
     ) -> None:
-        """Change the rate limits or the sync data-URI limit (None: unchanged)."""
+        """Change limits and the list endpoints' page size (None: unchanged)."""
         self._state.configure(
             create_rate_limit=create_rate_limit,
             rate_limit=rate_limit,
             sync_data_uri_max_bytes=sync_data_uri_max_bytes,
+            page_size=page_size,
         )
 
     def reset(self) -> None:

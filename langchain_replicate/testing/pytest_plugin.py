@@ -34,6 +34,8 @@ def replicate_server_pace() -> ModelPace:
         token_interval=0.001,
         image_step_time=0.001,
         cold_start=0.3,
+        video_step_time=0.002,
+        media_step_time=0.001,
     )
 
 

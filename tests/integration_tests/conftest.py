@@ -41,6 +41,7 @@ def _clean_server(
         create_rate_limit="600/minute",
         rate_limit="3000/minute",
         sync_data_uri_max_bytes=10_000_000,
+        page_size=100,
     )
 
 

@@ -33,10 +33,13 @@ from langchain_replicate.testing.catalogue.granite import (
     GRANITE_4_1_8B,
 )
 from langchain_replicate.testing.catalogue.images import (
+    FLUX_PRO,
     FLUX_SCHNELL,
+    GPT_IMAGE,
     SDXL,
     STABLE_DIFFUSION,
 )
+from langchain_replicate.testing.catalogue.media import VIDEO_01
 from langchain_replicate.testing.catalogue.replicate_testing import (
     BIG_FILE,
     COLD_START,
@@ -157,6 +160,18 @@ def test_the_catalogue_has_the_real_refs_and_versions() -> None:
         "stability-ai/sdxl": (
             "7762fd07cf82c948538e41f63f77d685e02b063e37e496e96eefd46c929f9bdc"
         ),
+        "black-forest-labs/flux-1.1-pro": FLUX_PRO.version,
+        "openai/gpt-image-1.5": GPT_IMAGE.version,
+        "nightmareai/real-esrgan": (
+            "f121d640bd286e1fdc67f9799164c1d5be36ff74576ee11c803ae5b665dd46aa"
+        ),
+        "openai/whisper": (
+            "8099696689d249cf8b122d833c36ac3f75505c666a395ca40ef26f68e7d3d16e"
+        ),
+        "jaaari/kokoro-82m": (
+            "f559560eb822dc509045f3921a1921234918b91739db4bf3daab2169b71c7a13"
+        ),
+        "minimax/video-01": VIDEO_01.version,
         "replicate-testing/fails": FAILS.version,
         "replicate-testing/cold-start": COLD_START.version,
         "replicate-testing/big-file": BIG_FILE.version,
@@ -175,6 +190,9 @@ def test_the_catalogue_has_the_real_refs_and_versions() -> None:
         "meta/meta-llama-3-8b-instruct",
         "openai/gpt-5-nano",
         "black-forest-labs/flux-schnell",
+        "black-forest-labs/flux-1.1-pro",
+        "openai/gpt-image-1.5",
+        "minimax/video-01",
         "ibm-granite/granite-4.0-h-small",
         "ibm-granite/granite-4.1-8b",
     }
@@ -213,6 +231,9 @@ def test_input_schema_follows_cog_conventions(model: ReferenceModel) -> None:
             assert enums[name]["type"] == "string"
             assert enums[name]["description"] == "An enumeration."
             assert prop["default"] in enums[name]["enum"]
+        elif "enum" in prop:  # inlined, as older cogs wrote it (whisper)
+            assert (prop["type"], prop["title"]) == ("string", name)
+            assert prop["default"] in prop["enum"]
         else:
             assert prop["title"] == name.replace("_", " ").title()
             assert prop["type"] in {

@@ -36,6 +36,9 @@ TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "canceled", "aborte
 
 EventKind = Literal["output", "logs", "error", "done"]
 
+REDACTED = "**********"
+"""What a secret input's value shows as (cog's `Secret` repr)."""
+
 
 @dataclass(frozen=True)
 class PredictionRecord:
@@ -46,6 +49,7 @@ class PredictionRecord:
     """`owner/name` of the model that ran it."""
     status: Status
     input: Mapping[str, Any]
+    """As the API shows it (secret inputs redacted)."""
     token_count: int
     """Text tokens the model produced (what a user is billed for)."""
     created_at: float
@@ -75,6 +79,8 @@ class Prediction:
     outputs: list[str | OutputFile] = field(default_factory=list)
     value: JsonOutput | None = None
     """The output of a model that returns a value (it replaces `outputs`)."""
+    value_files: dict[str, OutputFile] = field(default_factory=dict)
+    """The stored file fields of `value`, by key."""
     logs: str = ""
     error: str | None = None
     token_count: int = 0
@@ -95,12 +101,28 @@ class Prediction:
             id=self.id,
             model=self.model.ref,
             status=self.status,
-            input=dict(self.input),
+            input=self.shown_input(),
             token_count=self.token_count,
             created_at=self.created_at,
             completed_at=self.completed_at,
             deployment=self.deployment,
         )
+
+    def shown_input(self) -> dict[str, Any]:
+        """The input as the API shows it: secret inputs redacted.
+
+        An input whose schema has `x-cog-secret` shows as `**********`; only
+        the model sees its value.
+        """
+        properties = self.model.input_schema.get("properties", {})
+        return {
+            key: REDACTED
+            if isinstance(properties.get(key), dict)
+            and properties[key].get("x-cog-secret")
+            and value is not None
+            else value
+            for key, value in self.input.items()
+        }
 
     def changed(self) -> asyncio.Event:
         """An event set at the next change (take it before checking state)."""
@@ -165,12 +187,27 @@ class Prediction:
         self.events.append(("output", url))
         self._notify()
 
-    def set_value(self, value: JsonOutput) -> None:
-        """Record a model's returned value (sent as one `output` event, as JSON)."""
+    def set_value(
+        self,
+        value: JsonOutput,
+        files: Mapping[str, OutputFile] | None = None,
+        urls: Mapping[str, str] | None = None,
+    ) -> None:
+        """Record a model's returned value (sent as one `output` event, as JSON).
+
+        Args:
+            value: What the model returned.
+            files: Its file fields, stored.
+            urls: What the stream sends for each file field.
+        """
         if self.finished:
             return
         self.value = value
-        self.events.append(("output", json.dumps(value.value)))
+        self.value_files = dict(files or {})
+        sent = value.value
+        if urls:
+            sent = {**value.value, **urls}
+        self.events.append(("output", json.dumps(sent)))
         self._notify()
 
     def add_log(self, text: str) -> None:
@@ -274,7 +311,12 @@ async def run_prediction(
                 stored = files.add_output(prediction.id, item)
                 prediction.add_file(stored, output_url(stored))
             elif isinstance(item, JsonOutput):
-                prediction.set_value(item)
+                stored_fields = {
+                    key: files.add_output(prediction.id, file)
+                    for key, file in item.files.items()
+                }
+                urls = {key: output_url(f) for key, f in stored_fields.items()}
+                prediction.set_value(item, stored_fields, urls)
             else:
                 prediction.add_token(item)
     except asyncio.CancelledError:

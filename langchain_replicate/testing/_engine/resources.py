@@ -19,6 +19,7 @@ from langchain_replicate.testing._engine.wire import data_uri, rfc3339, shape_ou
 if TYPE_CHECKING:
     from langchain_replicate.testing._engine.predictions import Prediction
     from langchain_replicate.testing._models.reference import (
+        ReferenceCollection,
         ReferenceDeployment,
         ReferenceModel,
     )
@@ -92,7 +93,7 @@ def prediction_json(
         "id": prediction.id,
         "model": prediction.model.ref,
         "version": prediction.version_label,
-        "input": prediction.input,
+        "input": prediction.shown_input(),
         "logs": "" if as_starting else prediction.logs,
         "output": None,
         "data_removed": False,
@@ -113,13 +114,14 @@ def prediction_json(
         _render_output_item(files_origin or origin, item, inline_max_bytes)
         for item in prediction.outputs
     ]
-    body["output"] = (
-        prediction.value.value
-        if prediction.value is not None
-        else shape_output(
+    if prediction.value is not None:
+        body["output"] = _value_output(
+            prediction, files_origin or origin, inline_max_bytes
+        )
+    else:
+        body["output"] = shape_output(
             items, prediction.model.output_schema, finished=prediction.finished
         )
-    )
     body["error"] = prediction.error
     body["status"] = prediction.status
     if prediction.started_at is not None:
@@ -128,6 +130,20 @@ def prediction_json(
         body["completed_at"] = rfc3339(prediction.completed_at)
         body["metrics"] = prediction.metrics()
     return body
+
+
+def _value_output(
+    prediction: Prediction, origin: str, inline_max_bytes: int | None
+) -> Any:  # noqa: ANN401 - any JSON value
+    """A returned value, its file fields rendered as URLs (or `data:` URIs)."""
+    assert prediction.value is not None  # noqa: S101 - the caller checked
+    if not prediction.value_files:
+        return prediction.value.value
+    rendered = {
+        key: _render_output_item(origin, stored, inline_max_bytes)
+        for key, stored in prediction.value_files.items()
+    }
+    return {**prediction.value.value, **rendered}
 
 
 def version_json(model: ReferenceModel) -> dict[str, Any]:
@@ -140,8 +156,17 @@ def version_json(model: ReferenceModel) -> dict[str, Any]:
     }
 
 
-def model_json(model: ReferenceModel) -> dict[str, Any]:
-    """A model object (spec §6.1); `model` is its latest version."""
+def cover_path(model: ReferenceModel) -> str:
+    """Where the server serves the model's cover image."""
+    return f"/covers/{model.owner}/{model.name}.png"
+
+
+def model_json(model: ReferenceModel, origin: str) -> dict[str, Any]:
+    """A model object (spec §6.1); `model` is its latest version.
+
+    `cover_image_url` is a small PNG on our own origin (the real one is on
+    replicate.delivery), so a client that fetches it stays local.
+    """
     return {
         "url": f"https://replicate.com/{model.ref}",
         "owner": model.owner,
@@ -149,13 +174,33 @@ def model_json(model: ReferenceModel) -> dict[str, Any]:
         "description": model.description,
         "visibility": "public",
         "is_official": model.official,
-        "github_url": None,
-        "paper_url": None,
-        "license_url": None,
+        "github_url": model.github_url,
+        "paper_url": model.paper_url,
+        "license_url": model.license_url,
         "run_count": model.run_count,
-        "cover_image_url": None,
+        "cover_image_url": origin + cover_path(model),
         "default_example": None,
         "latest_version": version_json(model),
+    }
+
+
+def collection_summary_json(collection: ReferenceCollection) -> dict[str, Any]:
+    """A collection as `GET /v1/collections` lists it (spec §11)."""
+    return {
+        "name": collection.name,
+        "slug": collection.slug,
+        "description": collection.description,
+    }
+
+
+def collection_json(
+    collection: ReferenceCollection, models: list[ReferenceModel], origin: str
+) -> dict[str, Any]:
+    """A collection with its full model objects (`GET /v1/collections/{slug}`)."""
+    return {
+        **collection_summary_json(collection),
+        "full_description": collection.full_description,
+        "models": [model_json(m, origin) for m in models],
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -27,7 +28,9 @@ from langchain_replicate.testing._engine.wire import (
     official_version_label,
 )
 from langchain_replicate.testing._models.reference import (
+    DocsPage,
     ModelPace,
+    ReferenceCollection,
     ReferenceDeployment,
     ReferenceModel,
 )
@@ -143,8 +146,9 @@ class Registry:
         self,
         models: Sequence[ReferenceModel],
         deployments: Sequence[ReferenceDeployment],
+        collections: Sequence[ReferenceCollection] = (),
     ) -> None:
-        """Index `models` and `deployments`."""
+        """Index `models`, `deployments` and `collections` (of these models)."""
         self.versions: dict[str, ReferenceModel] = {m.version: m for m in models}
         by_ref: dict[str, list[ReferenceModel]] = {}
         for model in models:
@@ -154,6 +158,16 @@ class Registry:
             for ref, versions in by_ref.items()
         }
         self.deployments = {f"{d.owner}/{d.name}": d for d in deployments}
+        kept = (
+            dataclasses.replace(c, models=tuple(r for r in c.models if r in by_ref))
+            for c in collections
+        )
+        self.collections = {c.slug: c for c in kept if c.models}
+        """Collections by slug, each with only the models served."""
+
+    def newest(self) -> list[ReferenceModel]:
+        """The latest version of every model, in catalogue order."""
+        return [versions[-1] for versions in self.by_ref.values()]
 
     def latest(self, ref: str) -> ReferenceModel | None:
         """The newest version of `owner/name`, or None."""
@@ -193,6 +207,10 @@ class ServerState:
     pace: ModelPace = field(default_factory=ModelPace)
     models: Sequence[ReferenceModel] = ()
     deployments: Sequence[ReferenceDeployment] = ()
+    collections: Sequence[ReferenceCollection] = ()
+    """Collections; each keeps only the models the server has, empty ones go."""
+    pages: Sequence[DocsPage] = ()
+    """Docs pages `/v1/search` can return."""
     create_rate_limit: str = DEFAULT_CREATE_RATE_LIMIT
     rate_limit: str = DEFAULT_RATE_LIMIT
     sync_data_uri_max_bytes: int = DEFAULT_SYNC_DATA_URI_MAX_BYTES
@@ -214,7 +232,7 @@ class ServerState:
 
     def __post_init__(self) -> None:
         """Build the indexes and the rate limiter."""
-        self.registry = Registry(self.models, self.deployments)
+        self.registry = Registry(self.models, self.deployments, self.collections)
         self.limiter = RateLimiter(self.create_rate_limit, self.rate_limit)
         self._validators: dict[str, Draft202012Validator] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -276,8 +294,9 @@ class ServerState:
         create_rate_limit: str | None = None,
         rate_limit: str | None = None,
         sync_data_uri_max_bytes: int | None = None,
+        page_size: int | None = None,
     ) -> None:
-        """Change rate limits or the sync data-URI size limit (None: unchanged)."""
+        """Change rate limits, the sync data-URI size limit or the page size."""
         self.limiter.configure(create_limit=create_rate_limit, other_limit=rate_limit)
         if create_rate_limit is not None:
             self.create_rate_limit = create_rate_limit
@@ -285,6 +304,8 @@ class ServerState:
             self.rate_limit = rate_limit
         if sync_data_uri_max_bytes is not None:
             self.sync_data_uri_max_bytes = sync_data_uri_max_bytes
+        if page_size is not None:
+            self.page_size = page_size
 
     def record_foreign(self, method: str, path: str, *, authorization: bool) -> None:
         """Note a request that reached the second listener."""

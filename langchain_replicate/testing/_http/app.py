@@ -1,9 +1,10 @@
 """The Starlette app: the Replicate HTTP API v1 (spec §2) over a `ServerState`.
 
-The routes live by resource in `_http.prediction_routes`, `_http.catalog_routes` and
-`_http.file_routes` (what they read from a request in `_http.requests`); here they are
-put together with the admin routes, the `Guard` middleware (auth, rate limits,
-the request log, the second listener) and the problem+json error handlers.
+The routes live by resource in `_http.prediction_routes`, `_http.catalog_routes`,
+`_http.discovery_routes` and `_http.file_routes` (what they read from a request
+in `_http.requests`); here they are put together with the admin routes, the
+`Guard` middleware (auth, rate limits, the request log, the second listener)
+and the problem+json error handlers.
 """
 
 from __future__ import annotations
@@ -27,10 +28,13 @@ from langchain_replicate.testing._engine.state import (
 from langchain_replicate.testing._engine.wire import problem_response
 from langchain_replicate.testing._http.admin import admin_routes
 from langchain_replicate.testing._http.catalog_routes import CATALOG_ROUTES
+from langchain_replicate.testing._http.discovery_routes import DISCOVERY_ROUTES
 from langchain_replicate.testing._http.file_routes import FILE_ROUTES
 from langchain_replicate.testing._http.prediction_routes import PREDICTION_ROUTES
 from langchain_replicate.testing._models.reference import (
+    DocsPage,
     ModelPace,
+    ReferenceCollection,
     ReferenceDeployment,
     ReferenceModel,
 )
@@ -54,7 +58,7 @@ async def _on_http(request: Request, exc: Exception) -> Response:  # noqa: ARG00
     return problem_response(_errors.ProblemError(exc.status_code, str(exc.detail)))
 
 
-ROUTES = [*PREDICTION_ROUTES, *CATALOG_ROUTES, *FILE_ROUTES]
+ROUTES = [*PREDICTION_ROUTES, *DISCOVERY_ROUTES, *CATALOG_ROUTES, *FILE_ROUTES]
 
 
 def build_app(state: ServerState) -> Starlette:
@@ -90,6 +94,18 @@ def default_models() -> tuple[
     )
 
     return REFERENCE_MODELS, REFERENCE_DEPLOYMENTS
+
+
+def default_collections() -> tuple[
+    tuple[ReferenceCollection, ...], tuple[DocsPage, ...]
+]:
+    """The built-in collections and docs pages."""
+    from langchain_replicate.testing.catalogue import (  # noqa: PLC0415 - heavy (Pillow), loaded on demand
+        DOCS_PAGES,
+        REFERENCE_COLLECTIONS,
+    )
+
+    return REFERENCE_COLLECTIONS, DOCS_PAGES
 
 
 def create_app(
@@ -143,7 +159,12 @@ def make_state(
     sync_data_uri_max_bytes: int,
     page_size: int,
 ) -> ServerState:
-    """A `ServerState` from `create_app`'s arguments (defaults resolved)."""
+    """A `ServerState` from `create_app`'s arguments (defaults resolved).
+
+    The built-in collections and docs pages always come along; a collection
+    keeps only the models served.
+    """
+    collections, pages = default_collections()
     if models is None:
         models, builtin_deployments = default_models()
         if deployments is None:
@@ -152,6 +173,8 @@ def make_state(
         pace=pace or ModelPace(),
         models=tuple(models),
         deployments=tuple(deployments or ()),
+        collections=collections,
+        pages=pages,
         create_rate_limit=create_rate_limit,
         rate_limit=rate_limit,
         sync_data_uri_max_bytes=sync_data_uri_max_bytes,

@@ -1,4 +1,8 @@
-"""Routes for what an account can run: models, versions, deployments, hardware."""
+"""Routes for what an account can run: models, versions, deployments, hardware.
+
+Listing and finding models (`GET`/`QUERY /v1/models`, search, collections)
+is in `_http.discovery_routes`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from starlette.routing import Route
 from langchain_replicate.testing._engine import errors as _errors
 from langchain_replicate.testing._engine import resources as _resources
 from langchain_replicate.testing._engine.wire import json_response
-from langchain_replicate.testing._http.requests import origin_of, page_of, state_of
+from langchain_replicate.testing._http.requests import origin_of, state_of
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -34,30 +38,7 @@ def _latest(request: Request) -> ReferenceModel:
 
 async def get_model(request: Request) -> Response:
     """`GET /v1/models/{owner}/{name}`."""
-    return json_response(_resources.model_json(_latest(request)))
-
-
-async def list_models(request: Request) -> Response:
-    """`GET /v1/models`."""
-    state = state_of(request)
-    refs = list(state.registry.by_ref)
-    latest = [state.registry.by_ref[ref][-1] for ref in refs]
-    rank = {m.ref: len(refs) - i for i, m in enumerate(latest)}
-    page = page_of(
-        latest,
-        lambda m: rank[m.ref],
-        request.query_params.get("cursor"),
-        state.page_size,
-    )
-    origin = origin_of(request)
-    return json_response(
-        _resources.page_json(
-            [_resources.model_json(m) for m in page.results],
-            f"{origin}/v1/models",
-            page.next_cursor,
-            page.previous_cursor,
-        )
-    )
+    return json_response(_resources.model_json(_latest(request), origin_of(request)))
 
 
 async def list_versions(request: Request) -> Response:
@@ -124,7 +105,6 @@ async def hardware(request: Request) -> Response:  # noqa: ARG001 - Starlette si
 
 
 CATALOG_ROUTES = [
-    Route("/v1/models", list_models, methods=["GET"]),
     Route("/v1/models/{owner}/{name}", get_model, methods=["GET"]),
     Route("/v1/models/{owner}/{name}/versions", list_versions, methods=["GET"]),
     Route("/v1/models/{owner}/{name}/versions/{version}", get_version, methods=["GET"]),

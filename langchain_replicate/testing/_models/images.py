@@ -4,6 +4,7 @@
   diagonal gradient between two colours taken from a hash, with the prompt
   written small in a corner;
 * `encode_image` turns it into PNG / JPEG / WebP bytes;
+* `upscale_image` resizes an encoded image (real-esrgan's stand-in);
 * `measure_image` reads an image the way the vision model "sees" it: size,
   format and dominant colour (a name and a hex value);
 * `tqdm_line` writes the progress lines image models print (and that
@@ -21,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFilter, UnidentifiedImageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -93,6 +94,20 @@ def encode_image(image: Image.Image, format_name: str, quality: int = 80) -> byt
     else:
         image.save(buffer, format_name, quality=quality)
     return buffer.getvalue()
+
+
+def upscale_image(data: bytes, size: tuple[int, int], *, sharpen: bool) -> bytes:
+    """`data` (an encoded image) resized to `size` (Lanczos) as PNG bytes.
+
+    `sharpen` applies an unsharp mask (the stand-in for face enhancement).
+    Transparency is kept; other modes become RGB.
+    """
+    with Image.open(io.BytesIO(data)) as image:
+        mode = "RGBA" if "A" in image.getbands() else "RGB"
+        resized = image.convert(mode).resize(size, Image.Resampling.LANCZOS)
+    if sharpen:
+        resized = resized.filter(ImageFilter.UnsharpMask())
+    return encode_image(resized, "PNG")
 
 
 def measure_image(data: bytes) -> ImageFacts:

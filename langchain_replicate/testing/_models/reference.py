@@ -9,7 +9,9 @@ outputs one at a time:
   (or a `data:` URI in sync mode);
 * a `JsonOutput` is the whole output of a model that returns a value rather
   than an iterator (embedding models: vectors, objects); like cog, the
-  prediction's `output` stays `null` until the model returns it.
+  prediction's `output` stays `null` until the model returns it. Its `files`
+  are the object's file fields (whisper's `txt_file`, `srt_file`): the server
+  stores each and puts its URL (or `data:` URI in sync mode) at that key.
 
 The server owns everything around `predict`: validating the input against
 `input_schema` (defaults filled in), the lifecycle, timing metrics
@@ -42,6 +44,12 @@ class ModelPace:
     """Delay per denoising step of an image model (each step logs a tqdm line)."""
     cold_start: float = 2.0
     """How long the cold-start test model stays `starting` before it runs."""
+    video_step_time: float = 0.15
+    """Delay per generated frame of a video model (each frame logs a tqdm
+    line); the default makes minimax/video-01 run for about 4 seconds."""
+    media_step_time: float = 0.01
+    """Delay per step of the other media models (upscaling tiles, speech
+    segments, transcription windows)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,9 @@ class JsonOutput:
 
     value: Any
     """Lists, objects, numbers: sent as the prediction's `output` unchanged."""
+    files: Mapping[str, GeneratedFile] = field(default_factory=dict)
+    """File fields of an object `value`: each is stored and its URL set at
+    its key (so `value` holds the object's other fields)."""
 
 
 Output = str | GeneratedFile | JsonOutput
@@ -135,6 +146,11 @@ class ReferenceModel:
     """The server counts each `str` output as a token (`output_token_count`,
     `time_to_first_token`, `tokens_per_second`). False for models whose items
     are not tokens (chat-completion JSON): they report their own metrics."""
+    tags: tuple[str, ...] = ()
+    """Search tags (`/v1/search` `metadata.tags`), e.g. `("upscaler", "image")`."""
+    github_url: str | None = None
+    paper_url: str | None = None
+    license_url: str | None = None
 
     @property
     def ref(self) -> str:
@@ -156,6 +172,28 @@ class ReferenceModel:
                 }
             },
         }
+
+
+@dataclass(frozen=True)
+class ReferenceCollection:
+    """A collection of models (`/v1/collections/{slug}`)."""
+
+    slug: str
+    name: str
+    description: str
+    models: tuple[str, ...]
+    """`owner/name` of its models, in the order it lists them."""
+    full_description: str | None = None
+    """Markdown shown on the collection's page."""
+
+
+@dataclass(frozen=True)
+class DocsPage:
+    """A Replicate docs page that `/v1/search` can return."""
+
+    name: str
+    href: str
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -35,19 +35,29 @@ class In:
     maximum: float | None = None
     choices: tuple[str, ...] = ()
     """Make it an enum: `allOf: [$ref]` plus a component schema named after it."""
+    inline_enum: bool = False
+    """Write the enum in the property itself (`enum`, `type`, `title`: the
+    lowercase name), as older cog versions did (whisper's live schema)."""
     format: str | None = None
     items: Mapping[str, Any] | None = None
     required: bool = False
     nullable: bool = False
     """`X | None` in cog: `nullable: true` (and no default when it is `None`)."""
+    secret: bool = False
+    """A `cog.Secret`: `format: password`, `writeOnly`, `x-cog-secret`; the
+    server redacts its value in the prediction it shows."""
 
     def schema(self, order: int) -> dict[str, Any]:
         """This input's property in the `Input` schema, at position `order`."""
         prop: dict[str, Any]
-        if self.choices:
+        if self.choices and self.inline_enum:
+            prop = {"enum": list(self.choices), "type": self.type, "title": self.name}
+        elif self.choices:
             prop = {"allOf": [{"$ref": f"#/components/schemas/{self.name}"}]}
         else:
             prop = {"type": self.type, "title": self.name.replace("_", " ").title()}
+        if self.secret:
+            prop.update({"format": "password", "writeOnly": True})
         extras = {
             "format": self.format,
             "items": self.items,
@@ -61,6 +71,8 @@ class In:
         if self.default is not _NO_DEFAULT:
             prop["default"] = self.default
         prop["x-order"] = order
+        if self.secret:
+            prop["x-cog-secret"] = True
         return prop
 
 
@@ -84,7 +96,7 @@ def _enum_schemas(inputs: Sequence[In]) -> dict[str, Any]:
             "type": "string",
         }
         for row in inputs
-        if row.choices
+        if row.choices and not row.inline_enum
     }
 
 
@@ -118,6 +130,10 @@ def reference_model(
     run_count: int = 0,
     cold_start: bool = False,
     counts_tokens: bool = True,
+    tags: tuple[str, ...] = (),
+    github_url: str | None = None,
+    paper_url: str | None = None,
+    license_url: str | None = None,
 ) -> ReferenceModel:
     """A `ReferenceModel` from `owner/name`, its input rows and output.
 
@@ -139,6 +155,10 @@ def reference_model(
         run_count=run_count,
         cold_start=cold_start,
         counts_tokens=counts_tokens,
+        tags=tags,
+        github_url=github_url,
+        paper_url=paper_url,
+        license_url=license_url,
     )
 
 

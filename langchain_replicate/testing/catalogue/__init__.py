@@ -15,7 +15,22 @@ against. The catalogue is data only, one module per family:
   `testing._replicate_testing`;
 * `embeddings`: ten embedding models (mpnet, bge, e5, granite-embedding,
   clip-features, snowflake-arctic, gte, imagebind, nomic, jina-clip), run by
-  `testing._embeddings`.
+  `testing._embeddings`;
+* `images` also holds `black-forest-labs/flux-1.1-pro` (official; `$ref` enums
+  `aspect_ratio`/`output_format`; one file out, `output.webp`) and
+  `openai/gpt-image-1.5` (official; a secret `openai_api_key` input, redacted
+  to `**********` in the predictions the server shows; a list of files out);
+* `media`: the models for "any model as a tool", run by
+  `testing._models.image_models` and `testing._models.media_models`:
+  `nightmareai/real-esrgan` (image in, PNG out really scaled by `scale`),
+  `openai/whisper` (audio in; object out with `transcription`, `segments`,
+  `translation`, `detected_language` and the files `txt_file`, `srt_file`;
+  inlined enums), `jaaari/kokoro-82m` (text in, WAV out that whisper reads
+  back to the same text), `minimax/video-01` (official; a few seconds of
+  per-frame progress logs, then a small Motion-JPEG `output.mp4`);
+* `collections`: the collections (`text-to-image`, `super-resolution`,
+  `speech-to-text`, `text-to-speech`, `text-to-video`, `language-models`,
+  `vision-models`, `embedding-models`) and the docs pages `/v1/search` returns.
 
 Adding a reference model:
 
@@ -37,18 +52,24 @@ The server then lists, validates, runs and documents it; `find_model` finds it.
 from __future__ import annotations
 
 from langchain_replicate.testing._models.reference import (
+    DocsPage,
+    ReferenceCollection,
     ReferenceDeployment,
     ReferenceModel,
 )
 from langchain_replicate.testing.catalogue import (
+    collections,
     embeddings,
     granite,
     images,
+    media,
     replicate_testing,
     text,
 )
 
 __all__ = [
+    "DOCS_PAGES",
+    "REFERENCE_COLLECTIONS",
     "REFERENCE_DEPLOYMENTS",
     "REFERENCE_MODELS",
     "find_deployment",
@@ -61,6 +82,7 @@ _FAMILIES = (
     replicate_testing.MODELS,
     granite.MODELS,
     embeddings.MODELS,
+    media.MODELS,
 )
 """Every family's `MODELS`, in the order the server lists them."""
 
@@ -73,6 +95,12 @@ REFERENCE_DEPLOYMENTS: tuple[ReferenceDeployment, ...] = (
     ReferenceDeployment(owner="replicate-testing", name="llama-3", model=text.LLAMA_3),
 )
 """Every built-in deployment."""
+
+REFERENCE_COLLECTIONS: tuple[ReferenceCollection, ...] = collections.COLLECTIONS
+"""Every built-in collection."""
+
+DOCS_PAGES: tuple[DocsPage, ...] = collections.DOCS_PAGES
+"""The docs pages `/v1/search` can return."""
 
 
 def find_model(ref: str) -> ReferenceModel | None:

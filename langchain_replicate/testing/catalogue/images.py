@@ -1,18 +1,34 @@
 """Reference image models: schemas copied from the real models.
 
+`black-forest-labs/flux-1.1-pro` is the FLUX model with one file out
+(`Output {type: string, format: uri}`, `output.webp`) and cog's `allOf`/`$ref`
+enums (`aspect_ratio` with `custom`, `output_format`); input order and
+defaults follow its llms.txt (the x-order values are inferred).
+
+`openai/gpt-image-1.5` has a secret input, `openai_api_key` (`format:
+password`, `writeOnly`, `x-cog-secret`), which the server redacts to
+`**********` in the prediction it shows; its other x-orders (0, 1, 4, 5, 8,
+11) are from a copy of the live schema, the rest and the enum defaults are
+inferred. Output: a list of files (`output_0.webp`, ...).
+
 Data only; what they do is in `langchain_replicate.testing._models.image_models`.
 """
 
 from __future__ import annotations
 
 from langchain_replicate.testing._models.image_models import (
+    FLUX_PRO_RATIOS,
     FLUX_SIZES,
+    GPT_IMAGE_SIZES,
     predict_flux,
+    predict_flux_pro,
+    predict_gpt_image,
     predict_sdxl,
     predict_stable_diffusion,
 )
 from langchain_replicate.testing._models.schemas import (
     FILE_LIST,
+    ONE_FILE,
     SEED,
     In,
     reference_model,
@@ -102,6 +118,199 @@ FLUX_SCHNELL = reference_model(
     cog_version="0.9.25",
     created_at="2024-07-30T00:00:00.000000Z",
     run_count=400_000_000,
+    tags=("text-to-image", "image", "flux", "image-generation"),
+    github_url="https://github.com/replicate/cog-flux",
+    license_url="https://github.com/black-forest-labs/flux/blob/main/model_licenses/LICENSE-FLUX1-schnell",
+)
+
+FLUX_PRO = reference_model(
+    "black-forest-labs/flux-1.1-pro",
+    [
+        In("prompt", description="Text prompt for image generation", required=True),
+        In(
+            "image_prompt",
+            format="uri",
+            description=(
+                "Image to use with Flux Redux. This is used together with the text "
+                "prompt to guide the generation towards the composition of the "
+                "image_prompt. Must be jpeg, png, gif, or webp."
+            ),
+        ),
+        In(
+            "aspect_ratio",
+            default="1:1",
+            description="Aspect ratio for the generated image",
+            choices=("custom", *FLUX_PRO_RATIOS),
+        ),
+        In(
+            "width",
+            "integer",
+            description=(
+                "Width of the generated image in text-to-image mode. Only used when "
+                "aspect_ratio=custom. Must be a multiple of 32 (if it's not, it will "
+                "be rounded to nearest multiple of 32). Note: Ignored in img2img and "
+                "inpainting modes."
+            ),
+            minimum=256,
+            maximum=1440,
+        ),
+        In(
+            "height",
+            "integer",
+            description=(
+                "Height of the generated image in text-to-image mode. Only used when "
+                "aspect_ratio=custom. Must be a multiple of 32 (if it's not, it will "
+                "be rounded to nearest multiple of 32). Note: Ignored in img2img and "
+                "inpainting modes."
+            ),
+            minimum=256,
+            maximum=1440,
+        ),
+        In(
+            "seed",
+            "integer",
+            description="Random seed. Set for reproducible generation",
+        ),
+        In(
+            "output_format",
+            default="webp",
+            description="Format of the output images.",
+            choices=("webp", "jpg", "png"),
+        ),
+        In(
+            "output_quality",
+            "integer",
+            80,
+            (
+                "Quality when saving the output images, from 0 to 100. 100 is best "
+                "quality, 0 is lowest quality. Not relevant for .png outputs"
+            ),
+            minimum=0,
+            maximum=100,
+        ),
+        In(
+            "safety_tolerance",
+            "integer",
+            2,
+            "Safety tolerance, 1 is most strict and 6 is most permissive",
+            minimum=1,
+            maximum=6,
+        ),
+        In(
+            "prompt_upsampling",
+            "boolean",
+            default=False,
+            description="Automatically modify the prompt for more creative generation",
+        ),
+    ],
+    ONE_FILE,
+    predict_flux_pro,
+    official=True,
+    description=(
+        "Faster, better FLUX Pro. Text-to-image model with excellent image quality, "
+        "prompt adherence, and output diversity."
+    ),
+    cog_version="0.13.6",
+    created_at="2024-10-02T14:45:09.000000Z",
+    run_count=50_000_000,
+    tags=("text-to-image", "image", "flux", "image-generation"),
+)
+
+GPT_IMAGE = reference_model(
+    "openai/gpt-image-1.5",
+    [
+        In(
+            "prompt",
+            description="A text description of the desired image",
+            required=True,
+        ),
+        In(
+            "openai_api_key",
+            description="Your OpenAI API key (optional - uses proxy if not provided)",
+            secret=True,
+        ),
+        In(
+            "aspect_ratio",
+            default="1:1",
+            description="The aspect ratio of the generated image",
+            choices=tuple(GPT_IMAGE_SIZES),
+        ),
+        In(
+            "input_fidelity",
+            default="low",
+            description=(
+                "Control how much effort the model will exert to match the style and"
+                " features, especially facial features, of input images"
+            ),
+            choices=("low", "high"),
+        ),
+        In(
+            "input_images",
+            "array",
+            description="A list of images to use as input for the generation",
+            items={"type": "string", "format": "uri"},
+            nullable=True,
+        ),
+        In(
+            "number_of_images",
+            "integer",
+            1,
+            "Number of images to generate (1-10)",
+            minimum=1,
+            maximum=10,
+        ),
+        In(
+            "quality",
+            default="auto",
+            description="The quality of the generated image",
+            choices=("low", "medium", "high", "auto"),
+        ),
+        In(
+            "background",
+            default="auto",
+            description="Set whether the background is transparent or opaque or auto",
+            choices=("auto", "transparent", "opaque"),
+        ),
+        In(
+            "output_compression",
+            "integer",
+            90,
+            "Compression level (0-100%)",
+            minimum=0,
+            maximum=100,
+        ),
+        In(
+            "output_format",
+            default="webp",
+            description="Output format",
+            choices=("png", "jpeg", "webp"),
+        ),
+        In(
+            "moderation",
+            default="auto",
+            description="Content moderation level",
+            choices=("auto", "low"),
+        ),
+        In(
+            "user_id",
+            description=(
+                "An optional unique identifier representing your end-user. This "
+                "helps OpenAI monitor and detect abuse."
+            ),
+            nullable=True,
+        ),
+    ],
+    FILE_LIST,
+    predict_gpt_image,
+    official=True,
+    description=(
+        "OpenAI's latest image generation model with better instruction following "
+        "and adherence to prompts"
+    ),
+    cog_version="0.16.8",
+    created_at="2025-12-16T18:00:00.000000Z",
+    run_count=2_000_000,
+    tags=("text-to-image", "image-editing", "image", "openai"),
 )
 
 STABLE_DIFFUSION = reference_model(
@@ -168,6 +377,7 @@ STABLE_DIFFUSION = reference_model(
     cog_version="0.6.1",
     created_at="2023-02-08T22:01:41.357372Z",
     run_count=110_000_000,
+    tags=("text-to-image", "image", "image-generation"),
 )
 
 SDXL = reference_model(
@@ -308,7 +518,10 @@ SDXL = reference_model(
     cog_version="0.9.5",
     created_at="2024-05-23T23:26:26.222931Z",
     run_count=70_000_000,
+    tags=("text-to-image", "image-to-image", "inpainting", "image"),
+    github_url="https://github.com/replicate/cog-sdxl",
+    paper_url="https://arxiv.org/abs/2307.01952",
 )
 
-MODELS = (FLUX_SCHNELL, STABLE_DIFFUSION, SDXL)
+MODELS = (FLUX_SCHNELL, FLUX_PRO, GPT_IMAGE, STABLE_DIFFUSION, SDXL)
 """This family, in the order the server lists them."""
