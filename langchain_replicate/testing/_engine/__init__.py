@@ -12,6 +12,8 @@
 * `wire.py`: ids, timestamps, output shaping, JSON and problem+json responses,
   SSE encoding, injected failures.
 * `errors.py`: problem-details errors with the real API's texts.
+* `search.py`: ranking models, collections and docs pages for a query, and a
+  model's `generated_description` (pure).
 
 Imports: `_models` (the reference contract); never `_http` or `catalogue`.
 """

@@ -6,6 +6,8 @@
   `Cancel-After`, the injected create and GET faults).
 * `catalog_routes.py`: models, versions, deployments, account, hardware.
 * `file_routes.py`: the files API and delivery URLs.
+* `discovery_routes.py`: `GET`/`QUERY /v1/models`, the beta `/v1/search`,
+  `/v1/collections[/{slug}]`, cover images.
 * `admin.py`: `/_admin` (pace, faults, rate limits, request log).
 * `requests.py`, `pagination.py`: what handlers read from a request; cursor
   pages.
