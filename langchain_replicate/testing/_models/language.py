@@ -14,6 +14,7 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from langchain_replicate.testing._models.images import ImageFacts, measure_image
@@ -74,10 +75,29 @@ async def _speak(
         min_tokens=min_tokens,
         stop_sequences=stop_sequences,
     )
+    async for token in stream_tokens(ctx, tokens):
+        yield token
+
+
+async def stream_tokens(
+    ctx: PredictionContext, tokens: Iterable[str], *, first_delay: float = 0.0
+) -> AsyncIterator[Output]:
+    """Yield `tokens` at the server's pace, then log how many and how fast.
+
+    Args:
+        ctx: The prediction.
+        tokens: The text tokens.
+        first_delay: Extra wait before the first token (a model thinking
+            silently before it answers).
+    """
     started = time.monotonic()
     count = 0
     for token in tokens:
-        delay = ctx.pace.token_interval if count else ctx.pace.time_to_first_token
+        delay = (
+            ctx.pace.token_interval
+            if count
+            else ctx.pace.time_to_first_token + first_delay
+        )
         if delay > 0:
             await ctx.sleep(delay)
         count += 1
@@ -125,7 +145,7 @@ def _describe(measured: Sequence[ImageFacts]) -> list[str]:
     ]
 
 
-async def _look(ctx: PredictionContext, urls: Iterable[str]) -> list[str]:
+async def look_at_images(ctx: PredictionContext, urls: Iterable[str]) -> list[str]:
     """Read and measure each image, logging what was seen."""
     measured = []
     for url in urls:
@@ -137,7 +157,7 @@ async def _look(ctx: PredictionContext, urls: Iterable[str]) -> list[str]:
 
 async def predict_llava(ctx: PredictionContext) -> AsyncIterator[Output]:
     values = ctx.input
-    facts = await _look(ctx, [values["image"]])
+    facts = await look_at_images(ctx, [values["image"]])
     ctx.metrics["input_token_count"] = count_tokens(values["prompt"])
     async for token in _speak(
         ctx,
@@ -171,30 +191,49 @@ def _split_content(content: object) -> tuple[str, list[str]]:
     return "\n".join(texts), images
 
 
-async def predict_chat(ctx: PredictionContext) -> AsyncIterator[Output]:
-    """gpt-5-nano: `messages` win over `prompt` and `system_prompt`; images measured."""
-    values = ctx.input
-    images = list(values["image_input"])
-    if values["messages"]:
+@dataclass(frozen=True)
+class ChatRequest:
+    """What a `messages` / `prompt` + `system_prompt` model was asked."""
+
+    question: str
+    """The last user turn's text."""
+    images: list[str]
+    """Image URLs: `image_input`, then those inside the messages."""
+    seen: str
+    """All the text the model read (its input tokens)."""
+    prompt: str | Sequence[Mapping[str, Any]]
+    """What `prompted_reply` reads: the messages, or the prompt text."""
+
+
+def read_chat_request(values: Mapping[str, Any]) -> ChatRequest:
+    """`messages` win over `prompt` and `system_prompt` (OpenAI's models)."""
+    images = list(values.get("image_input") or [])
+    if values.get("messages"):
         turns = [
             (message.get("role"), *_split_content(message.get("content")))
             for message in values["messages"]
         ]
         users = [(text, urls) for role, text, urls in turns if role == "user"]
         question, urls = users[-1] if users else ("", [])
-        images += urls
         seen = " ".join(text for _, text, _ in turns)
-    else:
-        seen = f"{values.get('system_prompt') or ''} {values['prompt']}"
-        question = last_user_turn(values["prompt"])
-    ctx.metrics["input_token_count"] = count_tokens(seen)
-    facts = await _look(ctx, images)
+        return ChatRequest(question, images + urls, seen, values["messages"])
+    seen = f"{values.get('system_prompt') or ''} {values.get('prompt') or ''}"
+    question = last_user_turn(str(values.get("prompt") or ""))
+    return ChatRequest(question, images, seen, seen)
+
+
+async def predict_chat(ctx: PredictionContext) -> AsyncIterator[Output]:
+    """gpt-5-nano: `messages` win over `prompt` and `system_prompt`; images measured."""
+    values = ctx.input
+    request = read_chat_request(values)
+    ctx.metrics["input_token_count"] = count_tokens(request.seen)
+    facts = await look_at_images(ctx, request.images)
     async for token in _speak(
         ctx,
-        question,
+        request.question,
         derive_seed(values),
         max_tokens=values["max_completion_tokens"],
         facts=facts,
-        prompt=values["messages"] or seen,
+        prompt=request.prompt,
     ):
         yield token

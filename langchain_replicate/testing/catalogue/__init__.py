@@ -15,7 +15,10 @@ against. The catalogue is data only, one module per family:
   `testing._replicate_testing`;
 * `embeddings`: ten embedding models (mpnet, bge, e5, granite-embedding,
   clip-features, snowflake-arctic, gte, imagebind, nomic, jina-clip), run by
-  `testing._embeddings`.
+  `testing._embeddings`;
+* `reasoning`: reasoning models (deepseek-r1 in two versions, a Qwen3-style
+  stand-in, gpt-5, gpt-5-mini, claude-4-sonnet, gemini-2.5-flash), run by
+  `testing._models.reasoning`.
 
 Adding a reference model:
 
@@ -44,6 +47,7 @@ from langchain_replicate.testing.catalogue import (
     embeddings,
     granite,
     images,
+    reasoning,
     replicate_testing,
     text,
 )
@@ -61,6 +65,7 @@ _FAMILIES = (
     replicate_testing.MODELS,
     granite.MODELS,
     embeddings.MODELS,
+    reasoning.MODELS,
 )
 """Every family's `MODELS`, in the order the server lists them."""
 
@@ -76,14 +81,18 @@ REFERENCE_DEPLOYMENTS: tuple[ReferenceDeployment, ...] = (
 
 
 def find_model(ref: str) -> ReferenceModel | None:
-    """The built-in model called `owner/name`, `owner/name:version` or a version id."""
+    """The built-in model called `owner/name:version` or a version id.
+
+    `owner/name` alone is its newest version, as on the server.
+    """
     name, _, version = ref.partition(":")
-    for model in REFERENCE_MODELS:
-        if (
-            model.ref == name and version in ("", model.version)
-        ) or model.version == ref:
-            return model
-    return None
+    found = [
+        model
+        for model in REFERENCE_MODELS
+        if (model.ref == name and version in ("", model.version))
+        or model.version == ref
+    ]
+    return max(found, key=lambda model: model.created_at, default=None)
 
 
 def find_deployment(ref: str) -> ReferenceDeployment | None:
