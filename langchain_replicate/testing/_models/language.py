@@ -1,11 +1,13 @@
 """What the reference language and vision models do.
 
-Language models (llama-3, llama-2-chat, dolly, gpt-5-nano, the cold-start test
-model) stream a deterministic reply from `_models.text`: it restates the question,
+Language models (llama-3, llama-2-chat, dolly, the cold-start test model)
+stream a deterministic reply from `_models.text`: it restates the question,
 depends on prompt and seed, honours max/min tokens, stop sequences and the
 prompt template, and logs the formatted prompt. The vision model (llava-13b)
-and gpt-5-nano's image inputs read each image and state its measured size,
-format and dominant colour.
+and the GPT-5 models' image inputs read each image and state its measured
+size, format and dominant colour. `read_chat_request` reads what a
+`messages` / `prompt` + `system_prompt` model (the GPT-5 family, run by
+`_models.reasoning`) was asked.
 """
 
 from __future__ import annotations
@@ -220,20 +222,3 @@ def read_chat_request(values: Mapping[str, Any]) -> ChatRequest:
     seen = f"{values.get('system_prompt') or ''} {values.get('prompt') or ''}"
     question = last_user_turn(str(values.get("prompt") or ""))
     return ChatRequest(question, images, seen, seen)
-
-
-async def predict_chat(ctx: PredictionContext) -> AsyncIterator[Output]:
-    """gpt-5-nano: `messages` win over `prompt` and `system_prompt`; images measured."""
-    values = ctx.input
-    request = read_chat_request(values)
-    ctx.metrics["input_token_count"] = count_tokens(request.seen)
-    facts = await look_at_images(ctx, request.images)
-    async for token in _speak(
-        ctx,
-        request.question,
-        derive_seed(values),
-        max_tokens=values["max_completion_tokens"],
-        facts=facts,
-        prompt=request.prompt,
-    ):
-        yield token
