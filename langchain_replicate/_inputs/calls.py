@@ -101,6 +101,8 @@ class CallPlan:
 
         Raises:
             ValueError: If the call's `model=` is malformed.
+            ReplicateInputError: If the call's reasoning settings are
+                malformed (see `ReasoningSettings.with_call`).
         """
         kwargs = dict(call_kwargs)
         model = kwargs.pop("model", None)

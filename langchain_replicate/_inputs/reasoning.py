@@ -88,12 +88,25 @@ class ReasoningSettings:
 
         A call's `reasoning_effort=` / `thinking_budget=` replace the instance's
         (`None` unsets them), as a call's standard params do.
+
+        Raises:
+            ReplicateInputError: If a call's effort is not a string or its
+                budget not a whole number of tokens, 0 or more.
         """
-        return ReasoningSettings(
-            effort=call_kwargs.pop("reasoning_effort", self.effort),
-            budget=call_kwargs.pop("thinking_budget", self.budget),
-            thinking_off=self.thinking_off,
-        )
+        effort = call_kwargs.pop("reasoning_effort", self.effort)
+        budget = call_kwargs.pop("thinking_budget", self.budget)
+        if effort is not None and not isinstance(effort, str):
+            msg = f"reasoning_effort must be a string such as 'low', not {effort!r}."
+            raise ReplicateInputError(msg)
+        if budget is not None and (
+            isinstance(budget, bool) or not isinstance(budget, int) or budget < 0
+        ):
+            msg = (
+                "thinking_budget must be a number of tokens (0 or more), "
+                f"not {budget!r}."
+            )
+            raise ReplicateInputError(msg)
+        return ReasoningSettings(effort, budget, thinking_off=self.thinking_off)
 
 
 def reasoning_inputs(

@@ -327,3 +327,19 @@ def test_reasoning_settings_are_fields_not_model_kwargs(
 def test_a_negative_budget_is_rejected_at_construction() -> None:
     with pytest.raises(ValueError, match="thinking_budget"):
         ChatReplicate(model="openai/gpt-5", thinking_budget=-1, api_key="r8_x")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"reasoning_effort": 3}, "reasoning_effort must be a string"),
+        ({"thinking_budget": -5}, "thinking_budget must be a number of tokens"),
+        ({"thinking_budget": "lots"}, "thinking_budget must be a number of tokens"),
+        ({"thinking_budget": True}, "thinking_budget must be a number of tokens"),
+    ],
+)
+def test_a_calls_malformed_settings_fail_before_the_schema_is_looked_up(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ReplicateInputError, match=message):
+        plan(GPT_5, call_kwargs=kwargs)
