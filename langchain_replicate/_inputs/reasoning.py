@@ -126,8 +126,8 @@ def reasoning_inputs(
         ReplicateInputError: If the schema is unknown, has no input for a
             setting, or does not allow its value.
     """
-    if not settings.is_set:
-        return {}
+    if settings.effort is None and settings.budget is None:
+        return thinking_off_inputs(schema) if settings.thinking_off else {}
     if schema is None:
         msg = (
             f"reasoning_effort / thinking_budget need {model}'s input schema, "

@@ -218,6 +218,8 @@ def test_thinking_off_inputs(
 
 def test_thinking_off_never_fails_and_adds_to_the_other_settings() -> None:
     assert mapped(schema_of(DEEPSEEK_R1), off=True) == {}
+    off = ReasoningSettings(thinking_off=True)
+    assert reasoning_inputs(off, None, model="o/m") == {}
     assert mapped(schema_of(QWEN3), off=True) == {"enable_thinking": False}
 
 
