@@ -29,6 +29,7 @@ from langchain_replicate._client import MAX_WAIT, ReplicateAPI
 from langchain_replicate._core.secrets import clean_token
 from langchain_replicate._inputs.arguments import check_timeout, stop_sequences
 from langchain_replicate._inputs.calls import CallPlan
+from langchain_replicate._inputs.reasoning import ReasoningSettings
 from langchain_replicate._inputs.schema import STANDARD_PARAMS
 
 if TYPE_CHECKING:
@@ -214,6 +215,26 @@ class ReplicateSettings(ReplicateConnection):
     seed: int | None = None
     """Random seed. Default: the model's."""
 
+    reasoning_effort: str | None = None
+    """How much a reasoning model thinks, sent under the input its schema has:
+    `reasoning_effort` (OpenAI GPT-5 and o-series: `minimal`, `low`, `medium`,
+    `high`; GPT-5.1 also `none`), `thinking_level` (Gemini 3: `low`, `high`) or
+    a text `thinking` (DeepSeek-V3.1: `medium`, `None`). The value must be one
+    the schema allows (any case). `"none"` also turns thinking off on models
+    with a switch for it (Qwen3-style `enable_thinking`, Claude's
+    `extended_thinking`, Gemini 2.5's `thinking_budget=0`). A model without
+    such an input raises `ReplicateInputError` naming its inputs, before any
+    prediction (also with `validate_inputs=False`). A call's
+    `reasoning_effort=` overrides it. Default: the model's."""
+
+    thinking_budget: int | None = Field(default=None, ge=0)
+    """Most tokens a reasoning model may think: sent as `thinking_budget_tokens`
+    with `extended_thinking=True` (Claude 3.7/4 Sonnet) or as `thinking_budget`
+    (Gemini 2.5), checked against the schema's range; `0` turns thinking off
+    where the model can. A model without such an input raises
+    `ReplicateInputError` naming its inputs, before any prediction. A call's
+    `thinking_budget=` overrides it. Default: the model's."""
+
     wait: int = Field(default=MAX_WAIT, ge=1, le=MAX_WAIT)
     """Seconds a non-streaming create is held open (`Prefer: wait`) before
     falling back to the stream or polling. Default: `60` (the maximum)."""
@@ -249,12 +270,24 @@ class ReplicateSettings(ReplicateConnection):
             if getattr(self, name) is not None
         }
 
+    def _reasoning_settings(self) -> ReasoningSettings:
+        """The instance's reasoning settings (a class may add `thinking_off`)."""
+        return ReasoningSettings(
+            effort=self.reasoning_effort, budget=self.thinking_budget
+        )
+
     @property
     def _identifying_params(self) -> dict[str, Any]:
+        reasoning = {
+            name: getattr(self, name)
+            for name in ("reasoning_effort", "thinking_budget")
+            if getattr(self, name) is not None
+        }
         return {
             "model": str(self._ref),
             "model_kwargs": self.model_kwargs,
             **self._standard_params(),
+            **reasoning,
         }
 
     def _replicate_ls_params(
@@ -286,6 +319,7 @@ class ReplicateSettings(ReplicateConnection):
             stop=stop_sequences(stop) if stop is not None else self.stop,
             call_kwargs=kwargs,
             validate=self.validate_inputs,
+            reasoning=self._reasoning_settings(),
             **self._plan_options(),
         )
 

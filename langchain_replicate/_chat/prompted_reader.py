@@ -23,7 +23,7 @@ from langchain_replicate._chat.prompted_tools import (
     tool_choice_name,
 )
 from langchain_replicate._chat.tool_prompts import ToolPrompt
-from langchain_replicate._outputs.metadata import generation_info, usage_from_metrics
+from langchain_replicate._outputs.metadata import generation_info, usage_from_prediction
 from langchain_replicate._tool_use.call_deltas import ParsedDelta, merge_deltas
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ class PromptedReader:
             message=AIMessageChunk(
                 content=delta.text,
                 tool_call_chunks=delta.tool_call_chunks,
-                usage_metadata=usage_from_metrics(piece.prediction.get("metrics")),
+                usage_metadata=usage_from_prediction(piece.prediction),
                 response_metadata=self._metadata(
                     call, piece.prediction, stopped=piece.stopped
                 ),
@@ -213,7 +213,7 @@ class PromptedReader:
             content=reply.content,
             tool_calls=reply.tool_calls,
             invalid_tool_calls=reply.invalid_tool_calls,
-            usage_metadata=usage_from_metrics(prediction.get("metrics")),
+            usage_metadata=usage_from_prediction(prediction),
             response_metadata=self._metadata(call, prediction, stopped=False),
         )
         return ChatResult(generations=[ChatGeneration(message=message)])

@@ -21,7 +21,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from langchain_replicate._chat.prompted_reader import PromptedReader, prompted_reader
-from langchain_replicate._outputs.metadata import generation_info, usage_from_metrics
+from langchain_replicate._outputs.metadata import generation_info, usage_from_prediction
 from langchain_replicate._outputs.text import output_to_text
 from langchain_replicate._tool_use.completions import (
     CompletionReader,
@@ -55,7 +55,7 @@ def chat_result(call: PreparedCall, prediction: Prediction) -> ChatResult:
         return CompletionReader(call).read_all(text, prediction)
     message = AIMessage(
         content=output_to_text(prediction.get("output"), call.kind),
-        usage_metadata=usage_from_metrics(prediction.get("metrics")),
+        usage_metadata=usage_from_prediction(prediction),
         response_metadata=generation_info(call, prediction, stopped=False),
     )
     return ChatResult(generations=[ChatGeneration(message=message)])
@@ -68,7 +68,7 @@ def chat_chunk(call: PreparedCall, piece: StreamPiece) -> ChatGenerationChunk:
     return ChatGenerationChunk(
         message=AIMessageChunk(
             content=piece.text,
-            usage_metadata=usage_from_metrics(piece.prediction.get("metrics")),
+            usage_metadata=usage_from_prediction(piece.prediction),
             response_metadata=generation_info(
                 call, piece.prediction, stopped=piece.stopped
             ),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_replicate._inputs.arguments import check_json_input
 from langchain_replicate._inputs.model_ref import ModelRef, parse_model_ref
+from langchain_replicate._inputs.reasoning import ReasoningSettings, reasoning_inputs
 from langchain_replicate._inputs.schema import (
     GUESSED_PROMPT_KEY,
     MAX_TOKENS_NAMES,
@@ -52,6 +53,8 @@ class CallPlan:
     validate: bool = True
     own_schema: InputSchema | None = None
     """A schema given up front (e.g. `version_obj`): never looked up."""
+    reasoning: ReasoningSettings = field(default_factory=ReasoningSettings)
+    """`reasoning_effort` / `thinking_budget`, mapped once the schema is known."""
     needs_schema: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -61,6 +64,7 @@ class CallPlan:
             model_kwargs=self.extra,
             stop=self.stop,
             validate=self.validate,
+            reasoning=self.reasoning.is_set,
         )
         object.__setattr__(self, "needs_schema", wanted)
 
@@ -76,6 +80,7 @@ class CallPlan:
         prompt_key: str | None = None,
         validate: bool = True,
         own_schema: InputSchema | None = None,
+        reasoning: ReasoningSettings | None = None,
     ) -> CallPlan:
         """Merge an instance's settings with one call's arguments.
 
@@ -85,17 +90,20 @@ class CallPlan:
             model_kwargs: The instance's further inputs.
             stop: The stop sequences (the call's, else the instance's).
             call_kwargs: The call's keyword arguments: `model=` overrides the
-                model, standard params override the instance's, the rest are
-                inputs.
+                model, standard params and reasoning settings override the
+                instance's, the rest are inputs.
             prompt_key: The explicit prompt input, if any.
             validate: Reject inputs the schema does not list.
             own_schema: A schema known without a lookup.
+            reasoning: The instance's reasoning settings.
 
         Returns:
             The plan.
 
         Raises:
             ValueError: If the call's `model=` is malformed.
+            ReplicateInputError: If the call's reasoning settings are
+                malformed (see `ReasoningSettings.with_call`).
         """
         kwargs = dict(call_kwargs)
         model = kwargs.pop("model", None)
@@ -103,6 +111,7 @@ class CallPlan:
         for name in STANDARD_PARAMS:
             if name in kwargs:
                 merged[name] = kwargs.pop(name)
+        settings = (reasoning or ReasoningSettings()).with_call(kwargs)
         return cls(
             ref=parse_model_ref(model) if isinstance(model, str) else ref,
             standard=merged,
@@ -111,6 +120,7 @@ class CallPlan:
             prompt_key=prompt_key,
             validate=validate,
             own_schema=own_schema,
+            reasoning=settings,
         )
 
     def prepare(self, prompt: Any, schema: InputSchema | None) -> PreparedCall:  # noqa: ANN401 - text, or messages for chat models
@@ -124,8 +134,9 @@ class CallPlan:
             The prepared call.
 
         Raises:
-            ReplicateInputError: If an input is unknown to the schema, or is
-                not finite JSON or valid Unicode (NaN, a lone surrogate).
+            ReplicateInputError: If an input is unknown to the schema, a
+                reasoning setting has no input in it, or an input is not
+                finite JSON or valid Unicode (NaN, a lone surrogate).
         """
         schema = self.own_schema or schema
         model_input = build_input(
@@ -137,6 +148,7 @@ class CallPlan:
             stop=self.stop,
             validate=self.validate,
             model=str(self.ref),
+            reasoning=reasoning_inputs(self.reasoning, schema, model=str(self.ref)),
         )
         check_json_input(model_input)
         guessed = self.prompt_key is None and schema is None

@@ -23,6 +23,7 @@ MAX_TOKENS_NAMES = (
     "max_new_tokens",
     "max_length",
     "max_completion_tokens",
+    "max_output_tokens",
 )
 """The names models use for "maximum tokens to generate", in order of preference."""
 
@@ -189,13 +190,16 @@ def build_input(
     stop: Sequence[str] | None,
     validate: bool,
     model: str,
+    reasoning: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build a prediction input.
 
-    Later sources win: the standard fields, then `model_kwargs`, then the call's
-    keyword arguments (already merged into `model_kwargs` by the caller). Any
-    max-tokens alias (`max_tokens`, `max_new_tokens`, `max_length`,
-    `max_completion_tokens`) is renamed to the one the schema uses.
+    Later sources win: the standard fields, then the reasoning settings (already
+    under the names the schema gives them, `_inputs.reasoning`), then `model_kwargs`,
+    then the call's keyword arguments (already merged into `model_kwargs` by
+    the caller). Any max-tokens alias (`max_tokens`, `max_new_tokens`,
+    `max_length`, `max_completion_tokens`, `max_output_tokens`) is renamed to
+    the one the schema uses.
 
     Args:
         prompt: The value for the prompt input (text, or e.g. a message list).
@@ -209,18 +213,20 @@ def build_input(
             schema takes it.
         validate: Reject inputs the schema does not list.
         model: The model reference, for messages.
+        reasoning: The inputs `reasoning_effort` / `thinking_budget` map to.
 
     Returns:
         The input dict.
 
     Raises:
-        ReplicateInputError: If an input is unknown to the schema (with `validate`).
+        ReplicateInputError: If an input is unknown to the schema (with
+            `validate`).
     """
     if prompt_key is None:
         prompt_key = schema.prompt_key() if schema else GUESSED_PROMPT_KEY
     target = schema.max_tokens_name() if schema else None
     merged: dict[str, Any] = {}
-    for source in (standard, model_kwargs):
+    for source in (standard, reasoning or {}, model_kwargs):
         for name, value in source.items():
             if value is not None:  # `None` means "not set": it overrides nothing
                 key = target if target and name in MAX_TOKENS_NAMES else name
@@ -261,11 +267,13 @@ def needs_schema(
     model_kwargs: Mapping[str, Any],
     stop: Sequence[str] | None,
     validate: bool,
+    reasoning: bool = False,
 ) -> bool:
     """Whether building this input needs the model's schema.
 
     A lookup is needed only when a question has no answer without it: what the
-    model calls max tokens; whether it takes `stop_sequences`; whether the extra
+    model calls max tokens; whether it takes `stop_sequences`; what it calls
+    the reasoning settings (`reasoning`: some are set); whether the extra
     inputs exist (with validation on); which input is the prompt, when it is not
     simply `prompt`. The last one is found out by trying: without `prompt_key`
     the input is sent as `prompt`, and only if Replicate rejects it (422) is the
@@ -278,6 +286,7 @@ def needs_schema(
         model_kwargs: Further inputs.
         stop: Stop sequences.
         validate: Whether inputs are validated.
+        reasoning: Whether reasoning settings are set.
 
     Returns:
         `True` if the schema must be fetched.
@@ -288,6 +297,7 @@ def needs_schema(
     del prompt_key  # Guessed as `prompt` and corrected on a 422; see above.
     return (
         bool(stop)
+        or reasoning
         or any(name in MAX_TOKENS_NAMES for name in names)
         or (validate and bool(names))
     )

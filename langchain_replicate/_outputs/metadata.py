@@ -1,13 +1,30 @@
 """Prediction metadata for `generation_info` / `response_metadata`, and token usage.
 
 Pure (no I/O).
+
+Token usage (`usage_from_prediction`) comes from the prediction's `metrics`
+(`input_token_count` / `output_token_count`, or Granite's
+`token_input_count` / `token_output_count`) and, for reasoning models, from
+what they report of their hidden reasoning:
+
+* a `reasoning_token_count` metric, should a model report one;
+* the token summary GPT-5 (and GPT-5.1...) write at the end of their logs on
+  Replicate: `Input token count: 644`, `Output token count: 757`,
+  `- Reasoning tokens: 742`, `Total token count: 1401` (one line each; the
+  last summary in the logs counts). Its output count includes the reasoning,
+  as OpenAI's does: it replaces a smaller `output_token_count` metric, and its
+  counts stand in for metrics the prediction lacks (sync mode).
+
+The reasoning count goes to `usage_metadata["output_token_details"]["reasoning"]`,
+a part of `output_tokens` (not added to it), as langchain-openai reports it.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.ai import OutputTokenDetails, UsageMetadata
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -62,6 +79,65 @@ def generation_info(
         info["metrics"], stopped=stopped, max_tokens=call.max_tokens
     )
     return info
+
+
+_LOG_COUNTS = {
+    "input": re.compile(r"^Input token count: (\d+)\s*$", re.MULTILINE),
+    "output": re.compile(r"^Output token count: (\d+)\s*$", re.MULTILINE),
+    "reasoning": re.compile(r"^\W*Reasoning tokens: (\d+)\s*$", re.MULTILINE),
+}
+"""The token summary lines of GPT-5's logs on Replicate."""
+
+
+def log_token_counts(logs: object) -> dict[str, int]:
+    """The token counts GPT-5-style logs report (`input`, `output`, `reasoning`).
+
+    Args:
+        logs: The prediction's `logs`.
+
+    Returns:
+        Each count the logs give, from their last summary; empty if none.
+    """
+    if not isinstance(logs, str) or "token count" not in logs:
+        return {}
+    counts = {}
+    for name, pattern in _LOG_COUNTS.items():
+        found = pattern.findall(logs)
+        if found:
+            counts[name] = int(found[-1])
+    return counts
+
+
+def usage_from_prediction(prediction: Mapping[str, Any]) -> UsageMetadata | None:
+    """Token usage of a prediction: its metrics, then what its logs report.
+
+    Args:
+        prediction: The prediction JSON (final, or as far as known).
+
+    Returns:
+        The usage, with `output_token_details["reasoning"]` when the
+        prediction reports reasoning tokens; `None` when it reports no token
+        counts at all.
+    """
+    metrics = prediction.get("metrics") or {}
+    logged = log_token_counts(prediction.get("logs"))
+    reasoning = metrics.get("reasoning_token_count", logged.get("reasoning"))
+    usage = usage_from_metrics(metrics)
+    if not logged and not isinstance(reasoning, int):
+        return usage
+    input_tokens = usage["input_tokens"] if usage else logged.get("input")
+    output_tokens = max(usage["output_tokens"] if usage else 0, logged.get("output", 0))
+    if input_tokens is None and not output_tokens:
+        return None
+    input_tokens = input_tokens or 0
+    result = UsageMetadata(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        total_tokens=input_tokens + output_tokens,
+    )
+    if isinstance(reasoning, int):
+        result["output_token_details"] = OutputTokenDetails(reasoning=reasoning)
+    return result
 
 
 def usage_from_metrics(metrics: Mapping[str, Any] | None) -> UsageMetadata | None:

@@ -34,11 +34,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessageChunk
-from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.ai import OutputTokenDetails, UsageMetadata
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from langchain_replicate._outputs.metadata import generation_info, usage_from_metrics
+from langchain_replicate._outputs.metadata import generation_info, usage_from_prediction
 from langchain_replicate._outputs.stop import StopSequenceFinder
 from langchain_replicate._tool_use.tool_calling import (
     ToolChoice,
@@ -189,11 +189,16 @@ def _usage(usage: object) -> UsageMetadata | None:
     prompt = prompt if isinstance(prompt, int) else 0
     completion = completion if isinstance(completion, int) else 0
     total = usage.get("total_tokens")
-    return UsageMetadata(
+    result = UsageMetadata(
         input_tokens=prompt,
         output_tokens=completion,
         total_tokens=total if isinstance(total, int) else prompt + completion,
     )
+    details = usage.get("completion_tokens_details")
+    reasoning = details.get("reasoning_tokens") if isinstance(details, dict) else None
+    if isinstance(reasoning, int):
+        result["output_token_details"] = OutputTokenDetails(reasoning=reasoning)
+    return result
 
 
 @dataclass
@@ -335,7 +340,7 @@ class CompletionReader:
             metadata["finish_reason"] = self.finish_reason
         if self.served_model:
             metadata["served_model"] = self.served_model
-        usage = self.usage or usage_from_metrics(known.get("metrics"))
+        usage = self.usage or usage_from_prediction(known)
         chunks.append(
             ChatGenerationChunk(
                 message=AIMessageChunk(

@@ -3,16 +3,20 @@
 It runs against the local Replicate server, or against real Replicate when
 `REPLICATE_API_TOKEN` is set and `REPLICATE_BASE_URL` is not.
 
-Three reference models, one per way a model takes a conversation:
+Four reference models, one per way a model takes a conversation, and a
+reasoning model:
 
 * `meta/meta-llama-3-8b-instruct`: `prompt` + `system_prompt` + its own
   `prompt_template`, `stop_sequences`, `temperature`... (text only);
 * `openai/gpt-5-nano`: `messages` + `image_input` + `max_completion_tokens`;
 * `ibm-granite/granite-4.0-h-small`: the chat-completions family (`messages`
-  + `tools` + `tool_choice` + `response_format`; JSON output).
+  + `tools` + `tool_choice` + `response_format`; JSON output);
+* `deepseek-ai/deepseek-r1`: `prompt` alone (the conversation rendered with
+  DeepSeek's template), a reply that thinks first (`thoughts\n</think>\n\n`
+  then the answer).
 
 Flags: tool calling, tool choice, structured output and JSON mode are on for
-all three: natively for Granite, by prompt for the two others (they take no
+all four: natively for Granite, by prompt for the two others (they take no
 `tools` input; `_chat/prompted_tools.py`; the local server's text models answer
 tool prompts as Hermes-trained models do, `testing/_models/prompted.py`). Image URLs
 are on against real
@@ -27,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from langchain_core.exceptions import OutputParserException
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_replicate import ChatReplicate
@@ -107,8 +112,7 @@ class TestChatReplicateGpt5Nano(_ByPrompt):
 
     @property
     def supports_model_override(self) -> bool:
-        # Covered by the llama-3 suite; the local server has one GPT-5 model.
-        return REAL_REPLICATE
+        return True
 
     @property
     def model_override_value(self) -> str:
@@ -168,3 +172,39 @@ class TestChatReplicateGranite(ChatModelIntegrationTests):
     @property
     def supports_json_mode(self) -> bool:
         return True
+
+
+class TestChatReplicateDeepSeekR1(_ByPrompt):
+    """A reasoning model that thinks in the text, before every answer."""
+
+    @property
+    def chat_model_class(self) -> type[ChatReplicate]:
+        return ChatReplicate
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": "deepseek-ai/deepseek-r1"}
+
+    @property
+    def supports_model_override(self) -> bool:
+        return True
+
+    @property
+    def model_override_value(self) -> str:
+        # The older version, which writes the opening <think> itself.
+        return (
+            "deepseek-ai/deepseek-r1:"
+            "d0426501ce0499770ac3d3494e9f3c7c03f9b10e569212f6148a4fd337ec3ece"
+        )
+
+    @pytest.mark.xfail(
+        reason=(
+            "the reply's thoughts are still in the message content, and json_mode "
+            "parses the content as JSON: reading reasoning apart from the answer "
+            "(issue 20, the reasoning-parse branch) fixes it; remove this mark then"
+        ),
+        raises=OutputParserException,
+        strict=True,
+    )
+    def test_json_mode(self, model: BaseChatModel) -> None:
+        super().test_json_mode(model)

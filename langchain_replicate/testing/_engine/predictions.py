@@ -143,7 +143,8 @@ class Prediction:
             self.token_count or self.model_metrics.get("input_token_count")
         ):
             metrics.update(self.model_metrics)
-            metrics["output_token_count"] = self.token_count
+            # A model that also spent hidden (reasoning) tokens reports its own count.
+            metrics.setdefault("output_token_count", self.token_count)
             if self.first_token_at is not None:
                 ttft = self.first_token_at - started
                 metrics["time_to_first_token"] = ttft

@@ -1,11 +1,13 @@
 """What the reference language and vision models do.
 
-Language models (llama-3, llama-2-chat, dolly, gpt-5-nano, the cold-start test
-model) stream a deterministic reply from `_models.text`: it restates the question,
+Language models (llama-3, llama-2-chat, dolly, the cold-start test model)
+stream a deterministic reply from `_models.text`: it restates the question,
 depends on prompt and seed, honours max/min tokens, stop sequences and the
 prompt template, and logs the formatted prompt. The vision model (llava-13b)
-and gpt-5-nano's image inputs read each image and state its measured size,
-format and dominant colour.
+and the GPT-5 models' image inputs read each image and state its measured
+size, format and dominant colour. `read_chat_request` reads what a
+`messages` / `prompt` + `system_prompt` model (the GPT-5 family, run by
+`_models.reasoning`) was asked.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from langchain_replicate.testing._models.images import ImageFacts, measure_image
@@ -74,10 +77,29 @@ async def _speak(
         min_tokens=min_tokens,
         stop_sequences=stop_sequences,
     )
+    async for token in stream_tokens(ctx, tokens):
+        yield token
+
+
+async def stream_tokens(
+    ctx: PredictionContext, tokens: Iterable[str], *, first_delay: float = 0.0
+) -> AsyncIterator[Output]:
+    """Yield `tokens` at the server's pace, then log how many and how fast.
+
+    Args:
+        ctx: The prediction.
+        tokens: The text tokens.
+        first_delay: Extra wait before the first token (a model thinking
+            silently before it answers).
+    """
     started = time.monotonic()
     count = 0
     for token in tokens:
-        delay = ctx.pace.token_interval if count else ctx.pace.time_to_first_token
+        delay = (
+            ctx.pace.token_interval
+            if count
+            else ctx.pace.time_to_first_token + first_delay
+        )
         if delay > 0:
             await ctx.sleep(delay)
         count += 1
@@ -125,7 +147,7 @@ def _describe(measured: Sequence[ImageFacts]) -> list[str]:
     ]
 
 
-async def _look(ctx: PredictionContext, urls: Iterable[str]) -> list[str]:
+async def look_at_images(ctx: PredictionContext, urls: Iterable[str]) -> list[str]:
     """Read and measure each image, logging what was seen."""
     measured = []
     for url in urls:
@@ -137,7 +159,7 @@ async def _look(ctx: PredictionContext, urls: Iterable[str]) -> list[str]:
 
 async def predict_llava(ctx: PredictionContext) -> AsyncIterator[Output]:
     values = ctx.input
-    facts = await _look(ctx, [values["image"]])
+    facts = await look_at_images(ctx, [values["image"]])
     ctx.metrics["input_token_count"] = count_tokens(values["prompt"])
     async for token in _speak(
         ctx,
@@ -171,30 +193,32 @@ def _split_content(content: object) -> tuple[str, list[str]]:
     return "\n".join(texts), images
 
 
-async def predict_chat(ctx: PredictionContext) -> AsyncIterator[Output]:
-    """gpt-5-nano: `messages` win over `prompt` and `system_prompt`; images measured."""
-    values = ctx.input
-    images = list(values["image_input"])
-    if values["messages"]:
+@dataclass(frozen=True)
+class ChatRequest:
+    """What a `messages` / `prompt` + `system_prompt` model was asked."""
+
+    question: str
+    """The last user turn's text."""
+    images: list[str]
+    """Image URLs: `image_input`, then those inside the messages."""
+    seen: str
+    """All the text the model read (its input tokens)."""
+    prompt: str | Sequence[Mapping[str, Any]]
+    """What `prompted_reply` reads: the messages, or the prompt text."""
+
+
+def read_chat_request(values: Mapping[str, Any]) -> ChatRequest:
+    """`messages` win over `prompt` and `system_prompt` (OpenAI's models)."""
+    images = list(values.get("image_input") or [])
+    if values.get("messages"):
         turns = [
             (message.get("role"), *_split_content(message.get("content")))
             for message in values["messages"]
         ]
         users = [(text, urls) for role, text, urls in turns if role == "user"]
         question, urls = users[-1] if users else ("", [])
-        images += urls
         seen = " ".join(text for _, text, _ in turns)
-    else:
-        seen = f"{values.get('system_prompt') or ''} {values['prompt']}"
-        question = last_user_turn(values["prompt"])
-    ctx.metrics["input_token_count"] = count_tokens(seen)
-    facts = await _look(ctx, images)
-    async for token in _speak(
-        ctx,
-        question,
-        derive_seed(values),
-        max_tokens=values["max_completion_tokens"],
-        facts=facts,
-        prompt=values["messages"] or seen,
-    ):
-        yield token
+        return ChatRequest(question, images + urls, seen, values["messages"])
+    seen = f"{values.get('system_prompt') or ''} {values.get('prompt') or ''}"
+    question = last_user_turn(str(values.get("prompt") or ""))
+    return ChatRequest(question, images, seen, seen)

@@ -16,7 +16,8 @@ outputs one at a time:
 The server owns everything around `predict`: validating the input against
 `input_schema` (defaults filled in), the lifecycle, timing metrics
 (`predict_time`, `total_time`, `time_to_first_token`, `tokens_per_second`,
-`output_token_count` = number of `str` tokens yielded), cancellation (it cancels
+`output_token_count` = number of `str` tokens yielded, unless the model reports
+its own in `ctx.metrics`, e.g. with hidden reasoning tokens), cancellation (it cancels
 the task running `predict`, so the next `await` raises `CancelledError`),
 logs, SSE, and how outputs are shaped from `output_schema` (an array schema
 gives a list, a plain one a single value).

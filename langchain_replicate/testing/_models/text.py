@@ -11,7 +11,8 @@ The pieces, in the order a model uses them:
 * `render_template` fills `{prompt}` / `{system_prompt}` into a prompt template;
   `count_tokens` measures the rendered prompt (words and punctuation);
 * `last_user_turn` finds the question inside chat markup (llama-3 headers,
-  `[INST]`, ChatML, `### Instruction:`), or takes the whole prompt;
+  `[INST]`, ChatML, `### Instruction:`, DeepSeek's user marker), or takes the whole
+  prompt;
 * `reply_tokens` yields the reply as realistic tokens (a word carries its
   leading space, punctuation stands alone, a blank line is `"\\n\\n"` or two
   `"\\n"`), paragraph after paragraph until it has said enough;
@@ -44,6 +45,7 @@ _TURNS = (
     re.compile(r"<\|im_start\|>user(.*?)(?:<\|im_end\|>|\Z)", re.DOTALL),
     re.compile(r"\[INST\](.*?)(?:\[/INST\]|\Z)", re.DOTALL),
     re.compile(r"### Instruction:(.*?)(?:### Response:|\Z)", re.DOTALL),
+    re.compile(r"<｜User｜>(.*?)(?:<｜Assistant｜>|\Z)", re.DOTALL),  # noqa: RUF001
 )
 _SYSTEM_BLOCK = re.compile(r"<<SYS>>.*?<</SYS>>", re.DOTALL)
 

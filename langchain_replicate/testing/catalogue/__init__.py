@@ -31,6 +31,9 @@ against. The catalogue is data only, one module per family:
 * `collections`: the collections (`text-to-image`, `super-resolution`,
   `speech-to-text`, `text-to-speech`, `text-to-video`, `language-models`,
   `vision-models`, `embedding-models`) and the docs pages `/v1/search` returns.
+* `reasoning`: reasoning models (deepseek-r1 in two versions, a Qwen3-style
+  stand-in, gpt-5, gpt-5-mini, claude-4-sonnet, gemini-2.5-flash), run by
+  `testing._models.reasoning`.
 
 Adding a reference model:
 
@@ -63,6 +66,7 @@ from langchain_replicate.testing.catalogue import (
     granite,
     images,
     media,
+    reasoning,
     replicate_testing,
     text,
 )
@@ -83,6 +87,7 @@ _FAMILIES = (
     granite.MODELS,
     embeddings.MODELS,
     media.MODELS,
+    reasoning.MODELS,
 )
 """Every family's `MODELS`, in the order the server lists them."""
 
@@ -104,14 +109,18 @@ DOCS_PAGES: tuple[DocsPage, ...] = collections.DOCS_PAGES
 
 
 def find_model(ref: str) -> ReferenceModel | None:
-    """The built-in model called `owner/name`, `owner/name:version` or a version id."""
+    """The built-in model called `owner/name:version` or a version id.
+
+    `owner/name` alone is its newest version, as on the server.
+    """
     name, _, version = ref.partition(":")
-    for model in REFERENCE_MODELS:
-        if (
-            model.ref == name and version in ("", model.version)
-        ) or model.version == ref:
-            return model
-    return None
+    found = [
+        model
+        for model in REFERENCE_MODELS
+        if (model.ref == name and version in ("", model.version))
+        or model.version == ref
+    ]
+    return max(found, key=lambda model: model.created_at, default=None)
 
 
 def find_deployment(ref: str) -> ReferenceDeployment | None:

@@ -1,15 +1,16 @@
 """Reference language and vision models: schemas copied from the real models.
 
-Data only; what they do is in `langchain_replicate.testing._models.language`.
+Data only; what they do is in `langchain_replicate.testing._models.language`
+(gpt-5-nano: `_models.reasoning`, with the rest of the GPT-5 family).
 """
 
 from __future__ import annotations
 
 from langchain_replicate.testing._models.language import (
     language_model,
-    predict_chat,
     predict_llava,
 )
+from langchain_replicate.testing._models.reasoning import gpt5
 from langchain_replicate.testing._models.schemas import (
     SEED,
     TEXT_ITERATOR,
@@ -292,7 +293,7 @@ GPT_5_NANO = reference_model(
         ),
     ],
     TEXT_ITERATOR,
-    predict_chat,
+    gpt5("gpt-5-nano"),  # a reasoning model, as gpt-5 (`catalogue/reasoning.py`)
     official=True,
     description="Fastest, most cost-effective GPT-5 model from OpenAI",
     cog_version="0.16.2",
