@@ -34,6 +34,7 @@ the `timeout`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -49,6 +50,7 @@ from langchain_replicate._batching import PerInputBatches
 from langchain_replicate._chat.inputs import chat_prompt
 from langchain_replicate._chat.prompted_tools import ToolCalling  # noqa: TC001 - a field type
 from langchain_replicate._chat.prompts import ChatTemplate  # noqa: TC001 - a field type
+from langchain_replicate._chat.reasoning_reader import ReasoningReader
 from langchain_replicate._chat.results import (
     by_stream,
     completion_step,
@@ -57,6 +59,10 @@ from langchain_replicate._chat.results import (
     whole_result,
 )
 from langchain_replicate._inputs.model_ref import parse_model_ref
+from langchain_replicate._outputs.thinking_models import (
+    reasoning_format,
+    thinking_off_inputs,
+)
 from langchain_replicate._settings import ReplicateSettings, build_extra
 from langchain_replicate._tool_use.completions import (
     CompletionReader,
@@ -93,6 +99,7 @@ if TYPE_CHECKING:
     from langchain_replicate._client import StreamPiece
     from langchain_replicate._inputs.calls import CallPlan, PreparedCall
     from langchain_replicate._inputs.schema import InputSchema
+    from langchain_replicate._outputs.thinking_models import ReasoningFormat
 
 
 class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
@@ -450,6 +457,17 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
     calls read from the reply's `<tool_call>` blocks; on a chat-completions
     model too, with no `tools` input sent)."""
 
+    reasoning: bool | None = None
+    """Whether the reasoning of models that think in their text is separated
+    from the answer (as in langchain-ollama). `None` (default): for the known
+    reasoning families (DeepSeek-R1, QwQ, Qwen3, Magistral, Phi-4-reasoning,
+    Kimi K2 Thinking, gpt-oss; by model name), the `<think>…</think>` (or
+    `[THINK]…[/THINK]`...) block goes to `additional_kwargs["reasoning_content"]`
+    and the content holds the answer alone; other models' text is left as is.
+    `True`: separated for any model (a block at the start of the reply, or at
+    a line start). `False`: separated and dropped, and thinking turned off
+    where the model has an input for it. A call's `reasoning=` overrides it."""
+
     @model_validator(mode="before")
     @classmethod
     def _build_extra(cls, values: dict[str, Any]) -> Any:  # noqa: ANN401 - pydantic
@@ -571,9 +589,10 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         request: ToolRequest,
         *,
         stream: bool,
+        reasoning: bool | None = None,
     ) -> Callable[[InputSchema | None], ChatPrompt]:
         """The pure step that turns the messages into inputs, given the schema."""
-        return functools.partial(
+        build = functools.partial(
             chat_prompt,
             messages,
             model=str(plan.ref),
@@ -583,12 +602,22 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             stop=plan.stop,
             tool_calling=self.tool_calling,
         )
+        if reasoning is not False:
+            return build
+
+        def build_without_thinking(schema: InputSchema | None) -> ChatPrompt:
+            prompt = build(schema)
+            off = thinking_off_inputs(schema)
+            return dataclasses.replace(prompt, inputs={**off, **prompt.inputs})
+
+        return build_without_thinking
 
     def _split_call(
         self, stop: list[str] | None, kwargs: Mapping[str, Any]
     ) -> tuple[CallPlan, ToolRequest]:
         """The call's plan, and its tools / response format taken out of kwargs."""
         rest = dict(kwargs)
+        rest.pop("reasoning", None)
         try:
             request = ToolRequest.pop_from(rest)
         except ValueError as e:
@@ -601,11 +630,37 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         """The reply reader of a call whose tools went by prompt, else `None`."""
         return prompted_for(call, kwargs, tool_calling=self.tool_calling)
 
+    def _switch(self, kwargs: Mapping[str, Any]) -> bool | None:
+        """The call's `reasoning` switch (its own `reasoning=`, else the field)."""
+        switch = kwargs.get("reasoning", self.reasoning)
+        if switch is not None and not isinstance(switch, bool):
+            msg = f"reasoning must be True, False or None, not {switch!r}."
+            raise ReplicateInputError(msg)
+        return switch
+
+    def _reasoning(
+        self, call: PreparedCall, kwargs: Mapping[str, Any]
+    ) -> ReasoningFormat | None:
+        """How the call's model writes its reasoning (`None`: not split)."""
+        return reasoning_format(str(call.ref), self._switch(kwargs))
+
+    def _splitter(
+        self, call: PreparedCall, kwargs: Mapping[str, Any]
+    ) -> ReasoningReader | None:
+        """The reasoning reader of one chat-completions reply, if it is split."""
+        fmt = self._reasoning(call, kwargs)
+        return None if fmt is None else ReasoningReader(fmt)
+
     def _reading(
         self, call: PreparedCall, kwargs: Mapping[str, Any]
     ) -> Callable[[PreparedCall, StreamPiece], ChatGenerationChunk]:
-        """How streamed pieces become chunks: through the tool call parser or not."""
-        return piece_reader(call, kwargs, tool_calling=self.tool_calling)
+        """How streamed pieces become chunks: reasoning split, tool calls parsed."""
+        return piece_reader(
+            call,
+            kwargs,
+            tool_calling=self.tool_calling,
+            reasoning=self._reasoning(call, kwargs),
+        )
 
     # -- sync ------------------------------------------------------------------------
 
@@ -618,7 +673,9 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         stream: bool = False,
     ) -> PreparedCall:
         plan, request = self._split_call(stop, kwargs)
-        build = self._prompt_builder(messages, plan, request, stream=stream)
+        build = self._prompt_builder(
+            messages, plan, request, stream=stream, reasoning=self._switch(kwargs)
+        )
         return self._api.prepare_chat(plan, build)
 
     def _completion_chunks(
@@ -626,17 +683,19 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         call: PreparedCall,
         run_manager: CallbackManagerForLLMRun | None,
         prompted: PromptedReader | None = None,
+        splitter: ReasoningReader | None = None,
     ) -> Iterator[ChatGenerationChunk]:
         """Stream a chat-completions call: content and tool call chunks.
 
         At our stop sequence the stream is closed, which cancels the prediction.
         `prompted`: the tools went by prompt; the content is read for calls.
+        `splitter`: the reply's reasoning is split off the content.
         """
         reader = CompletionReader(call)
         pieces = self._api.stream_text(call.ref, call.model_input, stop=None)
         try:
             for piece in pieces:
-                for chunk in completion_step(reader, prompted, piece):
+                for chunk in completion_step(reader, prompted, piece, splitter):
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -655,7 +714,8 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         call = self._prepare(messages, stop, kwargs, stream=True)
         if returns_completion_json(call):
             prompted = self._prompted(call, kwargs)
-            yield from self._completion_chunks(call, run_manager, prompted)
+            splitter = self._splitter(call, kwargs)
+            yield from self._completion_chunks(call, run_manager, prompted, splitter)
             return
         yield from self._stream_chunks(call, run_manager, self._reading(call, kwargs))
 
@@ -669,13 +729,20 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         call = self._prepare(messages, stop, kwargs)
         if by_stream(call) and returns_completion_json(call):
             prompted = self._prompted(call, kwargs)
-            chunks = self._completion_chunks(call, run_manager, prompted)
+            splitter = self._splitter(call, kwargs)
+            chunks = self._completion_chunks(call, run_manager, prompted, splitter)
             return message_from_chunks(list(chunks))
         if by_stream(call):
             chunks = self._stream_chunks(call, run_manager, self._reading(call, kwargs))
             return generate_from_stream(chunks)
         prediction = self._api.run(call.ref, call.model_input, final=True)
-        return whole_result(call, prediction, kwargs, tool_calling=self.tool_calling)
+        return whole_result(
+            call,
+            prediction,
+            kwargs,
+            tool_calling=self.tool_calling,
+            reasoning=self._reasoning(call, kwargs),
+        )
 
     # -- async (the same steps; only the I/O differs) --------------------------------
 
@@ -688,7 +755,9 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         stream: bool = False,
     ) -> PreparedCall:
         plan, request = self._split_call(stop, kwargs)
-        build = self._prompt_builder(messages, plan, request, stream=stream)
+        build = self._prompt_builder(
+            messages, plan, request, stream=stream, reasoning=self._switch(kwargs)
+        )
         return await self._api.aprepare_chat(plan, build)
 
     async def _acompletion_chunks(
@@ -696,13 +765,14 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         call: PreparedCall,
         run_manager: AsyncCallbackManagerForLLMRun | None,
         prompted: PromptedReader | None = None,
+        splitter: ReasoningReader | None = None,
     ) -> AsyncIterator[ChatGenerationChunk]:
         """Async `_completion_chunks`."""
         reader = CompletionReader(call)
         pieces = self._api.astream_text(call.ref, call.model_input, stop=None)
         try:
             async for piece in pieces:
-                for chunk in completion_step(reader, prompted, piece):
+                for chunk in completion_step(reader, prompted, piece, splitter):
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -720,7 +790,12 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         call = await self._aprepare(messages, stop, kwargs, stream=True)
         chunks = (
-            self._acompletion_chunks(call, run_manager, self._prompted(call, kwargs))
+            self._acompletion_chunks(
+                call,
+                run_manager,
+                self._prompted(call, kwargs),
+                self._splitter(call, kwargs),
+            )
             if returns_completion_json(call)
             else self._astream_chunks(call, run_manager, self._reading(call, kwargs))
         )
@@ -737,7 +812,8 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         call = await self._aprepare(messages, stop, kwargs)
         if by_stream(call) and returns_completion_json(call):
             prompted = self._prompted(call, kwargs)
-            pieces = self._acompletion_chunks(call, run_manager, prompted)
+            splitter = self._splitter(call, kwargs)
+            pieces = self._acompletion_chunks(call, run_manager, prompted, splitter)
             return message_from_chunks([chunk async for chunk in pieces])
         if by_stream(call):
             chunks = self._astream_chunks(
@@ -745,4 +821,10 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             )
             return await agenerate_from_stream(chunks)
         prediction = await self._api.arun(call.ref, call.model_input, final=True)
-        return whole_result(call, prediction, kwargs, tool_calling=self.tool_calling)
+        return whole_result(
+            call,
+            prediction,
+            kwargs,
+            tool_calling=self.tool_calling,
+            reasoning=self._reasoning(call, kwargs),
+        )

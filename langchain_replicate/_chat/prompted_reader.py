@@ -153,6 +153,7 @@ class PromptedReader:
                     message=AIMessageChunk(
                         content=delta.text,
                         tool_call_chunks=delta.tool_call_chunks,
+                        additional_kwargs=message.additional_kwargs,
                         usage_metadata=usage,
                         response_metadata=metadata,
                         chunk_position=position,
@@ -189,6 +190,7 @@ class PromptedReader:
             content=reply.content,
             tool_calls=reply.tool_calls,
             invalid_tool_calls=reply.invalid_tool_calls,
+            additional_kwargs=message.additional_kwargs,
             usage_metadata=getattr(message, "usage_metadata", None),
             response_metadata=metadata,
         )
