@@ -642,7 +642,7 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         self, call: PreparedCall, kwargs: Mapping[str, Any]
     ) -> ReasoningFormat | None:
         """How the call's model writes its reasoning (`None`: not split)."""
-        return reasoning_format(str(call.ref), self._switch(kwargs))
+        return reasoning_format(str(call.ref), switch=self._switch(kwargs))
 
     def _splitter(
         self, call: PreparedCall, kwargs: Mapping[str, Any]

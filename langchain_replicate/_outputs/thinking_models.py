@@ -1,6 +1,6 @@
 """Which models write their reasoning in the text, and how (the one family table).
 
-`reasoning_format(model, switch)` decides, from the model's name and the
+`reasoning_format(model, switch=...)` decides, from the model's name and the
 `reasoning` switch of `ChatReplicate`, whether a reply is split into
 reasoning and answer (`_outputs.reasoning`), with which tags, and whether the
 template opens the block itself (forced thinking):
@@ -107,7 +107,7 @@ def _model_name(model: str) -> str:
     return model.partition(":")[0].rsplit("/", 1)[-1].lower()
 
 
-def reasoning_format(model: str, switch: bool | None) -> ReasoningFormat | None:
+def reasoning_format(model: str, *, switch: bool | None) -> ReasoningFormat | None:
     """How to read a model's reasoning, given the `reasoning` switch.
 
     Args:
