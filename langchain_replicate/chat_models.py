@@ -50,7 +50,11 @@ from langchain_replicate._batching import PerInputBatches
 from langchain_replicate._chat.inputs import chat_prompt
 from langchain_replicate._chat.prompted_tools import ToolCalling  # noqa: TC001 - a field type
 from langchain_replicate._chat.prompts import ChatTemplate  # noqa: TC001 - a field type
-from langchain_replicate._chat.reasoning_reader import ReasoningReader
+from langchain_replicate._chat.reasoning_reader import (
+    ReasoningReader,
+    for_messages,
+    open_block,
+)
 from langchain_replicate._chat.results import (
     by_stream,
     completion_step,
@@ -602,15 +606,21 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             stop=plan.stop,
             tool_calling=self.tool_calling,
         )
-        if reasoning is not False:
-            return build
+        fmt = for_messages(reasoning_format(str(plan.ref), switch=reasoning), messages)
 
-        def build_without_thinking(schema: InputSchema | None) -> ChatPrompt:
-            prompt = build(schema)
+        def build_for_reasoning(schema: InputSchema | None) -> ChatPrompt:
+            prompt = open_block(
+                build(schema),
+                fmt,
+                model=str(plan.ref),
+                prompt_template=self.prompt_template,
+            )
+            if reasoning is not False:
+                return prompt
             off = thinking_off_inputs(schema)
             return dataclasses.replace(prompt, inputs={**off, **prompt.inputs})
 
-        return build_without_thinking
+        return build_for_reasoning
 
     def _split_call(
         self, stop: list[str] | None, kwargs: Mapping[str, Any]
@@ -639,27 +649,37 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         return switch
 
     def _reasoning(
-        self, call: PreparedCall, kwargs: Mapping[str, Any]
+        self,
+        call: PreparedCall,
+        kwargs: Mapping[str, Any],
+        messages: Sequence[BaseMessage],
     ) -> ReasoningFormat | None:
-        """How the call's model writes its reasoning (`None`: not split)."""
-        return reasoning_format(str(call.ref), switch=self._switch(kwargs))
+        """How the reply to the call is split (`None`: not split)."""
+        fmt = reasoning_format(str(call.ref), switch=self._switch(kwargs))
+        return for_messages(fmt, messages)
 
     def _splitter(
-        self, call: PreparedCall, kwargs: Mapping[str, Any]
+        self,
+        call: PreparedCall,
+        kwargs: Mapping[str, Any],
+        messages: Sequence[BaseMessage],
     ) -> ReasoningReader | None:
         """The reasoning reader of one chat-completions reply, if it is split."""
-        fmt = self._reasoning(call, kwargs)
+        fmt = self._reasoning(call, kwargs, messages)
         return None if fmt is None else ReasoningReader(fmt)
 
     def _reading(
-        self, call: PreparedCall, kwargs: Mapping[str, Any]
+        self,
+        call: PreparedCall,
+        kwargs: Mapping[str, Any],
+        messages: Sequence[BaseMessage],
     ) -> Callable[[PreparedCall, StreamPiece], ChatGenerationChunk]:
         """How streamed pieces become chunks: reasoning split, tool calls parsed."""
         return piece_reader(
             call,
             kwargs,
             tool_calling=self.tool_calling,
-            reasoning=self._reasoning(call, kwargs),
+            reasoning=self._reasoning(call, kwargs, messages),
         )
 
     # -- sync ------------------------------------------------------------------------
@@ -714,10 +734,12 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         call = self._prepare(messages, stop, kwargs, stream=True)
         if returns_completion_json(call):
             prompted = self._prompted(call, kwargs)
-            splitter = self._splitter(call, kwargs)
+            splitter = self._splitter(call, kwargs, messages)
             yield from self._completion_chunks(call, run_manager, prompted, splitter)
             return
-        yield from self._stream_chunks(call, run_manager, self._reading(call, kwargs))
+        yield from self._stream_chunks(
+            call, run_manager, self._reading(call, kwargs, messages)
+        )
 
     def _generate(
         self,
@@ -729,11 +751,13 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         call = self._prepare(messages, stop, kwargs)
         if by_stream(call) and returns_completion_json(call):
             prompted = self._prompted(call, kwargs)
-            splitter = self._splitter(call, kwargs)
+            splitter = self._splitter(call, kwargs, messages)
             chunks = self._completion_chunks(call, run_manager, prompted, splitter)
             return message_from_chunks(list(chunks))
         if by_stream(call):
-            chunks = self._stream_chunks(call, run_manager, self._reading(call, kwargs))
+            chunks = self._stream_chunks(
+                call, run_manager, self._reading(call, kwargs, messages)
+            )
             return generate_from_stream(chunks)
         prediction = self._api.run(call.ref, call.model_input, final=True)
         return whole_result(
@@ -741,7 +765,7 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             prediction,
             kwargs,
             tool_calling=self.tool_calling,
-            reasoning=self._reasoning(call, kwargs),
+            reasoning=self._reasoning(call, kwargs, messages),
         )
 
     # -- async (the same steps; only the I/O differs) --------------------------------
@@ -794,10 +818,12 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
                 call,
                 run_manager,
                 self._prompted(call, kwargs),
-                self._splitter(call, kwargs),
+                self._splitter(call, kwargs, messages),
             )
             if returns_completion_json(call)
-            else self._astream_chunks(call, run_manager, self._reading(call, kwargs))
+            else self._astream_chunks(
+                call, run_manager, self._reading(call, kwargs, messages)
+            )
         )
         async for chunk in chunks:
             yield chunk
@@ -812,12 +838,12 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         call = await self._aprepare(messages, stop, kwargs)
         if by_stream(call) and returns_completion_json(call):
             prompted = self._prompted(call, kwargs)
-            splitter = self._splitter(call, kwargs)
+            splitter = self._splitter(call, kwargs, messages)
             pieces = self._acompletion_chunks(call, run_manager, prompted, splitter)
             return message_from_chunks([chunk async for chunk in pieces])
         if by_stream(call):
             chunks = self._astream_chunks(
-                call, run_manager, self._reading(call, kwargs)
+                call, run_manager, self._reading(call, kwargs, messages)
             )
             return await agenerate_from_stream(chunks)
         prediction = await self._api.arun(call.ref, call.model_input, final=True)
@@ -826,5 +852,5 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             prediction,
             kwargs,
             tool_calling=self.tool_calling,
-            reasoning=self._reasoning(call, kwargs),
+            reasoning=self._reasoning(call, kwargs, messages),
         )

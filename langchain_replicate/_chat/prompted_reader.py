@@ -71,7 +71,13 @@ class PromptedReader:
         """
         self._parser = request.parser()
         self._prefill = request.prefill if self._parser is not None else ""
+        self._started = False
         self._calls = False
+
+    @property
+    def prefilled(self) -> bool:
+        """Whether the reply continues a tool call's opening we pre-filled."""
+        return bool(self._prefill) or self._started
 
     def _delta(self, text: str, *, last: bool) -> ParsedDelta:
         if self._parser is None:
@@ -79,6 +85,7 @@ class PromptedReader:
         delta = ParsedDelta()
         if self._prefill:
             delta, self._prefill = self._parser.feed(self._prefill), ""
+            self._started = True
         delta += self._parser.feed(text)
         if last:
             delta += self._parser.finish()

@@ -1,4 +1,4 @@
-"""A chat reply's reasoning → `additional_kwargs["reasoning_content"]` (pure).
+r"""A chat reply's reasoning → `additional_kwargs["reasoning_content"]` (pure).
 
 `ReasoningReader` sits in front of the other readers of a reply (plain text,
 the prompted tool call parser, chat-completion JSON): it splits each streamed
@@ -17,6 +17,14 @@ off and dropped. Chat-completion JSON that carries its own
 A reply that ends inside a block gets `response_metadata["reasoning_incomplete"]
 = True` on its last chunk (or message): the token budget ran out while the
 model was thinking, so the answer is empty.
+
+Forced thinking (DeepSeek-R1, QwQ, Qwen3-Thinking): when ChatReplicate renders
+the chat template itself, `open_block` ends the prompt with the opening tag,
+as the families' own current templates do ("enforce the model to initiate its
+response with `<think>\n`", DeepSeek-R1's usage recommendations), so the
+reply starts in the block, as the splitter expects. A prompt that ends with a
+pre-fill (an AI message, a tool call's opening) is left alone, and its reply
+read unforced.
 """
 
 from __future__ import annotations
@@ -24,19 +32,29 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.messages import AIMessageChunk
+from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
+
+from langchain_replicate._chat.template_choice import select_template
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from langchain_core.messages import BaseMessage
 
+    from langchain_replicate._chat.inputs import ChatPrompt
+    from langchain_replicate._chat.prompts import ChatTemplate
     from langchain_replicate._client import StreamPiece
     from langchain_replicate._inputs.calls import PreparedCall
     from langchain_replicate._outputs.thinking_models import ReasoningFormat
 
-__all__ = ["REASONING_KEY", "ReasoningReader", "add_reasoning"]
+__all__ = [
+    "REASONING_KEY",
+    "ReasoningReader",
+    "add_reasoning",
+    "for_messages",
+    "open_block",
+]
 
 REASONING_KEY = "reasoning_content"
 """Where a message carries its reasoning (`additional_kwargs`)."""
@@ -56,6 +74,64 @@ def add_reasoning(
         message.additional_kwargs[REASONING_KEY] = reasoning
     if incomplete:
         message.response_metadata["reasoning_incomplete"] = True
+
+
+def for_messages(
+    fmt: ReasoningFormat | None, messages: Sequence[BaseMessage]
+) -> ReasoningFormat | None:
+    """The format for a reply to `messages`: unforced if it continues an AI turn.
+
+    Args:
+        fmt: The model's format.
+        messages: The conversation sent.
+
+    Returns:
+        The format to read the reply with.
+    """
+    if (
+        fmt is not None
+        and fmt.forced
+        and messages
+        and isinstance(messages[-1], AIMessage)
+    ):
+        return fmt.unforced()
+    return fmt
+
+
+def open_block(
+    prompt: ChatPrompt,
+    fmt: ReasoningFormat | None,
+    *,
+    model: str,
+    prompt_template: str | ChatTemplate | None,
+) -> ChatPrompt:
+    """End a prompt we rendered with the opening tag, for forced-thinking families.
+
+    Only when the rendered prompt ends with the template's open assistant
+    turn (no pre-fill): then the model starts inside the block.
+
+    Args:
+        prompt: The prompt inputs `chat_prompt` built.
+        fmt: The model's reasoning format (`None`: not split).
+        model: The model, to choose the template as `chat_prompt` did.
+        prompt_template: The template choice, as given to `chat_prompt`.
+
+    Returns:
+        The prompt, with the opening tag appended where it applies.
+    """
+    if fmt is None or not fmt.forced or not isinstance(prompt.prompt, str):
+        return prompt
+    try:
+        template = select_template(model, prompt_template)
+    except ValueError:
+        return prompt
+    opening = template.generation_prompt
+    if opening is None:
+        opening = template.assistant.split("{content}", 1)[0]
+    if not opening or not prompt.prompt.endswith(opening):
+        return prompt
+    tag = fmt.spellings[0].open
+    return dataclasses.replace(prompt, prompt=f"{prompt.prompt}{tag}\n")
 
 
 class ReasoningReader:

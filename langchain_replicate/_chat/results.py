@@ -118,7 +118,11 @@ def piece_reader(
     """How streamed pieces become chunks: reasoning split off, tool calls parsed."""
     reader = prompted_for(call, kwargs, tool_calling=tool_calling)
     inner = chat_chunk if reader is None else reader.chunk
-    return inner if reasoning is None else ReasoningReader(reasoning).wrap(inner)
+    if reasoning is None:
+        return inner
+    if reader is not None and reader.prefilled:
+        reasoning = reasoning.unforced()
+    return ReasoningReader(reasoning).wrap(inner)
 
 
 def whole_result(
@@ -138,6 +142,8 @@ def whole_result(
     text = output_to_text(prediction.get("output"), call.kind)
     if reasoning is None:
         return reader.result(call, text, prediction)
+    if reader.prefilled:
+        reasoning = reasoning.unforced()
     answer, mark = ReasoningReader(reasoning).whole(text)
     result = reader.result(call, answer, prediction)
     mark(result.generations[0].message)

@@ -21,6 +21,7 @@ thinking off where the model has an input for it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -65,6 +66,14 @@ class ReasoningFormat:
     def splitter(self) -> ReasoningSplitter:
         """A splitter for one reply."""
         return ReasoningSplitter(self.spellings, opened=self.forced)
+
+    def unforced(self) -> ReasoningFormat:
+        """The same format for a reply that continues a pre-filled answer.
+
+        A reply that continues text we pre-filled (an AI message ending the
+        conversation, a tool call's opening) does not start in a block.
+        """
+        return dataclasses.replace(self, forced=False)
 
 
 @dataclass(frozen=True)

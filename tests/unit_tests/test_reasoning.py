@@ -35,7 +35,7 @@ from langchain_replicate.errors import ReplicateInputError
 from langchain_replicate.testing.catalogue.granite import GRANITE_4_0_H_SMALL
 from langchain_replicate.testing.catalogue.text import LLAMA_3
 from tests.modes import invoke, stream
-from tests.unit_tests.fake_replicate import TOKEN, FakeReplicate
+from tests.unit_tests.fake_replicate import TOKEN, FakeReplicate, llm_schema
 from tests.unit_tests.reasoning_corpus import CORPUS, Reply
 
 if TYPE_CHECKING:
@@ -486,3 +486,54 @@ async def test_a_stop_sequence_in_the_answer_keeps_the_reasoning(mode: str) -> N
     assert message.additional_kwargs == {"reasoning_content": "Okay, France."}
     assert message.response_metadata["finish_reason"] == "stop_sequence"
     assert fake.cancels()
+
+
+# -- forced thinking: the prompt we render opens the block ---------------------------
+
+
+def r1_schema() -> dict[str, Any]:
+    """deepseek-ai/deepseek-r1's inputs: a prompt and sampling (no system prompt)."""
+    return llm_schema()
+
+
+async def test_the_rendered_r1_prompt_ends_with_the_opening_tag(mode: str) -> None:
+    chat, fake = make_chat(
+        THOUGHT_TOKENS + ANSWER_TOKENS, mode=mode, schema=r1_schema()
+    )
+    message = await invoke(chat, mode, "Capital of France?")
+    prompt = fake.bodies()[0]["input"]["prompt"]
+    assert prompt.endswith("Capital of France?<｜Assistant｜><think>\n")  # noqa: RUF001
+    assert message.content == "The capital is Paris."
+    other, fake_other = make_chat(
+        ANSWER_TOKENS, mode=mode, schema=r1_schema(), model="deepseek-ai/deepseek-v3"
+    )
+    await invoke(other, mode, "Capital of France?")
+    assert "<think>" not in fake_other.bodies()[0]["input"]["prompt"]
+
+
+async def test_a_reply_continuing_an_ai_prefill_is_answer(mode: str) -> None:
+    chat, fake = make_chat([" Paris", "."], mode=mode, schema=r1_schema())
+    message = await invoke(
+        chat, mode, [HumanMessage("Capital?"), AIMessage("The capital is")]
+    )
+    assert fake.bodies()[0]["input"]["prompt"].endswith("The capital is")
+    assert (message.content, message.additional_kwargs) == (" Paris.", {})
+    assert "reasoning_incomplete" not in message.response_metadata
+
+
+async def test_a_forced_tool_call_prefill_is_read_unforced(mode: str) -> None:
+    tokens = ['{"city": ', '"Paris"}}', "\n</tool_call>"]
+    chat, fake = make_chat(tokens, mode=mode, schema=r1_schema())
+    structured = chat.with_structured_output(City)
+    assert await invoke(structured, mode, "Which city?") == City(city="Paris")
+    assert fake.bodies()[0]["input"]["prompt"].endswith('"arguments": ')
+
+
+async def test_tools_on_r1_think_then_call(mode: str) -> None:
+    chat, fake = make_chat(CALL_TOKENS, mode=mode, schema=r1_schema())
+    message = await invoke(chat.bind_tools([get_weather]), mode, "Weather in Paris?")
+    assert fake.bodies()[0]["input"]["prompt"].endswith("<think>\n")
+    assert [(c["name"], c["args"]) for c in message.tool_calls] == [
+        ("get_weather", {"city": "Paris"})
+    ]
+    assert message.additional_kwargs == {"reasoning_content": "I need the tool."}
