@@ -436,6 +436,22 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         `grammar`, where it has one). Prompted calling picks tools about as
         well as native calling but declines irrelevant tools less reliably.
 
+    Reasoning:
+        Models that think in their text (DeepSeek-R1, QwQ, Qwen3, Magistral,
+        Phi-4-reasoning, Kimi K2 Thinking, gpt-oss) have the thinking taken
+        out of the answer into `additional_kwargs["reasoning_content"]`, so
+        `content_blocks` starts with a `{"type": "reasoning"}` block and
+        `content` holds the answer alone; streamed, the reasoning chunks come
+        first. `reasoning=True` does it for any model, `reasoning=False` drops
+        the reasoning. A reply cut by `max_tokens` while thinking has an empty
+        answer and `response_metadata["reasoning_incomplete"] = True`.
+
+        ```python
+        r1 = ChatReplicate(model="deepseek-ai/deepseek-r1", max_tokens=2048)
+        msg = r1.invoke("What is the capital of France?")
+        msg.additional_kwargs["reasoning_content"], msg.content
+        ```
+
     Not supported: audio, video or PDF content raises `ReplicateInputError`.
     """
 
