@@ -24,9 +24,11 @@ from langchain_replicate._inputs.schema import InputSchema
 from langchain_replicate._outputs.reasoning import (
     THINK,
     ReasoningSplitter,
+    ThinkTags,
     split_reasoning,
 )
 from langchain_replicate._outputs.thinking_models import (
+    ANY_SPELLING,
     reasoning_format,
     thinking_off_inputs,
 )
@@ -537,3 +539,46 @@ async def test_tools_on_r1_think_then_call(mode: str) -> None:
         ("get_weather", {"city": "Paris"})
     ]
     assert message.additional_kwargs == {"reasoning_content": "I need the tool."}
+
+
+# -- fuzz: any text splits the same in any pieces ------------------------------------
+
+_ATOMS = (
+    "<think>",
+    "</think>",
+    "[THINK]",
+    "[/THINK]",
+    "<",
+    "</",
+    "think",
+    ">",
+    "[",
+    "\n",
+    " ",
+    "\t",
+    "`",
+    "```",
+    "a",
+    "b c",
+    "<thinking>",
+    "é",
+)
+
+
+@pytest.mark.parametrize("forced", [False, True])
+@pytest.mark.parametrize("spellings", [(THINK,), ANY_SPELLING], ids=["think", "any"])
+def test_random_texts_split_the_same_in_any_pieces(
+    spellings: tuple[ThinkTags, ...], *, forced: bool
+) -> None:
+    rng = random.Random(f"{forced}{len(spellings)}")  # noqa: S311 - reproducible
+    for _ in range(150):
+        text = "".join(rng.choice(_ATOMS) for _ in range(rng.randint(0, 14)))
+        reply = Reply("fuzz", None, text, "", "", spellings=spellings, forced=forced)
+        whole = split_reasoning(text, spellings, opened=forced)
+        expected = (whole.reasoning, whole.answer, whole.incomplete)
+        assert feed(reply, text)[:3] == expected, text
+        for cut in range(len(text) + 1):
+            assert feed(reply, [text[:cut], text[cut:]])[:3] == expected, (text, cut)
+        # nothing is made up: only the blank line that joins two blocks
+        kept = whole.reasoning + whole.answer
+        assert set(kept) <= {*text, "\n"}, text
