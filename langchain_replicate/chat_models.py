@@ -54,6 +54,7 @@ from langchain_replicate._chat.reasoning_reader import (
     ReasoningReader,
     for_messages,
     open_block,
+    without_reasoning,
 )
 from langchain_replicate._chat.results import (
     by_stream,
@@ -612,9 +613,10 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         reasoning: bool | None = None,
     ) -> Callable[[InputSchema | None], ChatPrompt]:
         """The pure step that turns the messages into inputs, given the schema."""
+        fmt = for_messages(reasoning_format(str(plan.ref), switch=reasoning), messages)
         build = functools.partial(
             chat_prompt,
-            messages,
+            without_reasoning(messages, fmt),
             model=str(plan.ref),
             prompt_template=self.prompt_template,
             tool_request=request,
@@ -622,7 +624,6 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             stop=plan.stop,
             tool_calling=self.tool_calling,
         )
-        fmt = for_messages(reasoning_format(str(plan.ref), switch=reasoning), messages)
 
         def build_for_reasoning(schema: InputSchema | None) -> ChatPrompt:
             prompt = open_block(

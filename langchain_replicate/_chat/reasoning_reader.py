@@ -36,6 +36,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 
 from langchain_replicate._chat.template_choice import select_template
+from langchain_replicate._outputs.reasoning import split_reasoning
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -54,6 +55,7 @@ __all__ = [
     "add_reasoning",
     "for_messages",
     "open_block",
+    "without_reasoning",
 ]
 
 REASONING_KEY = "reasoning_content"
@@ -96,6 +98,41 @@ def for_messages(
     ):
         return fmt.unforced()
     return fmt
+
+
+def without_reasoning(
+    messages: Sequence[BaseMessage], fmt: ReasoningFormat | None
+) -> list[BaseMessage]:
+    """The conversation with reasoning blocks cut out of earlier AI turns' text.
+
+    Our own replies keep their reasoning apart already (it is never sent);
+    this covers a history whose AI text still holds a block (written by
+    another client, or read with `reasoning=None`), as the families' own
+    templates drop past thinking. An AI turn is changed only when a whole
+    block is found (a closing tag): an ordinary answer is sent as it is, and
+    so is a last AI turn (a pre-fill the model continues). For forced-thinking
+    families the text up to `</think>` is the block, as in
+    DeepSeek-R1's own template (`content.split("</think>")[-1]`).
+
+    Args:
+        messages: The conversation.
+        fmt: The model's reasoning format (`None`: nothing is cut).
+
+    Returns:
+        The messages to send.
+    """
+    if fmt is None:
+        return list(messages)
+    out: list[BaseMessage] = []
+    last = len(messages) - 1
+    for index, message in enumerate(messages):
+        content = message.content
+        if isinstance(message, AIMessage) and index < last and isinstance(content, str):
+            split = split_reasoning(content, fmt.spellings, opened=fmt.forced)
+            if split.reasoning and not split.incomplete:
+                message = message.model_copy(update={"content": split.answer})  # noqa: PLW2901
+        out.append(message)
+    return out
 
 
 def open_block(

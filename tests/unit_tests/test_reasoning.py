@@ -582,3 +582,26 @@ def test_random_texts_split_the_same_in_any_pieces(
         # nothing is made up: only the blank line that joins two blocks
         kept = whole.reasoning + whole.answer
         assert set(kept) <= {*text, "\n"}, text
+
+
+async def test_think_blocks_left_in_history_text_are_cut(mode: str) -> None:
+    history = [
+        HumanMessage("Capital?"),
+        AIMessage("<think>\nSECRET one\n</think>\n\nParis."),
+        HumanMessage("Second city?"),
+        AIMessage("SECRET two</think>Lyon."),
+        HumanMessage("Third?"),
+        AIMessage("Plain answer, no tags."),
+        HumanMessage("Ok"),
+    ]
+    chat, fake = make_chat(ANSWER_TOKENS, mode=mode, schema=r1_schema())
+    await invoke(chat, mode, history)
+    prompt = fake.bodies()[0]["input"]["prompt"]
+    assert "SECRET" not in prompt
+    for kept in ("Paris.", "Lyon.", "Plain answer, no tags."):
+        assert kept in prompt
+    llama, fake_llama = make_chat(
+        ANSWER_TOKENS, mode=mode, schema=r1_schema(), model="meta/llama-2-70b-chat"
+    )
+    await invoke(llama, mode, history)
+    assert "SECRET one" in fake_llama.bodies()[0]["input"]["prompt"]
