@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langchain_core.tools import tool
+from langchain_tests.integration_tests import ChatModelIntegrationTests
 from pydantic import BaseModel
 
 from langchain_replicate import ChatReplicate
@@ -189,3 +190,39 @@ async def test_deepseek_r1_is_separated_by_default(
         message.content,
         message.additional_kwargs,
     )
+
+
+class TestChatReplicateThinkEcho(ChatModelIntegrationTests):
+    """langchain-tests' standard suite on a thinking model, reasoning split.
+
+    The echo model cannot choose tools or write a joke as JSON, so the tool
+    calling and structured output tests are off (`test_prompted_tools.py` and
+    the tests above cover those paths after thinking).
+    """
+
+    @pytest.fixture(autouse=True)
+    def _point_at_the_server(
+        self, replicate_server: LocalReplicateServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("REPLICATE_BASE_URL", replicate_server.base_url)
+        monkeypatch.setenv("REPLICATE_API_TOKEN", replicate_server.api_token)
+
+    @property
+    def chat_model_class(self) -> type[ChatReplicate]:
+        return ChatReplicate
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": MODEL, "reasoning": True, "prompt_template": "deepseek"}
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return False
+
+    @property
+    def has_structured_output(self) -> bool:
+        return False
+
+    @property
+    def supports_model_override(self) -> bool:
+        return False
