@@ -605,3 +605,13 @@ async def test_think_blocks_left_in_history_text_are_cut(mode: str) -> None:
     )
     await invoke(llama, mode, history)
     assert "SECRET one" in fake_llama.bodies()[0]["input"]["prompt"]
+
+
+async def test_output_version_v1_streams_reasoning_blocks_then_text(mode: str) -> None:
+    tokens = ["<think>", "hm", " yes", "</think>", "Yes", "."]
+    chat, _ = make_chat(tokens, mode=mode, output_version="v1")
+    full = total(await stream(chat, mode, "Is it?"))
+    assert full.content == [
+        {"type": "reasoning", "reasoning": "hm yes", "index": 0},
+        {"type": "text", "text": "Yes.", "index": 1},
+    ]
