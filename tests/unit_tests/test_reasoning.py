@@ -615,3 +615,9 @@ async def test_output_version_v1_streams_reasoning_blocks_then_text(mode: str) -
         {"type": "reasoning", "reasoning": "hm yes", "index": 0},
         {"type": "text", "text": "Yes.", "index": 1},
     ]
+
+
+def test_profile_says_reasoning_output_for_reasoning_families() -> None:
+    assert ChatReplicate(model=R1, api_key=TOKEN).profile["reasoning_output"] is True
+    llama = ChatReplicate(model="meta/meta-llama-3-8b-instruct", api_key=TOKEN)
+    assert "reasoning_output" not in (llama.profile or {})
