@@ -151,11 +151,6 @@ class ReasoningSplitter:
         self.incomplete = False
         """Whether the reply ended inside a block (set by `finish`)."""
 
-    @property
-    def thinking(self) -> bool:
-        """Whether the text so far ends inside a reasoning block."""
-        return self._state in {_LEAD, _THINKING}
-
     def feed(self, text: str) -> tuple[str, str]:
         """Take the next piece of the reply.
 

@@ -618,6 +618,8 @@ async def test_output_version_v1_streams_reasoning_blocks_then_text(mode: str) -
 
 
 def test_profile_says_reasoning_output_for_reasoning_families() -> None:
-    assert ChatReplicate(model=R1, api_key=TOKEN).profile["reasoning_output"] is True
+    profile = ChatReplicate(model=R1, api_key=TOKEN).profile
+    assert profile is not None
+    assert profile["reasoning_output"] is True
     llama = ChatReplicate(model="meta/meta-llama-3-8b-instruct", api_key=TOKEN)
     assert "reasoning_output" not in (llama.profile or {})
