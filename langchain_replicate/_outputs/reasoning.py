@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BRACKET_THINK",
     "HARMONY",
+    "HARMONY_TURN",
     "THINK",
     "THINKING",
     "THOUGHT",
@@ -75,6 +76,8 @@ HARMONY = ThinkTags(
     "<|end|><|start|>assistant<|channel|>final<|message|>",
 )
 """gpt-oss's harmony format when the server leaves the channels in the text."""
+HARMONY_TURN = ThinkTags("<|start|>assistant" + HARMONY.open, HARMONY.close)
+"""The same, with the assistant turn's header written out."""
 
 _TICKS = re.compile(r"`+")
 _FENCE = 3

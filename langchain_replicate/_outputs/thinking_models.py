@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_replicate._outputs.reasoning import (
     BRACKET_THINK,
     HARMONY,
+    HARMONY_TURN,
     THINK,
     THINKING,
     THOUGHT,
@@ -48,7 +49,7 @@ __all__ = [
     "thinking_off_inputs",
 ]
 
-ANY_SPELLING = (THINK, BRACKET_THINK, THINKING, THOUGHT, HARMONY)
+ANY_SPELLING = (THINK, BRACKET_THINK, THINKING, THOUGHT, HARMONY, HARMONY_TURN)
 """What `reasoning=True` looks for on a model of no known family."""
 
 
@@ -106,7 +107,7 @@ FAMILIES: tuple[_Family, ...] = (
     _family("phi-4-reasoning", r"phi-4(-mini)?-reasoning", (THINK,)),
     _family("kimi-k2-thinking", r"kimi-k2-thinking", (THINK,)),
     # gpt-oss: harmony channels, when the server leaves them in the text.
-    _family("gpt-oss", r"gpt-oss", (HARMONY,)),
+    _family("gpt-oss", r"gpt-oss", (HARMONY, HARMONY_TURN)),
 )
 """Known reasoning families, first match wins (names from the model's `name`)."""
 

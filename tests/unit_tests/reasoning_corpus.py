@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from langchain_replicate._outputs.reasoning import (
     BRACKET_THINK,
     HARMONY,
+    HARMONY_TURN,
     THINK,
     THINKING,
     THOUGHT,
@@ -203,6 +204,15 @@ CORPUS: tuple[Reply, ...] = (
         "User asks 2+2. Answer 4.",
         "2 + 2 = 4.",
         spellings=(HARMONY,),
+    ),
+    Reply(
+        "gpt-oss harmony with the assistant header written out",
+        8,
+        "<|start|>assistant<|channel|>analysis<|message|>Short."
+        "<|end|><|start|>assistant<|channel|>final<|message|>Hi!",
+        "Short.",
+        "Hi!",
+        spellings=(HARMONY, HARMONY_TURN),
     ),
     Reply(
         "thinking before a prompted tool call",
