@@ -21,6 +21,7 @@ from benchmarks import (
     _imports,
     _memory,
     _parser,
+    _reasoning,
     _report,
     _server,
     _tools,
@@ -502,6 +503,8 @@ def main() -> None:
         tool_results = _tools.run(info)
         log("prompted tool call parser")
         parser = _parser.measure(info)
+        log("reasoning splitter")
+        reasoning = _reasoning.measure(info)
         memory = run_memory(info, BIG_FILE.version)
         embeddings = _embeddings.run(info)
     log("imports")
@@ -524,6 +527,7 @@ def main() -> None:
             _batch(results, 256, floor),
             _cpu(results),
             _parser.as_measure(parser),
+            _reasoning.as_measure(reasoning),
             _imports_measure(imports),
             _memory_measure(memory),
             *_tools.measures(tool_results),
@@ -584,6 +588,7 @@ def main() -> None:
         "memory": memory,
         "tools": tool_results,
         "parser": parser,
+        "reasoning": reasoning,
         "embeddings": embeddings,
         "targets": [check.__dict__ for check in checks],
         "table_markdown": table,

@@ -34,6 +34,7 @@ the `timeout`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -49,6 +50,12 @@ from langchain_replicate._batching import PerInputBatches
 from langchain_replicate._chat.inputs import chat_prompt
 from langchain_replicate._chat.prompted_tools import ToolCalling  # noqa: TC001 - a field type
 from langchain_replicate._chat.prompts import ChatTemplate  # noqa: TC001 - a field type
+from langchain_replicate._chat.reasoning_reader import (
+    ReasoningReader,
+    for_messages,
+    open_block,
+    without_reasoning,
+)
 from langchain_replicate._chat.results import (
     by_stream,
     completion_step,
@@ -57,6 +64,9 @@ from langchain_replicate._chat.results import (
     whole_result,
 )
 from langchain_replicate._inputs.model_ref import parse_model_ref
+from langchain_replicate._outputs.thinking_models import (
+    reasoning_format,
+)
 from langchain_replicate._settings import ReplicateSettings, build_extra
 from langchain_replicate._tool_use.completions import (
     CompletionReader,
@@ -93,6 +103,7 @@ if TYPE_CHECKING:
     from langchain_replicate._client import StreamPiece
     from langchain_replicate._inputs.calls import CallPlan, PreparedCall
     from langchain_replicate._inputs.schema import InputSchema
+    from langchain_replicate._outputs.thinking_models import ReasoningFormat
 
 
 class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
@@ -425,6 +436,22 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         `grammar`, where it has one). Prompted calling picks tools about as
         well as native calling but declines irrelevant tools less reliably.
 
+    Reasoning:
+        Models that think in their text (DeepSeek-R1, QwQ, Qwen3, Magistral,
+        Phi-4-reasoning, Kimi K2 Thinking, gpt-oss) have the thinking taken
+        out of the answer into `additional_kwargs["reasoning_content"]`, so
+        `content_blocks` starts with a `{"type": "reasoning"}` block and
+        `content` holds the answer alone; streamed, the reasoning chunks come
+        first. `reasoning=True` does it for any model, `reasoning=False` drops
+        the reasoning. A reply cut by `max_tokens` while thinking has an empty
+        answer and `response_metadata["reasoning_incomplete"] = True`.
+
+        ```python
+        r1 = ChatReplicate(model="deepseek-ai/deepseek-r1", max_tokens=2048)
+        msg = r1.invoke("What is the capital of France?")
+        msg.additional_kwargs["reasoning_content"], msg.content
+        ```
+
     Not supported: audio, video or PDF content raises `ReplicateInputError`.
     """
 
@@ -449,6 +476,17 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
     `ReplicateInputError`) or `prompt` (tool definitions in the system turn,
     calls read from the reply's `<tool_call>` blocks; on a chat-completions
     model too, with no `tools` input sent)."""
+
+    reasoning: bool | None = None
+    """Whether the reasoning of models that think in their text is separated
+    from the answer (as in langchain-ollama). `None` (default): for the known
+    reasoning families (DeepSeek-R1, QwQ, Qwen3, Magistral, Phi-4-reasoning,
+    Kimi K2 Thinking, gpt-oss; by model name), the `<think>…</think>` (or
+    `[THINK]…[/THINK]`...) block goes to `additional_kwargs["reasoning_content"]`
+    and the content holds the answer alone; other models' text is left as is.
+    `True`: separated for any model (a block at the start of the reply, or at
+    a line start). `False`: separated and dropped, and thinking turned off
+    where the model has an input for it. A call's `reasoning=` overrides it."""
 
     @model_validator(mode="before")
     @classmethod
@@ -571,11 +609,13 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         request: ToolRequest,
         *,
         stream: bool,
+        reasoning: bool | None = None,
     ) -> Callable[[InputSchema | None], ChatPrompt]:
         """The pure step that turns the messages into inputs, given the schema."""
-        return functools.partial(
+        fmt = for_messages(reasoning_format(str(plan.ref), switch=reasoning), messages)
+        build = functools.partial(
             chat_prompt,
-            messages,
+            without_reasoning(messages, fmt),
             model=str(plan.ref),
             prompt_template=self.prompt_template,
             tool_request=request,
@@ -584,16 +624,36 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             tool_calling=self.tool_calling,
         )
 
+        def build_for_reasoning(schema: InputSchema | None) -> ChatPrompt:
+            return open_block(
+                build(schema),
+                fmt,
+                model=str(plan.ref),
+                prompt_template=self.prompt_template,
+            )
+
+        return build_for_reasoning
+
     def _split_call(
         self, stop: list[str] | None, kwargs: Mapping[str, Any]
     ) -> tuple[CallPlan, ToolRequest]:
-        """The call's plan, and its tools / response format taken out of kwargs."""
+        """The call's plan, and its tools / response format taken out of kwargs.
+
+        `reasoning=False` (the field or the call's) also asks the model not to
+        think where its schema has a switch for it (`_inputs.reasoning`).
+        """
+        thinking_off = self._switch(kwargs) is False
         rest = dict(kwargs)
+        rest.pop("reasoning", None)
         try:
             request = ToolRequest.pop_from(rest)
         except ValueError as e:
             raise ReplicateInputError(str(e)) from e
-        return self._plan(stop, rest), request
+        plan = self._plan(stop, rest)
+        if thinking_off:
+            off = dataclasses.replace(plan.reasoning, thinking_off=True)
+            plan = dataclasses.replace(plan, reasoning=off)
+        return plan, request
 
     def _prompted(
         self, call: PreparedCall, kwargs: Mapping[str, Any]
@@ -601,11 +661,47 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         """The reply reader of a call whose tools went by prompt, else `None`."""
         return prompted_for(call, kwargs, tool_calling=self.tool_calling)
 
+    def _switch(self, kwargs: Mapping[str, Any]) -> bool | None:
+        """The call's `reasoning` switch (its own `reasoning=`, else the field)."""
+        switch = kwargs.get("reasoning", self.reasoning)
+        if switch is not None and not isinstance(switch, bool):
+            msg = f"reasoning must be True, False or None, not {switch!r}."
+            raise ReplicateInputError(msg)
+        return switch
+
+    def _reasoning(
+        self,
+        call: PreparedCall,
+        kwargs: Mapping[str, Any],
+        messages: Sequence[BaseMessage],
+    ) -> ReasoningFormat | None:
+        """How the reply to the call is split (`None`: not split)."""
+        fmt = reasoning_format(str(call.ref), switch=self._switch(kwargs))
+        return for_messages(fmt, messages)
+
+    def _splitter(
+        self,
+        call: PreparedCall,
+        kwargs: Mapping[str, Any],
+        messages: Sequence[BaseMessage],
+    ) -> ReasoningReader | None:
+        """The reasoning reader of one chat-completions reply, if it is split."""
+        fmt = self._reasoning(call, kwargs, messages)
+        return None if fmt is None else ReasoningReader(fmt)
+
     def _reading(
-        self, call: PreparedCall, kwargs: Mapping[str, Any]
+        self,
+        call: PreparedCall,
+        kwargs: Mapping[str, Any],
+        messages: Sequence[BaseMessage],
     ) -> Callable[[PreparedCall, StreamPiece], ChatGenerationChunk]:
-        """How streamed pieces become chunks: through the tool call parser or not."""
-        return piece_reader(call, kwargs, tool_calling=self.tool_calling)
+        """How streamed pieces become chunks: reasoning split, tool calls parsed."""
+        return piece_reader(
+            call,
+            kwargs,
+            tool_calling=self.tool_calling,
+            reasoning=self._reasoning(call, kwargs, messages),
+        )
 
     # -- sync ------------------------------------------------------------------------
 
@@ -618,7 +714,9 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         stream: bool = False,
     ) -> PreparedCall:
         plan, request = self._split_call(stop, kwargs)
-        build = self._prompt_builder(messages, plan, request, stream=stream)
+        build = self._prompt_builder(
+            messages, plan, request, stream=stream, reasoning=self._switch(kwargs)
+        )
         return self._api.prepare_chat(plan, build)
 
     def _completion_chunks(
@@ -626,17 +724,19 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         call: PreparedCall,
         run_manager: CallbackManagerForLLMRun | None,
         prompted: PromptedReader | None = None,
+        splitter: ReasoningReader | None = None,
     ) -> Iterator[ChatGenerationChunk]:
         """Stream a chat-completions call: content and tool call chunks.
 
         At our stop sequence the stream is closed, which cancels the prediction.
         `prompted`: the tools went by prompt; the content is read for calls.
+        `splitter`: the reply's reasoning is split off the content.
         """
         reader = CompletionReader(call)
         pieces = self._api.stream_text(call.ref, call.model_input, stop=None)
         try:
             for piece in pieces:
-                for chunk in completion_step(reader, prompted, piece):
+                for chunk in completion_step(reader, prompted, piece, splitter):
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -655,9 +755,12 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         call = self._prepare(messages, stop, kwargs, stream=True)
         if returns_completion_json(call):
             prompted = self._prompted(call, kwargs)
-            yield from self._completion_chunks(call, run_manager, prompted)
+            splitter = self._splitter(call, kwargs, messages)
+            yield from self._completion_chunks(call, run_manager, prompted, splitter)
             return
-        yield from self._stream_chunks(call, run_manager, self._reading(call, kwargs))
+        yield from self._stream_chunks(
+            call, run_manager, self._reading(call, kwargs, messages)
+        )
 
     def _generate(
         self,
@@ -669,13 +772,22 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         call = self._prepare(messages, stop, kwargs)
         if by_stream(call) and returns_completion_json(call):
             prompted = self._prompted(call, kwargs)
-            chunks = self._completion_chunks(call, run_manager, prompted)
+            splitter = self._splitter(call, kwargs, messages)
+            chunks = self._completion_chunks(call, run_manager, prompted, splitter)
             return message_from_chunks(list(chunks))
         if by_stream(call):
-            chunks = self._stream_chunks(call, run_manager, self._reading(call, kwargs))
+            chunks = self._stream_chunks(
+                call, run_manager, self._reading(call, kwargs, messages)
+            )
             return generate_from_stream(chunks)
         prediction = self._api.run(call.ref, call.model_input, final=True)
-        return whole_result(call, prediction, kwargs, tool_calling=self.tool_calling)
+        return whole_result(
+            call,
+            prediction,
+            kwargs,
+            tool_calling=self.tool_calling,
+            reasoning=self._reasoning(call, kwargs, messages),
+        )
 
     # -- async (the same steps; only the I/O differs) --------------------------------
 
@@ -688,7 +800,9 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         stream: bool = False,
     ) -> PreparedCall:
         plan, request = self._split_call(stop, kwargs)
-        build = self._prompt_builder(messages, plan, request, stream=stream)
+        build = self._prompt_builder(
+            messages, plan, request, stream=stream, reasoning=self._switch(kwargs)
+        )
         return await self._api.aprepare_chat(plan, build)
 
     async def _acompletion_chunks(
@@ -696,13 +810,14 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         call: PreparedCall,
         run_manager: AsyncCallbackManagerForLLMRun | None,
         prompted: PromptedReader | None = None,
+        splitter: ReasoningReader | None = None,
     ) -> AsyncIterator[ChatGenerationChunk]:
         """Async `_completion_chunks`."""
         reader = CompletionReader(call)
         pieces = self._api.astream_text(call.ref, call.model_input, stop=None)
         try:
             async for piece in pieces:
-                for chunk in completion_step(reader, prompted, piece):
+                for chunk in completion_step(reader, prompted, piece, splitter):
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -720,9 +835,16 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         call = await self._aprepare(messages, stop, kwargs, stream=True)
         chunks = (
-            self._acompletion_chunks(call, run_manager, self._prompted(call, kwargs))
+            self._acompletion_chunks(
+                call,
+                run_manager,
+                self._prompted(call, kwargs),
+                self._splitter(call, kwargs, messages),
+            )
             if returns_completion_json(call)
-            else self._astream_chunks(call, run_manager, self._reading(call, kwargs))
+            else self._astream_chunks(
+                call, run_manager, self._reading(call, kwargs, messages)
+            )
         )
         async for chunk in chunks:
             yield chunk
@@ -737,12 +859,19 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         call = await self._aprepare(messages, stop, kwargs)
         if by_stream(call) and returns_completion_json(call):
             prompted = self._prompted(call, kwargs)
-            pieces = self._acompletion_chunks(call, run_manager, prompted)
+            splitter = self._splitter(call, kwargs, messages)
+            pieces = self._acompletion_chunks(call, run_manager, prompted, splitter)
             return message_from_chunks([chunk async for chunk in pieces])
         if by_stream(call):
             chunks = self._astream_chunks(
-                call, run_manager, self._reading(call, kwargs)
+                call, run_manager, self._reading(call, kwargs, messages)
             )
             return await agenerate_from_stream(chunks)
         prediction = await self._api.arun(call.ref, call.model_input, final=True)
-        return whole_result(call, prediction, kwargs, tool_calling=self.tool_calling)
+        return whole_result(
+            call,
+            prediction,
+            kwargs,
+            tool_calling=self.tool_calling,
+            reasoning=self._reasoning(call, kwargs, messages),
+        )

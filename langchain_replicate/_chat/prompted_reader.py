@@ -72,7 +72,13 @@ class PromptedReader:
         """
         self._parser = request.parser()
         self._prefill = request.prefill if self._parser is not None else ""
+        self._started = False
         self._calls = False
+
+    @property
+    def prefilled(self) -> bool:
+        """Whether the reply continues a tool call's opening we pre-filled."""
+        return bool(self._prefill) or self._started
 
     def _delta(self, text: str, *, last: bool) -> ParsedDelta:
         if self._parser is None:
@@ -80,6 +86,7 @@ class PromptedReader:
         delta = ParsedDelta()
         if self._prefill:
             delta, self._prefill = self._parser.feed(self._prefill), ""
+            self._started = True
         delta += self._parser.feed(text)
         if last:
             delta += self._parser.finish()
@@ -154,6 +161,7 @@ class PromptedReader:
                     message=AIMessageChunk(
                         content=delta.text,
                         tool_call_chunks=delta.tool_call_chunks,
+                        additional_kwargs=message.additional_kwargs,
                         usage_metadata=usage,
                         response_metadata=metadata,
                         chunk_position=position,
@@ -190,6 +198,7 @@ class PromptedReader:
             content=reply.content,
             tool_calls=reply.tool_calls,
             invalid_tool_calls=reply.invalid_tool_calls,
+            additional_kwargs=message.additional_kwargs,
             usage_metadata=getattr(message, "usage_metadata", None),
             response_metadata=metadata,
         )

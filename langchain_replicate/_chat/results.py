@@ -21,11 +21,13 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from langchain_replicate._chat.prompted_reader import PromptedReader, prompted_reader
+from langchain_replicate._chat.reasoning_reader import ReasoningReader
 from langchain_replicate._outputs.metadata import generation_info, usage_from_prediction
 from langchain_replicate._outputs.text import output_to_text
 from langchain_replicate._tool_use.completions import (
     CompletionReader,
     ToolRequest,
+    message_from_chunks,
     returns_completion_json,
 )
 
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from langchain_replicate._core.protocol import Prediction
     from langchain_replicate._core.streaming import StreamPiece
     from langchain_replicate._inputs.calls import PreparedCall
+    from langchain_replicate._outputs.thinking_models import ReasoningFormat
 
 __all__ = [
     "by_stream",
@@ -48,16 +51,34 @@ __all__ = [
 ]
 
 
-def chat_result(call: PreparedCall, prediction: Prediction) -> ChatResult:
-    """A finished prediction → the result (chat-completion JSON or plain text)."""
+def chat_result(
+    call: PreparedCall,
+    prediction: Prediction,
+    reasoning: ReasoningFormat | None = None,
+) -> ChatResult:
+    """A finished prediction → the result (chat-completion JSON or plain text).
+
+    `reasoning`: the model's reasoning format; the reasoning is split off the
+    answer into `additional_kwargs["reasoning_content"]`.
+    """
+    text = output_to_text(prediction.get("output"), call.kind)
+    splitter = None if reasoning is None else ReasoningReader(reasoning)
     if returns_completion_json(call):
-        text = output_to_text(prediction.get("output"), call.kind)
-        return CompletionReader(call).read_all(text, prediction)
+        reader = CompletionReader(call)
+        chunks = [*reader.feed(text), *reader.finish(prediction)]
+        if splitter is not None:
+            chunks = splitter.chunks(chunks, last=True)
+        return message_from_chunks(chunks)
+    mark = None
+    if splitter is not None:
+        text, mark = splitter.whole(text)
     message = AIMessage(
-        content=output_to_text(prediction.get("output"), call.kind),
+        content=text,
         usage_metadata=usage_from_prediction(prediction),
         response_metadata=generation_info(call, prediction, stopped=False),
     )
+    if mark is not None:
+        mark(message)
     return ChatResult(generations=[ChatGeneration(message=message)])
 
 
@@ -89,11 +110,20 @@ def prompted_for(
 
 
 def piece_reader(
-    call: PreparedCall, kwargs: Mapping[str, Any], *, tool_calling: ToolCalling
+    call: PreparedCall,
+    kwargs: Mapping[str, Any],
+    *,
+    tool_calling: ToolCalling,
+    reasoning: ReasoningFormat | None = None,
 ) -> Callable[[PreparedCall, StreamPiece], ChatGenerationChunk]:
-    """How streamed pieces become chunks: through the tool call parser or not."""
+    """How streamed pieces become chunks: reasoning split off, tool calls parsed."""
     reader = prompted_for(call, kwargs, tool_calling=tool_calling)
-    return chat_chunk if reader is None else reader.chunk
+    inner = chat_chunk if reader is None else reader.chunk
+    if reasoning is None:
+        return inner
+    if reader is not None and reader.prefilled:
+        reasoning = reasoning.unforced()
+    return ReasoningReader(reasoning).wrap(inner)
 
 
 def whole_result(
@@ -102,31 +132,45 @@ def whole_result(
     kwargs: Mapping[str, Any],
     *,
     tool_calling: ToolCalling,
+    reasoning: ReasoningFormat | None = None,
 ) -> ChatResult:
-    """A finished prediction → the result, tool calls by prompt read out of it."""
+    """A finished prediction → the result, reasoning and tool calls read out of it."""
     reader = prompted_for(call, kwargs, tool_calling=tool_calling)
     if reader is None:
-        return chat_result(call, prediction)
+        return chat_result(call, prediction, reasoning)
     if returns_completion_json(call):
-        return reader.reparse_result(chat_result(call, prediction))
+        return reader.reparse_result(chat_result(call, prediction, reasoning))
     text = output_to_text(prediction.get("output"), call.kind)
-    return reader.result(call, text, prediction)
+    if reasoning is None:
+        return reader.result(call, text, prediction)
+    if reader.prefilled:
+        reasoning = reasoning.unforced()
+    answer, mark = ReasoningReader(reasoning).whole(text)
+    result = reader.result(call, answer, prediction)
+    mark(result.generations[0].message)
+    return result
 
 
 def completion_step(
-    reader: CompletionReader, prompted: PromptedReader | None, piece: StreamPiece
+    reader: CompletionReader,
+    prompted: PromptedReader | None,
+    piece: StreamPiece,
+    splitter: ReasoningReader | None = None,
 ) -> list[ChatGenerationChunk]:
     """One streamed piece of chat-completion JSON → the chunks to emit.
 
     The stream ends after these when the prediction has ended or the reader
     met a stop sequence (`reader.stopped`: the caller closes the stream, which
     cancels the prediction). `prompted`: the tools went by prompt, so the
-    content is read for tool calls.
+    content is read for tool calls. `splitter`: the reply's reasoning reader
+    (one per reply), which takes reasoning out of the content first.
     """
     chunks = reader.feed(piece.text)
     done = piece.prediction is not None or reader.stopped
     if done:
         chunks += reader.finish(piece.prediction)
+    if splitter is not None:
+        chunks = splitter.chunks(chunks, last=done)
     if prompted is not None:
         chunks = prompted.reparse(chunks, last=done)
     return chunks

@@ -13,18 +13,19 @@ Requests: `ToolRequest` holds a call's tools, choice and response format
 (from `bind_tools`, `with_structured_output` or the call's own kwargs);
 `completion_inputs` turns it into the family's inputs.
 
-Output: `CompletionReader` reads the items (whole or streamed, even split or
-joined by polling: it decodes JSON objects off a buffer) into
-`AIMessageChunk`s: content deltas, cut at the first stop sequence, and
-`tool_call_chunks` (ids kept). Usage goes on the last chunk only, from the
-JSON `usage` when the model sent one (4.0: a final usage-only chunk) else from
-the prediction's metrics (either naming), else absent (a streamed 4.1
-prediction may report none). `finish_reason` is the model's (`stop`,
-`length`, `tool_calls`), or `stop_sequence` when a stop sequence ended it:
-the model's own (vLLM's `stop_reason` is the stop string), or ours, which
-cuts the content and cancels the prediction for a model that ignores `stop`.
-`message_from_chunks` sums them into an `AIMessage` whose tool calls are
-parsed strictly (`invalid_tool_calls` for arguments that are not JSON).
+Output: `CompletionReader` reads the items (whole or streamed, even split or joined by
+polling: it decodes JSON objects off a buffer) into `AIMessageChunk`s: content deltas,
+cut at the first stop sequence, and `tool_call_chunks` (ids kept), and the
+`reasoning_content` (or `reasoning`) a reasoning model's JSON carries (Granite with
+thinking on, vLLM's reasoning parsers) into `additional_kwargs["reasoning_content"]`.
+Usage goes on the last chunk only, from the JSON `usage` when the model sent one (4.0: a
+final usage-only chunk) else from the prediction's metrics (either naming), else absent
+(a streamed 4.1 prediction may report none). `finish_reason` is the model's (`stop`,
+`length`, `tool_calls`), or `stop_sequence` when a stop sequence ended it: the model's
+own (vLLM's `stop_reason` is the stop string), or ours, which cuts the content and
+cancels the prediction for a model that ignores `stop`. `message_from_chunks` sums them
+into an `AIMessage` whose tool calls are parsed strictly (`invalid_tool_calls` for
+arguments that are not JSON).
 """
 
 from __future__ import annotations
@@ -274,10 +275,14 @@ class CompletionReader:
         tool_chunks = self._tool_chunks(
             part.get("tool_calls"), whole="message" in choice
         )
-        if not text and not tool_chunks:
+        reasoning = part.get("reasoning_content") or part.get("reasoning")
+        extra = {"reasoning_content": reasoning} if isinstance(reasoning, str) else {}
+        if not text and not tool_chunks and not extra:
             return None
         return ChatGenerationChunk(
-            message=AIMessageChunk(content=text, tool_call_chunks=tool_chunks)
+            message=AIMessageChunk(
+                content=text, tool_call_chunks=tool_chunks, additional_kwargs=extra
+            )
         )
 
     def _tool_chunks(self, calls: object, *, whole: bool) -> list[ToolCallChunk]:

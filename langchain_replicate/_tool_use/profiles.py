@@ -13,6 +13,9 @@ patterns (the same facts the input schemas show; see
   inputs (`image_input`); tools by prompt (no `tools` input);
 * any other model: text in, text out, tools by prompt (image input unknown).
 
+`reasoning_output` is true for the families whose thinking `ChatReplicate`
+separates by default (`_outputs.thinking_models`: DeepSeek-R1, QwQ, Qwen3...).
+
 Every language model calls tools (natively or by prompt, see
 `_chat/prompted_tools.py`), chooses them and streams the calls; only the
 chat-completions family has native structured output. `create_agent` reads
@@ -26,6 +29,8 @@ from __future__ import annotations
 import re
 
 from langchain_core.language_models.model_profile import ModelProfile
+
+from langchain_replicate._outputs.thinking_models import reasoning_format
 
 __all__ = ["model_profile"]
 
@@ -64,7 +69,8 @@ def model_profile(model: str) -> ModelProfile:
         A copy of the family's profile (text-only for unknown families).
     """
     slug = model.removeprefix("deployments/").split(":", 1)[0].lower()
-    for pattern, profile in _FAMILIES:
-        if pattern.search(slug):
-            return ModelProfile(**profile)
-    return ModelProfile(**_TEXT_ONLY)
+    found = next((p for pattern, p in _FAMILIES if pattern.search(slug)), _TEXT_ONLY)
+    profile = ModelProfile(**found)
+    if reasoning_format(model, switch=None) is not None:
+        profile["reasoning_output"] = True
+    return profile

@@ -304,6 +304,7 @@ def ai_message(
     usage_metadata: UsageMetadata | None = None,
     response_metadata: Mapping[str, Any] | None = None,
     message_id: str | None = None,
+    additional_kwargs: Mapping[str, Any] | None = None,
 ) -> AIMessage:
     """An `AIMessage` from a reply's text and tool calls.
 
@@ -313,6 +314,7 @@ def ai_message(
         usage_metadata: Token usage, if known.
         response_metadata: Metadata of the reply.
         message_id: The message id, if any.
+        additional_kwargs: Further fields (e.g. `reasoning_content`).
 
     Returns:
         The message, with `tool_calls` and `invalid_tool_calls`.
@@ -324,6 +326,7 @@ def ai_message(
         invalid_tool_calls=invalid,
         usage_metadata=usage_metadata,
         response_metadata=dict(response_metadata or {}),
+        additional_kwargs=dict(additional_kwargs or {}),
         id=message_id,
     )
 
@@ -381,4 +384,5 @@ def final_message(
         usage_metadata=chunk.usage_metadata,
         response_metadata=chunk.response_metadata,
         message_id=chunk.id,
+        additional_kwargs=chunk.additional_kwargs,
     )

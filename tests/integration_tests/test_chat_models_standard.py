@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from langchain_core.exceptions import OutputParserException
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_replicate import ChatReplicate
@@ -196,15 +195,3 @@ class TestChatReplicateDeepSeekR1(_ByPrompt):
             "deepseek-ai/deepseek-r1:"
             "d0426501ce0499770ac3d3494e9f3c7c03f9b10e569212f6148a4fd337ec3ece"
         )
-
-    @pytest.mark.xfail(
-        reason=(
-            "the reply's thoughts are still in the message content, and json_mode "
-            "parses the content as JSON: reading reasoning apart from the answer "
-            "(issue 20, the reasoning-parse branch) fixes it; remove this mark then"
-        ),
-        raises=OutputParserException,
-        strict=True,
-    )
-    def test_json_mode(self, model: BaseChatModel) -> None:
-        super().test_json_mode(model)

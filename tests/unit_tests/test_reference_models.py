@@ -48,6 +48,7 @@ from langchain_replicate.testing.catalogue.replicate_testing import (
     COLD_START,
     ECHO,
     FAILS,
+    THINK_ECHO,
 )
 from langchain_replicate.testing.catalogue.text import (
     DOLLY,
@@ -180,6 +181,7 @@ def test_the_catalogue_has_the_real_refs_and_versions() -> None:
         "replicate-testing/cold-start": COLD_START.version,
         "replicate-testing/big-file": BIG_FILE.version,
         "replicate-testing/echo": ECHO.version,
+        "replicate-testing/think-echo": THINK_ECHO.version,
         "ibm-granite/granite-4.0-h-small": GRANITE_4_0_H_SMALL.version,
         "ibm-granite/granite-4.1-8b": GRANITE_4_1_8B.version,
     }

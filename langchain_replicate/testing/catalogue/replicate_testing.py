@@ -1,5 +1,6 @@
-"""Test models under `replicate-testing/`: `fails`, `cold-start`, `big-file`, `echo`.
+"""Test models under `replicate-testing/`: fails, cold-start, big-file, echo, think.
 
+`think-echo` is a reasoning stand-in: a `<think>` block, then the prompt.
 Data only; what they do is in `langchain_replicate.testing._models.replicate_testing`
 (and `_models.language` for `cold-start`).
 """
@@ -12,6 +13,7 @@ from langchain_replicate.testing._models.replicate_testing import (
     predict_big_file,
     predict_echo,
     predict_fails,
+    predict_think_echo,
 )
 from langchain_replicate.testing._models.schemas import (
     ONE_FILE,
@@ -74,5 +76,35 @@ ECHO = reference_model(
     description="Test model: returns its input text as a plain string output.",
 )
 
-MODELS = (FAILS, COLD_START, BIG_FILE, ECHO)
+THINK_ECHO = reference_model(
+    "replicate-testing/think-echo",
+    [
+        In("prompt", description="Prompt", required=True),
+        In("system_prompt", default="", description="System prompt (ignored)"),
+        In(
+            "max_tokens",
+            "integer",
+            512,
+            "The maximum number of tokens to generate (the thinking counts).",
+            minimum=1,
+        ),
+        In(
+            "opening_tag",
+            "boolean",
+            default=True,
+            description=(
+                "Write the opening <think> tag; false: the reply starts inside "
+                "the block, as when a chat template puts <think> in the prompt."
+            ),
+        ),
+    ],
+    TEXT_ITERATOR,
+    predict_think_echo,
+    description=(
+        "Test model: a deterministic reasoning block (<think>...</think>, each "
+        "tag split over two tokens), then the prompt echoed token by token."
+    ),
+)
+
+MODELS = (FAILS, COLD_START, BIG_FILE, ECHO, THINK_ECHO)
 """This family, in the order the server lists them."""
