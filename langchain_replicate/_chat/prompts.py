@@ -24,12 +24,15 @@ Templates (the strings are the families' published chat templates):
 * `gemma`: `<bos><start_of_turn>user\n...<end_of_turn>\n`, role `model` for AI
   turns, system folded into the first user turn (as Gemma 3's template does).
 * `deepseek` (V3 / R1 and the R1 distills):
-  `<|begin_of_sentence|>{system}<|User|>{user}<|Assistant|>{ai}<|end_of_sentence|>`,
-  written here in ASCII: the real tokens use U+FF5C fullwidth bars and U+2581.
+  `<|begin▁of▁sentence|>{system}<|User|>{user}<|Assistant|>{ai}<|end▁of▁sentence|>`,
+  whose bars are really U+FF5C FULLWIDTH VERTICAL LINE (as in the code below,
+  and in DeepSeek's tokenizer; the ASCII look-alikes are plain text to it).
 * `phi-3` (phi-3, phi-3.5): `<|system|>\n...<|end|>\n`, `<|user|>`, `<|assistant|>`.
 
 Rules shared by every template:
 
+* Content is rendered as given: `_chat.inputs.chat_prompt` has already
+  neutralized the special tokens in untrusted content (`_chat/untrusted.py`).
 * All system messages, wherever they are, are joined with a blank line and
   placed where the family puts its system prompt.
 * Consecutive turns of the same role are merged with a blank line (several
