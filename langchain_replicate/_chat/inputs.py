@@ -24,14 +24,15 @@
       conversation rendered with the family template into `prompt`, and the
       model's own template set to `{prompt}` so it is not templated twice
       (what the model's schema recommends for dialogs);
-   e. a `system_prompt` input: `split_system_prompt` — the model adds the
-      opening and the close of its family template, we render the rest;
+   e. a `system_prompt` input: `split_turns` — the model adds the opening
+      and the close of its family template, we render the rest;
    f. otherwise: the conversation rendered with the family template; one
       user message alone is sent as it is when no template is known;
 
 3. rendering: `_chat/openai_messages.py` (a, b), `_chat/images.py` (images to
    the schema's image input, `image_slot`, checked before any upload),
-   `_chat/prompts.py` (c-f, through `_chat/messages.py`'s turns).
+   `_chat/prompts.py` (c-f: the messages read once into turns by
+   `_chat/messages.py`, then `render_turns` / `split_turns`).
 
 `ChatPrompt.prepare` fills the image input once the I/O layer has turned each
 image into a URL.
@@ -59,8 +60,8 @@ from langchain_replicate._chat.openai_messages import (
 from langchain_replicate._chat.prompted_tools import ToolCalling, prompted_request
 from langchain_replicate._chat.prompts import (
     ChatTemplate,
-    render_prompt,
-    split_system_prompt,
+    render_turns,
+    split_turns,
 )
 from langchain_replicate._chat.template_choice import (
     select_template,
@@ -278,12 +279,12 @@ def _prompt_inputs(
         single or not _takes(schema, _PROMPT_TEMPLATE)
     ):
         template = None if single else select_template(model, prompt_template)
-        split = split_system_prompt(messages, template, allow_images=allow_images)
+        split = split_turns(turns, template)
         inputs = {_SYSTEM_PROMPT: split.system_prompt} if split.system_prompt else {}
         return prompt_key, split.prompt, inputs
     if _takes(schema, _PROMPT_TEMPLATE):
         template = select_template(model, prompt_template)
-        rendered = render_prompt(messages, template, allow_images=allow_images)
+        rendered = render_turns(turns, template)
         return prompt_key, rendered, {_PROMPT_TEMPLATE: _VERBATIM}
     if (
         prompt_template is None
@@ -293,4 +294,4 @@ def _prompt_inputs(
     ):
         return prompt_key, talk[0].text, {}
     template = select_template(model, prompt_template)
-    return prompt_key, render_prompt(messages, template, allow_images=allow_images), {}
+    return prompt_key, render_turns(turns, template), {}
