@@ -8,6 +8,7 @@ turns and calls of issue 19 as regression tests.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -99,8 +100,11 @@ def hostile(tokens: Sequence[str]) -> st.SearchStrategy[str]:
 
 
 def live(text: str, tokens: SpecialTokens) -> Counter[str]:
-    """The live tokens in a text, counted."""
-    return Counter(m[0] for m in tokens.finder.finditer(text) if m[0] != MARK)
+    """The live tokens in a text, counted (by plain search, not `tokens.finder`)."""
+    found = Counter({t: text.count(t) for t in tokens.tokens if t in text})
+    for pattern in tokens.patterns:
+        found.update(re.findall(pattern, text))
+    return found
 
 
 def conversation(user: str, ai: str, again: str) -> list[BaseMessage]:
