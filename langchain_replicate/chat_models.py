@@ -9,7 +9,8 @@ messages ─┐
           ├─ ToolRequest.pop_from (pure, _completions.py): tools, tool_choice,
           │    response_format out of the call's kwargs (bind_tools puts them there)
           ├─ ReplicateAPI.prepare_chat ── schema lookup (cached per process)
-          │    └─ chat_prompt (pure, _chat_inputs.py): by the schema, one of
+          │    └─ chat_prompt (pure, _chat/inputs.py): untrusted content
+          │         neutralized (_chat/untrusted.py), then by the schema, one of
           │         chat completions (messages + tools: OpenAI messages, tools,
           │         tool_choice, response_format, stop, stream) │
           │         messages │ system_prompt + prompt │ our template + the
@@ -488,6 +489,16 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
     a line start). `False`: separated and dropped, and thinking turned off
     where the model has an input for it. A call's `reasoning=` overrides it."""
 
+    escape_special_tokens: bool = True
+    """Neutralize chat-template special tokens (`<|eot_id|>`, `[INST]`,
+    `<|im_start|>`, DeepSeek's full-width ones...) and the tools-by-prompt tags
+    (`<tool_call>`, `<tool_response>`...) found in the content of human, AI and
+    tool messages, with a zero-width space after each token's first character,
+    so text a user, a tool or a document wrote cannot forge a turn or a tool
+    call; the model still reads the same words. System messages are sent as
+    written. Set `False` only if your content holds template tokens on
+    purpose. Default: `True`."""
+
     @model_validator(mode="before")
     @classmethod
     def _build_extra(cls, values: dict[str, Any]) -> Any:  # noqa: ANN401 - pydantic
@@ -622,6 +633,7 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             stream=stream or bool(plan.stop),
             stop=plan.stop,
             tool_calling=self.tool_calling,
+            escape_special_tokens=self.escape_special_tokens,
         )
 
         def build_for_reasoning(schema: InputSchema | None) -> ChatPrompt:

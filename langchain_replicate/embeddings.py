@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.runnables.config import ContextThreadPoolExecutor
-from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
+from langchain_core.utils.utils import get_pydantic_field_names
 from pydantic import ConfigDict, Field, model_validator
 
 from langchain_replicate._core.protocol import MAX_WAIT, check_prediction
 from langchain_replicate._embedding.inputs import TextFormat, default_prefixes
 from langchain_replicate._embedding.plan import EmbeddingPlan
 from langchain_replicate._inputs.model_ref import parse_model_ref
-from langchain_replicate._settings import ReplicateConnection
+from langchain_replicate._settings import ReplicateConnection, build_extra
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -163,8 +163,7 @@ class ReplicateEmbeddings(ReplicateConnection, Embeddings):
 
     Errors:
         An option the model cannot honour (`dimensions` without such an
-        input, a blank text for a newline-separated input, an unknown
-        `model_kwargs` name) raises `ReplicateInputError` before any
+        input, an unknown `model_kwargs` name) raises `ReplicateInputError` before any
         prediction. An output that is not one vector per text raises
         `ReplicatePredictionError` naming what came back. Other failures are
         the classes in `langchain_replicate.errors`.
@@ -180,9 +179,11 @@ class ReplicateEmbeddings(ReplicateConnection, Embeddings):
     """A deployment `owner/name` to run instead of `model`. Default: none."""
 
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Further model inputs sent with every batch (e.g. `{"batch_size": 16}`);
-    unknown constructor kwargs land here (with a warning), and are checked
-    against the schema on first use. Default: `{}`."""
+    """Further model inputs sent with every batch (e.g. `{"batch_size": 16}`),
+    kept as given (a name that is also a field, such as `dimensions`, stays
+    here and is sent as the model input); unknown constructor kwargs land here
+    (with a warning), and are checked against the schema on first use.
+    Default: `{}`."""
 
     chunk_size: int | None = Field(default=None, ge=1)
     """Texts per prediction. Default: 64 for models that take a batch (capped by
@@ -230,10 +231,7 @@ class ReplicateEmbeddings(ReplicateConnection, Embeddings):
         """Move unknown constructor kwargs into `model_kwargs` (with a warning)."""
         if not isinstance(values, dict):
             return values
-        values = dict(values)
-        if "model_kwargs" in values:
-            values["model_kwargs"] = dict(values["model_kwargs"])
-        return _build_model_kwargs(values, get_pydantic_field_names(cls))
+        return build_extra(values, get_pydantic_field_names(cls))
 
     @model_validator(mode="after")
     def _parse_model(self) -> Self:
@@ -340,7 +338,7 @@ class ReplicateEmbeddings(ReplicateConnection, Embeddings):
             predictions.close()
         if last is None:  # pragma: no cover - follow yields at least once
             raise _Stopped
-        return plan.vectors(check_prediction(last), len(batch))
+        return plan.vectors(check_prediction(last), batch)
 
     # -- async (the same steps; only the I/O differs) ----------------------------------
 
@@ -363,7 +361,7 @@ class ReplicateEmbeddings(ReplicateConnection, Embeddings):
         async def run(batch: list[str]) -> list[list[float]]:
             async with slots:
                 prediction = await api.arun(self._ref, plan.request(batch))
-            return plan.vectors(prediction, len(batch))
+            return plan.vectors(prediction, batch)
 
         tasks = [asyncio.ensure_future(run(batch)) for batch in batches]
         try:

@@ -1,33 +1,41 @@
 """A conversation → the prompt inputs of one model, decided by its schema (pure).
 
-`chat_prompt` looks at the model's input schema and picks the first rule that
-fits:
+`chat_prompt` is the conversation's one way through this wing, each step once:
 
-0. `messages` **and** `tools` inputs (the chat-completions family, e.g. IBM's
-   Granite models): the full OpenAI message list (tool calls, tool results,
-   images as `image_url` parts), plus the call's `tools`, `tool_choice`,
-   `response_format`, `stop` and `stream` (`_tool_use/completions.py`); tools or a
-   response format for any other model, and tool calls or results in its
-   conversation, go to `tools_by_prompt`, which describes them in the prompt
-   (`_chat/prompted_tools.py`) and then applies the rules below (with
-   `tool_calling="prompt"`, chat-completions models get them described in
-   their `messages` too, and no `tools` input);
-1. a `messages` input (Replicate's newer official models, e.g.
-   `openai/gpt-5-nano`): the OpenAI-style message list;
-2. one user message (after any system messages) and a `system_prompt` input:
-   `system_prompt` + `prompt`, templated by the model itself;
-3. a `prompt_template` input (the official llama-3 models): the conversation
-   rendered with the family template into `prompt`, and the model's own
-   template set to `{prompt}` so it is not templated twice (what the model's
-   schema recommends for dialogs);
-4. a `system_prompt` input: `split_system_prompt` — the model adds the
-   opening and the close of its family template, we render the rest;
-5. otherwise: the conversation rendered with the family template; one user
-   message alone is sent as it is when no template is known.
+0. untrusted text stays text: the special tokens and tool tags in the
+   content of human, AI and tool messages are neutralized
+   (`_chat/untrusted.py`), unless `escape_special_tokens=False`;
+1. tools by prompt: a call's tools or response format for a model without a
+   `tools` input (or any model with `tool_calling="prompt"`), and tool calls
+   or results in its conversation, are lowered into plain turns
+   (`_chat/prompted_tools.py`, with the texts of `_chat/tool_prompts.py`);
+2. the input shape, chosen from the schema (first rule that fits):
 
-Images (`extract_images`) go to the schema's image input (`image_slot`),
-checked before any upload; `ChatPrompt.prepare` fills it once the I/O layer has
-turned each image into a URL.
+   a. `messages` **and** `tools` inputs (the chat-completions family, e.g.
+      IBM's Granite models): the full OpenAI message list (tool calls, tool
+      results, images as `image_url` parts), plus the call's `tools`,
+      `tool_choice`, `response_format`, `stop` and `stream`
+      (`_tool_use/completions.py`; no `tools` when they went by prompt);
+   b. a `messages` input (Replicate's newer official models, e.g.
+      `openai/gpt-5-nano`): the OpenAI-style message list;
+   c. one user message (after any system messages) and a `system_prompt`
+      input: `system_prompt` + `prompt`, templated by the model itself;
+   d. a `prompt_template` input (the official llama-3 models): the
+      conversation rendered with the family template into `prompt`, and the
+      model's own template set to `{prompt}` so it is not templated twice
+      (what the model's schema recommends for dialogs);
+   e. a `system_prompt` input: `split_turns` — the model adds the opening
+      and the close of its family template, we render the rest;
+   f. otherwise: the conversation rendered with the family template; one
+      user message alone is sent as it is when no template is known;
+
+3. rendering: `_chat/openai_messages.py` (a, b), `_chat/images.py` (images to
+   the schema's image input, `image_slot`, checked before any upload),
+   `_chat/prompts.py` (c-f: the messages read once into turns by
+   `_chat/messages.py`, then `render_turns` / `split_turns`).
+
+`ChatPrompt.prepare` fills the image input once the I/O layer has turned each
+image into a URL.
 """
 
 from __future__ import annotations
@@ -52,13 +60,14 @@ from langchain_replicate._chat.openai_messages import (
 from langchain_replicate._chat.prompted_tools import ToolCalling, prompted_request
 from langchain_replicate._chat.prompts import (
     ChatTemplate,
-    render_prompt,
-    split_system_prompt,
+    render_turns,
+    split_turns,
 )
 from langchain_replicate._chat.template_choice import (
     select_template,
     template_for_model,
 )
+from langchain_replicate._chat.untrusted import neutralize_messages, special_tokens
 from langchain_replicate._inputs.schema import GUESSED_PROMPT_KEY
 from langchain_replicate._tool_use.completions import (
     ToolRequest,
@@ -127,32 +136,6 @@ def _takes(schema: InputSchema | None, name: str) -> bool:
     return schema is not None and name in schema.properties
 
 
-def tools_by_prompt(
-    messages: Sequence[BaseMessage],
-    schema: InputSchema | None,
-    request: ToolRequest,
-    *,
-    model: str,
-    prompt_template: str | ChatTemplate | None = None,
-) -> ChatPrompt:
-    """Tools or a response format for a model without a `tools` input: by prompt.
-
-    The conversation is rewritten as plain turns (`_chat/prompted_tools.py`: tool
-    definitions in the system turn, calls as `<tool_call>` blocks, results as
-    user turns, a forced call's opening pre-filled) and then sent as any
-    conversation is, with the model's constraint input for a response format.
-
-    Raises:
-        ReplicateInputError: On a tool choice that names no bound tool, or as
-            `chat_prompt` does for the rewritten conversation.
-    """
-    prompted = _prompted_request(messages, schema, request)
-    plain = chat_prompt(
-        prompted.messages, schema, model=model, prompt_template=prompt_template
-    )
-    return dataclasses.replace(plain, inputs={**prompted.inputs, **plain.inputs})
-
-
 def _prompted_request(
     messages: Sequence[BaseMessage], schema: InputSchema | None, request: ToolRequest
 ) -> PromptedRequest:
@@ -181,25 +164,6 @@ def _native_only(schema: InputSchema | None, model: str) -> ReplicateInputError:
     return ReplicateInputError(msg)
 
 
-def _completions_by_prompt(
-    messages: Sequence[BaseMessage],
-    schema: InputSchema,
-    request: ToolRequest,
-    *,
-    stream: bool,
-    stop: Sequence[str] | None,
-) -> ChatPrompt:
-    """A chat-completions model forced onto the prompt path (to compare paths).
-
-    The tools are described in the conversation, sent without a `tools` input;
-    a response format still uses the model's `response_format` input.
-    """
-    prompted = _prompted_request(messages, schema, request)
-    inputs = completion_inputs(ToolRequest(), schema, stream=stream, stop=stop)
-    openai = to_chat_completion_messages(prompted.messages)
-    return ChatPrompt(_MESSAGES, openai, {**inputs, **prompted.inputs})
-
-
 def _has_tool_turns(messages: Sequence[BaseMessage]) -> bool:
     return any(
         isinstance(m, ToolMessage)
@@ -218,6 +182,7 @@ def chat_prompt(
     stream: bool = False,
     stop: Sequence[str] | None = None,
     tool_calling: ToolCalling = "auto",
+    escape_special_tokens: bool = True,
 ) -> ChatPrompt:
     """Decide how a conversation is sent to a model (see the module docstring).
 
@@ -234,6 +199,8 @@ def chat_prompt(
         tool_calling: `auto` (native for models with `messages` and `tools`
             inputs, else by prompt), `native` (a model without a `tools`
             input raises) or `prompt` (by prompt for every model).
+        escape_special_tokens: Neutralize special tokens and tool tags in
+            untrusted content (`_chat/untrusted.py`).
 
     Returns:
         The prompt inputs.
@@ -244,26 +211,33 @@ def chat_prompt(
             conversation that needs one (before any prediction is created).
     """
     request = tool_request or ToolRequest()
-    try:
-        if not messages:
-            msg = "No messages to send; pass at least one human message."
-            raise ValueError(msg)  # noqa: TRY301 - one conversion below
-        if schema is not None and is_chat_completions(schema):
-            if tool_calling == "prompt":
-                return _completions_by_prompt(
-                    messages, schema, request, stream=stream, stop=stop
-                )
-            inputs = completion_inputs(request, schema, stream=stream, stop=stop)
-            return ChatPrompt(_MESSAGES, to_chat_completion_messages(messages), inputs)
-    except ValueError as e:
-        raise ReplicateInputError(str(e)) from e
-    if not request.empty and tool_calling == "native":
+    if not messages:
+        msg = "No messages to send; pass at least one human message."
+        raise ReplicateInputError(msg)
+    # 0. Untrusted text stays text (before any tag of ours is written).
+    if escape_special_tokens:
+        tokens = special_tokens(model, prompt_template)
+        messages = neutralize_messages(messages, tokens)
+    # 1. Tools by prompt: lowered into plain turns.
+    completions = schema is not None and is_chat_completions(schema)
+    if not completions and not request.empty and tool_calling == "native":
         raise _native_only(schema, model)
-    if not request.empty or _has_tool_turns(messages):
-        return tools_by_prompt(
-            messages, schema, request, model=model, prompt_template=prompt_template
-        )
+    by_prompt = (
+        tool_calling == "prompt"
+        if completions
+        else not request.empty or _has_tool_turns(messages)
+    )
+    prompted_inputs: dict[str, Any] = {}
+    if by_prompt:
+        prompted = _prompted_request(messages, schema, request)
+        messages, prompted_inputs = prompted.messages, prompted.inputs
+        request = ToolRequest()
+    # 2. The input shape, from the schema; 3. rendering.
     try:
+        if schema is not None and completions:
+            inputs = completion_inputs(request, schema, stream=stream, stop=stop)
+            openai = to_chat_completion_messages(messages)
+            return ChatPrompt(_MESSAGES, openai, {**inputs, **prompted_inputs})
         images = extract_images(messages)
         slot = None
         if images:
@@ -278,8 +252,11 @@ def chat_prompt(
             prompt_template=prompt_template,
             allow_images=slot is not None,
         )
+    except ReplicateInputError:
+        raise
     except ValueError as e:
         raise ReplicateInputError(str(e)) from e
+    inputs = {**prompted_inputs, **inputs}
     return ChatPrompt(prompt_key, prompt, inputs, tuple(images), slot)
 
 
@@ -302,12 +279,12 @@ def _prompt_inputs(
         single or not _takes(schema, _PROMPT_TEMPLATE)
     ):
         template = None if single else select_template(model, prompt_template)
-        split = split_system_prompt(messages, template, allow_images=allow_images)
+        split = split_turns(turns, template)
         inputs = {_SYSTEM_PROMPT: split.system_prompt} if split.system_prompt else {}
         return prompt_key, split.prompt, inputs
     if _takes(schema, _PROMPT_TEMPLATE):
         template = select_template(model, prompt_template)
-        rendered = render_prompt(messages, template, allow_images=allow_images)
+        rendered = render_turns(turns, template)
         return prompt_key, rendered, {_PROMPT_TEMPLATE: _VERBATIM}
     if (
         prompt_template is None
@@ -317,4 +294,4 @@ def _prompt_inputs(
     ):
         return prompt_key, talk[0].text, {}
     template = select_template(model, prompt_template)
-    return prompt_key, render_prompt(messages, template, allow_images=allow_images), {}
+    return prompt_key, render_turns(turns, template), {}

@@ -24,12 +24,15 @@ Templates (the strings are the families' published chat templates):
 * `gemma`: `<bos><start_of_turn>user\n...<end_of_turn>\n`, role `model` for AI
   turns, system folded into the first user turn (as Gemma 3's template does).
 * `deepseek` (V3 / R1 and the R1 distills):
-  `<|begin_of_sentence|>{system}<|User|>{user}<|Assistant|>{ai}<|end_of_sentence|>`,
-  written here in ASCII: the real tokens use U+FF5C fullwidth bars and U+2581.
+  `<|begin▁of▁sentence|>{system}<|User|>{user}<|Assistant|>{ai}<|end▁of▁sentence|>`,
+  whose bars are really U+FF5C FULLWIDTH VERTICAL LINE (as in the code below,
+  and in DeepSeek's tokenizer; the ASCII look-alikes are plain text to it).
 * `phi-3` (phi-3, phi-3.5): `<|system|>\n...<|end|>\n`, `<|user|>`, `<|assistant|>`.
 
 Rules shared by every template:
 
+* Content is rendered as given: `_chat.inputs.chat_prompt` has already
+  neutralized the special tokens in untrusted content (`_chat/untrusted.py`).
 * All system messages, wherever they are, are joined with a blank line and
   placed where the family puts its system prompt.
 * Consecutive turns of the same role are merged with a blank line (several
@@ -64,7 +67,9 @@ __all__ = [
     "ChatTemplate",
     "SystemPromptSplit",
     "render_prompt",
+    "render_turns",
     "split_system_prompt",
+    "split_turns",
 ]
 
 _CONTENT = "{content}"
@@ -227,11 +232,8 @@ BUILTIN_TEMPLATES: Mapping[str, ChatTemplate] = MappingProxyType(
 """The built-in templates by name."""
 
 
-def _prepare(
-    messages: Sequence[BaseMessage], *, allow_images: bool
-) -> tuple[str, list[Turn]]:
+def _prepare(turns: Sequence[Turn]) -> tuple[str, list[Turn]]:
     """Return (joined system text, merged non-system turns); require a user turn."""
-    turns = to_turns(messages, allow_images=allow_images)
     system = "\n\n".join(t.text for t in turns if t.role == "system" and t.text)
     merged: list[Turn] = []
     for turn in turns:
@@ -269,8 +271,17 @@ def render_prompt(
         ValueError: If there is no user message, or on unsupported messages or
             content (see `_chat.messages.to_turns`).
     """
-    system, turns = _prepare(messages, allow_images=allow_images)
-    return _render(template, system, turns)
+    return render_turns(to_turns(messages, allow_images=allow_images), template)
+
+
+def render_turns(turns: Sequence[Turn], template: ChatTemplate) -> str:
+    """`render_prompt` for turns already read (`_chat.messages.to_turns`).
+
+    Raises:
+        ValueError: If there is no user turn.
+    """
+    system, merged = _prepare(turns)
+    return _render(template, system, merged)
 
 
 @dataclass(frozen=True)
@@ -320,7 +331,18 @@ def split_system_prompt(
             template cannot continue it), there are several turns but no
             template, or on unsupported messages or content.
     """
-    system, turns = _prepare(messages, allow_images=allow_images)
+    return split_turns(to_turns(messages, allow_images=allow_images), template)
+
+
+def split_turns(
+    turns: Sequence[Turn], template: ChatTemplate | None = None
+) -> SystemPromptSplit:
+    """`split_system_prompt` for turns already read (`_chat.messages.to_turns`).
+
+    Raises:
+        ValueError: As `split_system_prompt`, but for unsupported messages.
+    """
+    system, turns = _prepare(turns)
     if turns[0].role != "user" or turns[-1].role != "user":
         msg = (
             "This model applies its own chat template to system_prompt + prompt, "

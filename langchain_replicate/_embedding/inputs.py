@@ -11,6 +11,20 @@ batch input gets the batch one. Enum side inputs with a `text` choice
 (imagebind's `modality`, which defaults to `vision`) are set to it, and an
 `output_format` that offers `array` is asked for it. `encode_texts` writes a
 batch's texts as the input's value.
+
+Newline-separated inputs (`andreasjansson/clip-features`: the model runs
+`inputs.strip().splitlines()`, strips each line, and reads a line matching
+`^https?://` as an image URL; `model-families.md` §4) keep every text in its
+place (`newline_lines`): line breaks inside a text become spaces; a blank
+text is a blank line, embedded in place, with a `PAD` line added before or
+after the batch when the blank one is first or last (the model's `strip()`
+would drop it; the pad's vector is dropped here); when the input's
+description says `http(s)://` lines are images (`TextInput.reads_urls`), a
+text that starts with `http://` or `https://` is sent with its scheme's first
+letter upper-cased (`Http://...`): the model's test is case-sensitive, and
+CLIP's tokenizer lower-cases text, so the model embeds the very tokens of the
+text. A model that drops blank lines anywhere returns fewer vectors, which
+`EmbeddingPlan.vectors` reports as a clear error.
 """
 
 from __future__ import annotations
@@ -65,6 +79,11 @@ _OUTPUT_FORMAT_NAMES = ("output_format", "encoding_format")
 _E5_NAME = re.compile(r"(?:^|[-_/])e5(?:[-_]|$)", re.IGNORECASE)
 _LINE_BREAKS = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 """Everything `str.splitlines()` splits on."""
+_URL_HINT = re.compile(r"https?\b|http\[s\]", re.IGNORECASE)
+_URL_LINE = re.compile(r"https?://")
+"""What clip-features reads as an image (`re.match` on the stripped line)."""
+PAD = "."
+"""The line sent around a batch whose first or last text is blank."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,9 @@ class TextInput:
     format: TextFormat
     max_items: int | None = None
     """A batch cap the schema declares (`maxItems`), if any."""
+    reads_urls: bool = False
+    """A newline input whose `http(s)://` lines are read as image URLs (its
+    description says so), so URL-like texts are escaped."""
 
     @property
     def batched(self) -> bool:
@@ -155,10 +177,9 @@ def find_text_input(
                 f"{', '.join(schema.names)}."
             )
             raise ReplicateInputError(msg)
-        found = _format_of(name, properties.get(name) or {"type": "string"})
-        return TextInput(
-            name, text_format or found or "single", _max_items(properties.get(name))
-        )
+        prop = properties.get(name) or {"type": "string"}
+        fmt = text_format or _format_of(name, prop) or "single"
+        return TextInput(name, fmt, _max_items(prop), _reads_urls(fmt, prop))
     if schema is None:
         msg = (
             f"{model} publishes no input schema, so its text input cannot be "
@@ -167,9 +188,9 @@ def find_text_input(
         )
         raise ReplicateInputError(msg)
     candidates = {
-        input_name: fmt
+        input_name: found
         for input_name in schema.names
-        if (fmt := _format_of(input_name, properties[input_name])) is not None
+        if (found := _format_of(input_name, properties[input_name])) is not None
     }
     chosen = _choose(candidates)
     if chosen is None:
@@ -183,7 +204,8 @@ def find_text_input(
         )
         raise ReplicateInputError(msg)
     fmt = text_format or candidates[chosen]
-    return TextInput(chosen, fmt, _max_items(properties.get(chosen)))
+    prop = properties[chosen]
+    return TextInput(chosen, fmt, _max_items(prop), _reads_urls(fmt, prop))
 
 
 def _choose(candidates: Mapping[str, TextFormat]) -> str | None:
@@ -200,27 +222,37 @@ def _choose(candidates: Mapping[str, TextFormat]) -> str | None:
     return None
 
 
+def _reads_urls(text_format: TextFormat, prop: Mapping[str, Any]) -> bool:
+    hint = f"{prop.get('description') or ''} {prop.get('title') or ''}"
+    return text_format == "newline" and bool(_URL_HINT.search(hint))
+
+
 def _max_items(prop: Mapping[str, Any] | None) -> int | None:
     value = (prop or {}).get("maxItems")
     return value if isinstance(value, int) and value > 0 else None
 
 
-def encode_texts(texts: Sequence[str], text_format: TextFormat) -> Any:  # noqa: ANN401 - a string or a list
+def encode_texts(
+    texts: Sequence[str], text_format: TextFormat, *, reads_urls: bool = False
+) -> Any:  # noqa: ANN401 - a string or a list
     """The value of the text input for these texts.
 
     Args:
         texts: The texts (one for `single`).
         text_format: How the input takes them.
+        reads_urls: A newline input that reads `http(s)://` lines as images.
 
     Returns:
-        A list, a JSON string, a newline-joined string, or the one text.
+        A list, a JSON string, a newline-joined string (`newline_lines`), or
+        the one text.
     """
     if text_format == "array":
         return list(texts)
     if text_format == "json":
         return json.dumps(list(texts), ensure_ascii=False)
     if text_format == "newline":
-        return "\n".join(one_line(text) for text in texts)
+        lines, _ = newline_lines(texts, reads_urls=reads_urls)
+        return "\n".join(lines)
     (text,) = texts
     return text
 
@@ -228,6 +260,35 @@ def encode_texts(texts: Sequence[str], text_format: TextFormat) -> Any:  # noqa:
 def one_line(text: str) -> str:
     """A text with its line breaks turned into spaces (one line, one text)."""
     return _LINE_BREAKS.sub(" ", text)
+
+
+def _as_text(line: str) -> str:
+    """A line the model would read as an image URL, with its scheme's `h` upper."""
+    start = len(line) - len(line.lstrip())
+    if _URL_LINE.match(line, start):
+        return f"{line[:start]}H{line[start + 1 :]}"
+    return line
+
+
+def newline_lines(
+    texts: Sequence[str], *, reads_urls: bool = False
+) -> tuple[list[str], int]:
+    """The lines of a newline-separated batch, one per text, in place.
+
+    Args:
+        texts: The batch's texts (at least one).
+        reads_urls: Escape texts the model would read as image URLs.
+
+    Returns:
+        The lines (with a `PAD` line first and/or last when the first or
+        last text is blank) and the number of pad lines before the texts.
+    """
+    lines = [one_line(text) for text in texts]
+    if reads_urls:
+        lines = [_as_text(line) for line in lines]
+    lead = [PAD] if not lines[0].strip() else []
+    trail = [PAD] if not lines[-1].strip() else []
+    return [*lead, *lines, *trail], len(lead)
 
 
 def side_inputs(schema: InputSchema | None, text_name: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from langchain_replicate._embedding.inputs import (
     TextInput,
     encode_texts,
     find_text_input,
-    one_line,
+    newline_lines,
     side_inputs,
 )
 from langchain_replicate._embedding.outputs import (
@@ -152,42 +152,40 @@ class EmbeddingPlan:
         )
 
     def batches(self, texts: Sequence[str]) -> list[list[str]]:
-        """Split the texts into one list per prediction, in order.
-
-        Raises:
-            ReplicateInputError: If a text cannot be sent through this input
-                (a blank text in a newline-separated input, where blank
-                lines are dropped and the count would shift).
-        """
-        if self.text_input.format == "newline":
-            texts = [one_line(text) for text in texts]
-            blank = [i for i, text in enumerate(texts) if not text.strip()]
-            if blank:
-                msg = (
-                    f"{self.model} takes its texts newline-separated in "
-                    f"{self.text_input.name!r}, which drops blank lines, so the "
-                    f"blank text(s) at index {blank[:10]} cannot be embedded. "
-                    "Remove them, or use a model with a list input."
-                )
-                raise ReplicateInputError(msg)
+        """Split the texts into one list per prediction, in order."""
         size = self.chunk_size
         return [list(texts[i : i + size]) for i in range(0, len(texts), size)]
 
     def model_input(self, texts: Sequence[str]) -> dict[str, Any]:
         """The prediction input for one batch."""
-        return {self.text_input.name: encode_texts(texts, self.text_input.format)}
+        text_input = self.text_input
+        value = encode_texts(texts, text_input.format, reads_urls=text_input.reads_urls)
+        return {text_input.name: value}
 
     def request(self, texts: Sequence[str]) -> dict[str, Any]:
         """The full input of one batch: its texts plus the fixed inputs."""
         return {**self.fixed, **self.model_input(texts)}
 
-    def vectors(self, prediction: Mapping[str, Any], count: int) -> list[list[float]]:
+    def vectors(
+        self, prediction: Mapping[str, Any], texts: Sequence[str]
+    ) -> list[list[float]]:
         """Read one batch's vectors from its finished prediction.
 
+        Args:
+            prediction: The batch's finished prediction.
+            texts: The batch's texts (a newline batch's pad lines are dropped).
+
+        Returns:
+            One vector per text, in order.
+
         Raises:
-            ReplicatePredictionError: If the output is not `count` vectors of
-                one dimension (the message says what came back).
+            ReplicatePredictionError: If the output is not one vector per text
+                (and pad line) of one dimension (the message says what came back).
         """
+        count, lead = len(texts), 0
+        if self.text_input.format == "newline":
+            lines, lead = newline_lines(texts, reads_urls=self.text_input.reads_urls)
+            count = len(lines)
         try:
             vectors = parse_vectors(prediction.get("output"), count, self.dimensions)
         except OutputShapeError as e:
@@ -199,5 +197,14 @@ class EmbeddingPlan:
                 f"{self.text_input.name!r}, pass text_input=... and "
                 "text_format=...."
             )
+            if self.text_input.format == "newline" and any(
+                not text.strip() for text in texts
+            ):
+                message += (
+                    " The batch has blank texts, sent as blank lines: this model "
+                    "seems to drop them; remove blank texts or use a model with a "
+                    "list input."
+                )
             raise ReplicatePredictionError(prediction, message) from e
+        vectors = vectors[lead : lead + len(texts)]
         return [normalized(v) for v in vectors] if self.normalize_locally else vectors

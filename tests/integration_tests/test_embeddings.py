@@ -16,7 +16,7 @@ import pytest
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 
 from langchain_replicate import ReplicateEmbeddings
-from langchain_replicate.errors import ReplicateInputError, ReplicatePredictionError
+from langchain_replicate.errors import ReplicatePredictionError
 from langchain_replicate.testing import ModelPace
 from langchain_replicate.testing._models.embeddings import embed_text
 from langchain_replicate.testing.catalogue.embeddings import (
@@ -149,7 +149,7 @@ async def test_the_empty_text_is_embedded(
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("model", NEWLINE_MODELS, ids=lambda m: m.ref)
-async def test_newline_models_keep_the_count_and_refuse_blank_texts(
+async def test_newline_models_keep_the_count_and_embed_blank_texts_in_place(
     replicate_server: LocalReplicateServer, model: ReferenceModel, mode: str
 ) -> None:
     embeddings = make(replicate_server, model)
@@ -157,10 +157,27 @@ async def test_newline_models_keep_the_count_and_refuse_blank_texts(
     vectors = await embed_documents(embeddings, mode, texts)
     assert len(vectors) == 3
     assert vectors[1] == pytest.approx(embed_text("three", 768, salt=model.ref))
-    replicate_server.clear_request_log()
-    with pytest.raises(ReplicateInputError, match=r"blank.*index \[1\]"):
-        await embed_documents(embeddings, mode, ["a", "", "b"])
-    assert not [p for m, p in replicate_server.request_log() if m == "POST"]
+    blanks = ["", "a", " ", "b", ""]
+    vectors = await embed_documents(embeddings, mode, blanks)
+    empty = embed_text("", 768, salt=model.ref)
+    assert vectors == [
+        pytest.approx(embed_text(text.strip(), 768, salt=model.ref)) for text in blanks
+    ]
+    assert vectors[0] == vectors[2] == vectors[4] == pytest.approx(empty)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_clip_features_embeds_a_url_like_text_as_text(
+    replicate_server: LocalReplicateServer, mode: str
+) -> None:
+    embeddings = make(replicate_server, CLIP_FEATURES)
+    texts = ["https://example.com/cat.png is a cat", "a cat"]
+    vectors = await embed_documents(embeddings, mode, texts)
+    assert vectors == [
+        pytest.approx(embed_text(text, 768, salt=CLIP_FEATURES.ref)) for text in texts
+    ]
+    (prediction,) = replicate_server.predictions()[-1:]
+    assert prediction.status == "succeeded"  # no image was fetched
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -205,9 +222,7 @@ def _statuses(http: httpx.Client, texts: list[str]) -> dict[str, str]:
     """The status of each listed prediction of one of these texts."""
     listed = http.get("/v1/predictions").json()["results"]
     return {
-        p["id"]: p["status"]
-        for p in listed
-        if p.get("input", {}).get("inputs") in texts
+        p["id"]: p["status"] for p in listed if p.get("input", {}).get("text") in texts
     }
 
 
@@ -216,22 +231,29 @@ async def test_a_failed_batch_cancels_the_running_ones(
     replicate_server: LocalReplicateServer, http: httpx.Client, mode: str
 ) -> None:
     replicate_server.set_pace(ModelPace(token_interval=5.0))
+    # mpnet's one-text input: an empty `text` (and no `text_batch`) crashes
+    # the model, as the real one does.
     embeddings = make(
-        replicate_server, CLIP_FEATURES, chunk_size=1, max_concurrency=3, wait=1
+        replicate_server,
+        MPNET,
+        text_input="text",
+        max_concurrency=3,
+        wait=1,
+        document_prefix="",
     )
-    # clip-features reads `http(s)://` lines as images: this one cannot be read.
-    texts = [
-        f"slow one {mode}",
-        f"https://nowhere.invalid/{mode}.png",
-        f"slow two {mode}",
-    ]
+    texts = [f"slow one {mode}", "", f"slow two {mode}"]
     texts += [f"never sent {i} {mode}" for i in range(10)]
+    earlier = set(_statuses(http, texts))  # the other mode's "" prediction
     started = time.monotonic()
-    with pytest.raises(ReplicatePredictionError, match=r"nowhere\.invalid"):
+    with pytest.raises(ReplicatePredictionError, match="NoneType"):
         await embed_documents(embeddings, mode, texts)
     statuses: dict[str, str] = {}
     while time.monotonic() - started < 8:
-        statuses = _statuses(http, texts)
+        statuses = {
+            pid: status
+            for pid, status in _statuses(http, texts).items()
+            if pid not in earlier
+        }
         if "processing" not in statuses.values():
             break
         await asyncio.sleep(0.1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import struct
 from typing import TYPE_CHECKING, Any
 
@@ -67,7 +68,7 @@ def schema(properties: dict[str, Any], **components: Any) -> InputSchema:
         (BGE_LARGE, TextInput("texts", "json")),
         (MULTILINGUAL_E5, TextInput("texts", "json")),
         (GRANITE_EMBEDDING, TextInput("texts", "array")),
-        (CLIP_FEATURES, TextInput("inputs", "newline")),
+        (CLIP_FEATURES, TextInput("inputs", "newline", reads_urls=True)),
         (SNOWFLAKE_ARCTIC, TextInput("prompt", "single")),
         (GTE_BASE, TextInput("text", "single")),
         (IMAGEBIND, TextInput("text_input", "single")),
@@ -192,13 +193,73 @@ def test_encode_texts_in_every_format() -> None:
     assert encode_texts(["only"], "single") == "only"
 
 
-def test_newline_texts_keep_their_count_and_blank_ones_are_refused() -> None:
+def clip_reads(inputs: str) -> list[tuple[str, str]]:
+    """What clip-features does with its input: (kind, line) per vector."""
+    lines = [line.strip() for line in inputs.strip().splitlines()]
+    return [
+        ("image" if re.match(r"^https?://", line) else "text", line) for line in lines
+    ]
+
+
+def test_newline_texts_keep_their_count_and_place() -> None:
     plan = EmbeddingPlan.make(schema_of(CLIP_FEATURES), model="clip")
     (batch,) = plan.batches(["two\nlines", "three\n\nlines"])
     joined = plan.model_input(batch)["inputs"]
     assert joined.strip().splitlines() == ["two lines", "three  lines"]
-    with pytest.raises(ReplicateInputError, match=r"index \[1\]"):
-        plan.batches(["fine", " \n "])
+
+
+@pytest.mark.parametrize(
+    ("texts", "sent", "kept"),
+    [
+        (["a", "", "b"], "a\n\nb", slice(0, 3)),
+        (["", "a"], ".\n\na", slice(1, 3)),
+        (["a", " \n "], "a\n   \n.", slice(0, 2)),
+        ([""], ".\n\n.", slice(1, 2)),
+    ],
+)
+def test_blank_texts_are_embedded_in_place(
+    texts: list[str], sent: str, kept: slice
+) -> None:
+    plan = EmbeddingPlan.make(schema_of(CLIP_FEATURES), model="clip")
+    (batch,) = plan.batches(texts)
+    inputs = plan.model_input(batch)["inputs"]
+    assert inputs == sent
+    read = clip_reads(inputs)
+    assert [line for _, line in read[kept]] == [t.strip() for t in texts]
+    output = [
+        {"input": line, "embedding": [float(i), 1.0]}
+        for i, (_, line) in enumerate(read)
+    ]
+    vectors = plan.vectors({"output": output}, batch)
+    assert vectors == [[float(i), 1.0] for i in range(kept.start, kept.stop)]
+
+
+def test_url_like_texts_are_sent_as_text() -> None:
+    plan = EmbeddingPlan.make(schema_of(CLIP_FEATURES), model="clip")
+    assert plan.text_input.reads_urls
+    texts = ["https://example.com is my site", "  http://x.y", "see https://a.b"]
+    inputs = plan.model_input(texts)["inputs"]
+    assert clip_reads(inputs) == [
+        ("text", "Https://example.com is my site"),
+        ("text", "Http://x.y"),
+        ("text", "see https://a.b"),
+    ]
+    assert [line.lower() for line in inputs.splitlines()] == [
+        t.lower() for t in texts
+    ]  # CLIP's tokenizer lower-cases: the very tokens of the texts
+
+
+def test_newline_inputs_that_read_no_urls_send_them_as_they_are() -> None:
+    plan = EmbeddingPlan.make(schema_of(NOMIC_EMBED), model="nomic")
+    assert not plan.text_input.reads_urls
+    assert plan.model_input(["https://a.b"]) == {"sentences": "https://a.b"}
+
+
+def test_a_model_that_drops_blank_lines_is_a_clear_error() -> None:
+    plan = EmbeddingPlan.make(schema_of(CLIP_FEATURES), model="clip")
+    prediction = {"id": "p1", "output": [[1.0], [2.0]]}  # "a\n\nb" gave 2
+    with pytest.raises(ReplicatePredictionError, match="blank texts"):
+        plan.vectors(prediction, ["a", "", "b"])
 
 
 def test_e5_models_get_query_and_passage_prefixes() -> None:
@@ -272,17 +333,17 @@ def test_a_wrong_output_is_a_prediction_error_naming_the_input() -> None:
     plan = EmbeddingPlan.make(schema_of(SNOWFLAKE_ARCTIC), model="s/arctic")
     prediction = {"id": "p1", "status": "succeeded", "output": [V1, V2]}
     with pytest.raises(ReplicatePredictionError, match=r"p1 of s/arctic.*'prompt'"):
-        plan.vectors(prediction, 1)
+        plan.vectors(prediction, ["a"])
 
 
 def test_asked_dimensions_are_checked() -> None:
     plan = EmbeddingPlan.make(schema_of(JINA_CLIP_V2), model="j", dimensions=4)
     with pytest.raises(ReplicatePredictionError, match="asked for 4"):
-        plan.vectors({"output": [V1]}, 1)
+        plan.vectors({"output": [V1]}, ["a"])
 
 
 def test_local_normalisation_when_the_model_has_no_input_for_it() -> None:
     plan = EmbeddingPlan.make(schema_of(SNOWFLAKE_ARCTIC), model="s", normalize=True)
-    (vector,) = plan.vectors({"output": [3.0, 4.0]}, 1)
+    (vector,) = plan.vectors({"output": [3.0, 4.0]}, ["a"])
     assert vector == [0.6, 0.8]
     assert math.isclose(sum(x * x for x in vector), 1.0)

@@ -149,6 +149,11 @@ async def test_clip_features_strips_and_splits_lines() -> None:
     assert [item["input"] for item in output] == ["a", "", "b"]
     output, _ = await output_of(CLIP_FEATURES, inputs="")
     assert output == []
+    output, _ = await output_of(CLIP_FEATURES, inputs="  a  \n \t \nHttps://x.y")
+    assert [item["input"] for item in output] == ["a", "", "Https://x.y"]
+    assert output[2]["embedding"] == embed_text(
+        "https://x.y", 768, salt=CLIP_FEATURES.ref
+    )
 
 
 @pytest.mark.parametrize(

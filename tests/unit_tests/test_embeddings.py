@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,6 +123,22 @@ def test_construction_checks_the_reference_and_options() -> None:
         typo = ReplicateEmbeddings(model=GRANITE, api_key=TOKEN, batch_size=4)
     assert typo.model_kwargs == {"batch_size": 4}
     assert TOKEN not in repr(ReplicateEmbeddings(model=GRANITE, api_key=TOKEN))
+
+
+def test_model_kwargs_are_kept_as_given() -> None:
+    given = {"dimensions": 8, "batch_size": 4}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing moved, nothing to warn about
+        embeddings = ReplicateEmbeddings(
+            model=GRANITE, api_key=TOKEN, model_kwargs=given
+        )
+    assert embeddings.model_kwargs == {"dimensions": 8, "batch_size": 4}
+    assert embeddings.dimensions is None
+    assert embeddings.model_kwargs is not given
+    with pytest.raises(ValueError, match="supplied twice"):
+        ReplicateEmbeddings(
+            model=GRANITE, api_key=TOKEN, batch_size=2, model_kwargs=given
+        )
 
 
 async def test_no_texts_make_no_request(mode: str) -> None:

@@ -11,10 +11,12 @@ The predictors return each model's real output *value* as a `JsonOutput`
 (list of vectors, `{embedding}` objects, one bare vector, `{"text",
 "vectors"}`, base64 float32) and keep its input quirks: mpnet's non-empty
 `text` wins over `text_batch` (and nothing to encode crashes it),
-clip-features' `strip().splitlines()` (blank lines at the ends vanish; `http(s)`
-lines are images), imagebind's `modality` that must be `text`, jina-clip's
-base64 default. Each works `pace.token_interval` seconds per text (its compute
-time), so a cancel lands between two texts. The schemas are in
+clip-features' `strip().splitlines()` with each line stripped (blank lines
+at the ends vanish, blank ones between are embedded; lines matching
+`^https?://` are images; text is lower-cased, as CLIP's tokenizer does),
+imagebind's `modality` that must be `text`, jina-clip's base64 default. Each
+works `pace.token_interval` seconds per text (its compute time), so a cancel
+lands between two texts. The schemas are in
 `testing.catalogue.embeddings`.
 """
 
@@ -191,16 +193,22 @@ async def predict_granite(ctx: PredictionContext) -> AsyncIterator[Output]:
     yield JsonOutput(_vectors(texts, 768, _GRANITE))
 
 
+_IMAGE_LINE = re.compile(r"^https?://")
+"""clip-features' test for an image line (case-sensitive, on the stripped line)."""
+
+
 async def predict_clip(ctx: PredictionContext) -> AsyncIterator[Output]:
-    lines = str(ctx.input["inputs"]).strip().splitlines()
+    # As the real predictor: `for line in inputs.strip().splitlines(): line =
+    # line.strip(); if re.match("^https?://", line): <image> else: <text>`.
+    lines = [line.strip() for line in str(ctx.input["inputs"]).strip().splitlines()]
     images = {  # fetched first: an unreadable URL fails the prediction at once
-        line: await ctx.read_file(line)
-        for line in lines
-        if line.startswith(("http://", "https://"))
+        line: await ctx.read_file(line) for line in lines if _IMAGE_LINE.match(line)
     }
     await _compute(ctx, lines)
     outputs = []
     for line in lines:
+        # `embed_text` lower-cases, as CLIP's tokenizer does: `Http://x` is
+        # embedded as the text `http://x`.
         seen = images[line].hex()[:64] if line in images else line
         outputs.append({"input": line, "embedding": embed_text(seen, 768, salt=_CLIP)})
     yield JsonOutput(outputs)
