@@ -75,11 +75,11 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
     from replicate.client import Client as ReplicateClient
 
-    from langchain_replicate._chat.images import ImageUpload
     from langchain_replicate._chat.inputs import ChatPrompt
     from langchain_replicate._inputs.calls import CallPlan, PreparedCall
     from langchain_replicate._inputs.model_ref import ModelRef
     from langchain_replicate._inputs.schema import InputSchema
+    from langchain_replicate._inputs.uploads import ImageUpload
 
 __all__ = ["MAX_WAIT", "Prediction", "ReplicateAPI", "StreamPiece"]
 

@@ -58,9 +58,9 @@ if TYPE_CHECKING:
 
     from replicate.stream import ServerSentEvent
 
-    from langchain_replicate._chat.images import ImageUpload
     from langchain_replicate._inputs.model_ref import ModelRef
     from langchain_replicate._inputs.schema import InputSchema
+    from langchain_replicate._inputs.uploads import ImageUpload
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
     from types import TracebackType
 
-    from langchain_replicate._chat.images import ImageUpload
     from langchain_replicate._inputs.model_ref import ModelRef
+    from langchain_replicate._inputs.uploads import ImageUpload
 
 T = TypeVar("T")
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from langchain_replicate._chat.images import ImageFile, ImageUpload
+from langchain_replicate._inputs.uploads import ImageFile, ImageUpload
 from langchain_replicate._outputs.files import decode_data_uri, is_data_uri
 from langchain_replicate.errors import error_from_response, error_from_transport
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
     from pathlib import Path
 
-    from langchain_replicate._chat.images import ImageInput
+    from langchain_replicate._inputs.uploads import ImageInput
 
 UPLOAD_ACTION = "upload an image to Replicate's files API"
 _UPLOAD_TIMEOUT = httpx.Timeout(10.0, read=60.0, write=60.0, pool=None)
