@@ -10,6 +10,9 @@ turns into that URL:
   data URIs for) as a `data:` URI.
 * `ImageUpload`: bytes above that size, sent through the files API first.
 * `ImageFile`: a file already in the files API, by id.
+* `LocalFile`: a local file (inside the directory the developer allowed) to
+  upload; `file_input` reads a tool argument into one of these (it only checks
+  the path exists: reading is the core's).
 
 (The names say "image" because chat images came first; nothing here is
 image-specific but `sniff_mime_type`'s signatures.) `from_bytes`, `from_url`
@@ -20,17 +23,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import mimetypes
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote_to_bytes
+from pathlib import Path  # noqa: TC003 - a dataclass field
+from urllib.parse import unquote_to_bytes, urlsplit
 
 __all__ = [
     "DATA_URI_MAX_BYTES",
+    "FileInput",
     "ImageFile",
     "ImageInput",
     "ImageURL",
     "ImageUpload",
+    "LocalFile",
     "decode_base64",
+    "file_input",
     "from_bytes",
     "from_url",
     "sniff_mime_type",
@@ -134,3 +142,65 @@ def from_url(url: str, where: str) -> ImageURL | ImageUpload:
     if len(data) <= DATA_URI_MAX_BYTES:
         return ImageURL(url)
     return ImageUpload(data=data, mime_type=match["mime"] or sniff_mime_type(data))
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A local file to upload through the files API (a path the developer allowed)."""
+
+    path: Path
+    mime_type: str
+
+
+FileInput = ImageInput | LocalFile
+"""What a model's file input is given; the core turns each into a URL."""
+
+
+def file_input(value: object, where: str, input_dir: Path | None) -> FileInput:
+    """The value of a file input (`format: uri`): a URL, a data URI or a path.
+
+    `http(s)://` URLs pass as they are; a `data:` URI is sent inline up to
+    `DATA_URI_MAX_BYTES` and uploaded above; anything else is a path, allowed
+    only inside `input_dir` (resolved, so `..` and symlinks cannot leave it):
+    an LLM's argument never reads an arbitrary file of the machine.
+
+    Args:
+        value: The argument.
+        where: The argument's name, for errors.
+        input_dir: The directory local files may be read from (`None`: none).
+
+    Returns:
+        The file input.
+
+    Raises:
+        ValueError: Naming `where`: not a string, an unsupported URL scheme, a
+            malformed data URI, local files not allowed, a path outside
+            `input_dir`, or no such file.
+    """
+    if not isinstance(value, str) or not value:
+        msg = f"{where} must be a URL, a data: URI or a file path (a string)."
+        raise ValueError(msg)
+    scheme = urlsplit(value).scheme.lower()
+    if scheme in {"http", "https"}:
+        return ImageURL(value)
+    if scheme == "data":
+        return from_url(value, where)
+    if len(scheme) > 1:  # (a one-letter scheme is a Windows drive)
+        msg = f"{where}: {scheme}: URLs are not supported (use https:// or data:)."
+        raise ValueError(msg)
+    if input_dir is None:
+        msg = (
+            f"{where} must be a URL (https://...) or a data: URI; local files "
+            "are not enabled (the developer sets input_dir to allow a directory)."
+        )
+        raise ValueError(msg)
+    root = input_dir.resolve()
+    path = (root / value).resolve()
+    if not path.is_relative_to(root):
+        msg = f"{where}: {value!r} is outside the allowed directory {str(root)!r}."
+        raise ValueError(msg)
+    if not path.is_file():
+        msg = f"{where}: no file {value!r} in {str(root)!r}."
+        raise ValueError(msg)
+    mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return LocalFile(path, mime_type)
