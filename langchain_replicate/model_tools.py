@@ -309,6 +309,16 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
     ) -> ReplicateModelTool:
         version = card.get("version") or {}
         openapi = version.get("openapi_schema") or {}
+        about = card.get("model") or {}
+        if (
+            not ref.version
+            and not ref.is_deployment
+            and about.get("is_official") is False
+            and version.get("id")
+        ):
+            # Replicate runs a community model by version only: pin the
+            # version whose schema the arguments were typed from.
+            ref = parse_model_ref(f"{ref.slug}:{version['id']}")
         schema = InputSchema.from_openapi(openapi)
         defaults = {
             "name": tool_name(str((card.get("model") or {}).get("name") or ref.name)),
