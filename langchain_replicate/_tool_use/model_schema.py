@@ -30,6 +30,7 @@ quoting a value.
 
 from __future__ import annotations
 
+import keyword
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -73,7 +74,7 @@ FILE_HINT = "A URL (https://...) or a data: URI."
 LOCAL_FILE_HINT = "A URL (https://...), a data: URI, or the path of a local file."
 """Appended when the developer allows local files."""
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _UNORDERED = 1_000_000
 
 
@@ -206,15 +207,17 @@ class InputSpec:
             return base | None
         return base
 
-    def field(self, *, local_files: bool) -> tuple[Any, FieldInfo]:
-        """The `create_model` definition: (type, `Field`)."""
+    def field(
+        self, *, local_files: bool, alias: str | None = None
+    ) -> tuple[Any, FieldInfo]:
+        """The `create_model` definition: (type, `Field`), under `alias` if given."""
         description = str(self.schema.get("description") or "").strip()
         if self.file:
             hint = LOCAL_FILE_HINT if local_files else FILE_HINT
             description = f"{description} ({hint})" if description else hint
         if self.schema.get("deprecated"):
             description = f"(Deprecated) {description}"
-        kwargs: dict[str, Any] = {"description": description or None}
+        kwargs: dict[str, Any] = {"description": description or None, "alias": alias}
         annotation = self.annotation()
         if self.has_default:
             return annotation, Field(self.schema["default"], **kwargs)
@@ -230,6 +233,15 @@ class InputSpec:
 def _no_default(schema: dict[str, Any]) -> None:
     """Show an input that may be left out without the `None` it defaults to."""
     schema.pop("default", None)
+
+
+def _plain(name: str) -> bool:
+    """Whether pydantic takes `name` as a field name as it is."""
+    return (
+        bool(_NAME.match(name))
+        and not keyword.iskeyword(name)
+        and not hasattr(BaseModel, name)
+    )
 
 
 def _specs(schema: InputSchema) -> list[InputSpec]:
@@ -261,6 +273,10 @@ class ModelArgs:
     """The inputs a caller (an LLM) sets."""
     args_schema: type[BaseModel]
     """The pydantic model of the exposed inputs (`extra="forbid"`)."""
+    keys: Mapping[str, str]
+    """Its field names → input names (an input whose name pydantic cannot
+    take as a field, such as `json` or `model_config`, is a field `input_<i>`
+    with the input's name as its alias: the schema shows the real name)."""
 
     @classmethod
     def build(
@@ -346,20 +362,27 @@ class ModelArgs:
             )
             msg = f"{model} requires {', '.join(map(repr, missing))}: {what}."
             raise ReplicateInputError(msg)
-        fields = {
-            name: by_name[name].field(local_files=local_files) for name in exposed
+        keys = {
+            (name if _plain(name) else f"input_{i}"): name
+            for i, name in enumerate(exposed)
         }
-        safe = {name: value for name, value in fields.items() if _NAME.match(name)}
+        fields = {
+            key: by_name[name].field(
+                local_files=local_files, alias=None if key == name else name
+            )
+            for key, name in keys.items()
+        }
         args_schema = create_model(  # type: ignore[call-overload]
             title,
             __config__=ConfigDict(extra="forbid"),
-            **safe,
+            **fields,
         )
         return cls(
             model=model,
             inputs=tuple(specs),
-            exposed=tuple(n for n in exposed if n in safe),
+            exposed=exposed,
             args_schema=args_schema,
+            keys=keys,
         )
 
     def present(self, args: Mapping[str, Any]) -> dict[str, Any]:
@@ -370,7 +393,8 @@ class ModelArgs:
         `None` is kept only for a nullable input whose default is not `None`.
         """
         kept = {}
-        for name, value in args.items():
+        for key, value in args.items():
+            name = self.keys.get(key, key)
             schema = self.spec(name).schema
             if value is None and not (
                 schema.get("nullable") and schema.get("default") is not None
@@ -455,7 +479,8 @@ class ModelArgs:
             parsed = self.args_schema.model_validate(dict(args))
         except ValidationError as e:
             raise ReplicateInputError(validation_message(e, self.model)) from None
-        return {name: getattr(parsed, name) for name in args}
+        names = {name: key for key, name in self.keys.items()}
+        return {name: getattr(parsed, names[name]) for name in args}
 
     def brief(self) -> list[str]:
         """One line per exposed input (llms.txt style), for `get_model`."""

@@ -625,3 +625,39 @@ async def test_get_model_describes_inputs_in_brief(mode: str) -> None:
     ]
     missing = await invoke(get, mode, tool_call(get, {"model": "no/such"}))
     assert missing.status == "error"
+
+
+def test_inputs_pydantic_cannot_name_keep_their_names() -> None:
+    awkward = real.openapi(
+        {
+            "json": {"type": "boolean", "default": False, "x-order": 0},
+            "model_config": {"type": "string", "x-order": 1},
+            "schema": {"type": "integer", "minimum": 1, "x-order": 2},
+        },
+        {"type": "string"},
+        required=["schema"],
+    )
+    args = args_of(awkward)
+    params = parameters(args.args_schema)
+    assert list(params["properties"]) == ["json", "model_config", "schema"]
+    assert params["required"] == ["schema"]
+    assert args.validate({"json": True, "schema": 2}) == {"json": True, "schema": 2}
+    with pytest.raises(ReplicateInputError, match="schema: Input should be greater"):
+        args.validate({"schema": 0})
+    keys = {name: key for key, name in args.keys.items()}
+    assert args.present({keys["json"]: True, keys["model_config"]: None}) == {
+        "json": True
+    }
+
+
+async def test_awkward_input_names_reach_the_model_by_their_names(mode: str) -> None:
+    awkward = real.openapi(
+        {"json": {"type": "boolean", "x-order": 0}, "prompt": {"type": "string"}},
+        {"type": "string"},
+        required=["prompt"],
+    )
+    api = FakeAPI({"acme/awkward": awkward}, {"acme/awkward": "ok"})
+    tool = ReplicateModelTool.from_model("acme/awkward", **api.settings())
+    assert await invoke(tool, mode, {"prompt": "x", "json": True}) == "ok"
+    (create,) = api.creates()
+    assert json.loads(create.content)["input"] == {"prompt": "x", "json": True}
