@@ -29,6 +29,7 @@ from langchain_core.callbacks.manager import (
     adispatch_custom_event,
     dispatch_custom_event,
 )
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, BaseToolkit, StructuredTool, ToolException
 from pydantic import (
     BaseModel,
@@ -370,39 +371,16 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
     def _secret_input(self) -> dict[str, str]:
         return {k: v.get_secret_value() for k, v in self.secret_inputs.items()}
 
-    def _downloads(
-        self, prediction: Prediction, urls: list[str]
-    ) -> list[tuple[str, Path]]:
+    def _downloads(self, prediction: Prediction) -> list[tuple[str, Path]]:
+        """The (url, path) of every output file to save (none without `save_dir`)."""
         if self.save_dir is None:
             return []
+        view = read_output(prediction.get("output"), output_schema(self._schema))
+        urls = view.urls
         pid = str(prediction.get("id", "prediction"))
         return [
             (url, self.save_dir / file_name(url, i, pid)) for i, url in enumerate(urls)
         ]
-
-    def _draw(self, progress: Progress, *, last: bool = False) -> None:
-        if self.show_progress:
-            end = "\n" if last else ""
-            sys.stderr.write(f"\r{progress.bar(self._ref.name)}{end}")
-            sys.stderr.flush()
-
-    def _seen(
-        self, tracker: ProgressTracker, prediction: Prediction
-    ) -> dict[str, Any] | None:
-        if (progress := tracker.update(prediction)) is None:
-            return None
-        self._draw(progress)
-        return progress.event_data()
-
-    def _finished(
-        self, tracker: ProgressTracker, prediction: Prediction
-    ) -> tuple[list[str], list[tuple[str, Path]]]:
-        """End the bar, raise if the run failed; the file URLs and downloads."""
-        if tracker.last is not None:
-            self._draw(tracker.last, last=True)
-        check_prediction(prediction)
-        view = read_output(prediction.get("output"), output_schema(self._schema))
-        return list(view.urls), self._downloads(prediction, list(view.urls))
 
     def _result(
         self,
@@ -461,20 +439,14 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
         model_input, files = self._plan(args)
         urls = api.file_urls([file for _, _, file in files])
         sent = self._with_files(model_input, files, urls)
-        tracker = ProgressTracker()
-        predictions = api.follow(self._ref, {**sent, **self._secret_input()})
-        try:
-            for prediction in predictions:
-                data = self._seen(tracker, prediction)
-                if data is not None and run_manager is not None:
-                    dispatch_custom_event(
-                        PROGRESS_EVENT,
-                        data,
-                        config={"callbacks": run_manager.get_child()},
-                    )
-        finally:
-            predictions.close()
-        _, downloads = self._finished(tracker, prediction)
+        prediction = follow_to_end(
+            api,
+            self._ref,
+            {**sent, **self._secret_input()},
+            show_progress=self.show_progress,
+            run_manager=run_manager,
+        )
+        downloads = self._downloads(prediction)
         if downloads and self.save_dir is not None:
             self.save_dir.mkdir(parents=True, exist_ok=True)
         api.download_all(downloads)
@@ -504,24 +476,102 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
         model_input, files = self._plan(args)
         urls = await api.afile_urls([file for _, _, file in files])
         sent = self._with_files(model_input, files, urls)
-        tracker = ProgressTracker()
-        predictions = api.afollow(self._ref, {**sent, **self._secret_input()})
-        try:
-            async for prediction in predictions:
-                data = self._seen(tracker, prediction)
-                if data is not None and run_manager is not None:
-                    await adispatch_custom_event(
-                        PROGRESS_EVENT,
-                        data,
-                        config={"callbacks": run_manager.get_child()},
-                    )
-        finally:
-            await predictions.aclose()
-        _, downloads = self._finished(tracker, prediction)
+        prediction = await afollow_to_end(
+            api,
+            self._ref,
+            {**sent, **self._secret_input()},
+            show_progress=self.show_progress,
+            run_manager=run_manager,
+        )
+        downloads = self._downloads(prediction)
         if downloads and self.save_dir is not None:
             await asyncio.to_thread(self.save_dir.mkdir, parents=True, exist_ok=True)
         await api.adownload_all(downloads)
         return self._result(prediction, api, downloads, sent, loop=True)
+
+
+# -- following a run (shared with the image tool) --------------------------------------
+
+
+def _progress(
+    tracker: ProgressTracker, prediction: Prediction, label: str, *, show: bool
+) -> dict[str, Any] | None:
+    """Note a polled prediction; the progress event's data if it moved."""
+    if (progress := tracker.update(prediction)) is None:
+        return None
+    if show:
+        _draw(progress, label)
+    return progress.event_data()
+
+
+def _draw(progress: Progress, label: str, *, last: bool = False) -> None:
+    sys.stderr.write(f"\r{progress.bar(label)}{chr(10) if last else ''}")
+    sys.stderr.flush()
+
+
+def _ended(
+    tracker: ProgressTracker, prediction: Prediction, label: str, *, show: bool
+) -> Prediction:
+    """End the bar; the prediction, checked (raises if it failed)."""
+    if show and tracker.last is not None:
+        _draw(tracker.last, label, last=True)
+    return check_prediction(prediction)
+
+
+def follow_to_end(
+    api: ReplicateAPI,
+    ref: ModelRef,
+    model_input: dict[str, Any],
+    *,
+    show_progress: bool,
+    run_manager: CallbackManagerForToolRun | None,
+) -> Prediction:
+    """Create a prediction and follow it to its end, reporting its progress.
+
+    Progress bars in the logs are sent as the `replicate_progress` custom
+    event (and drawn on stderr with `show_progress`). Leaving early (an
+    exception, the deadline) cancels the prediction (the core's rule).
+
+    Returns:
+        The ended prediction.
+
+    Raises:
+        ReplicatePredictionError: If it failed or was canceled.
+        ReplicateTimeoutError: If `timeout` passed (it was canceled).
+    """
+    tracker = ProgressTracker()
+    predictions = api.follow(ref, model_input)
+    try:
+        for prediction in predictions:
+            data = _progress(tracker, prediction, ref.name, show=show_progress)
+            if data is not None and run_manager is not None:
+                config = RunnableConfig(callbacks=run_manager.get_child())
+                dispatch_custom_event(PROGRESS_EVENT, data, config=config)
+    finally:
+        predictions.close()
+    return _ended(tracker, prediction, ref.name, show=show_progress)
+
+
+async def afollow_to_end(
+    api: ReplicateAPI,
+    ref: ModelRef,
+    model_input: dict[str, Any],
+    *,
+    show_progress: bool,
+    run_manager: AsyncCallbackManagerForToolRun | None,
+) -> Prediction:
+    """Async `follow_to_end`."""
+    tracker = ProgressTracker()
+    predictions = api.afollow(ref, model_input)
+    try:
+        async for prediction in predictions:
+            data = _progress(tracker, prediction, ref.name, show=show_progress)
+            if data is not None and run_manager is not None:
+                config = RunnableConfig(callbacks=run_manager.get_child())
+                await adispatch_custom_event(PROGRESS_EVENT, data, config=config)
+    finally:
+        await predictions.aclose()
+    return _ended(tracker, prediction, ref.name, show=show_progress)
 
 
 def _title(ref: ModelRef) -> str:
