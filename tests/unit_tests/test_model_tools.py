@@ -661,3 +661,35 @@ async def test_awkward_input_names_reach_the_model_by_their_names(mode: str) -> 
     assert await invoke(tool, mode, {"prompt": "x", "json": True}) == "ok"
     (create,) = api.creates()
     assert json.loads(create.content)["input"] == {"prompt": "x", "json": True}
+
+
+async def test_beta_search_results_show_tags_and_run_counts(mode: str) -> None:
+    api = fake()
+    toolkit = ReplicateToolkit(discovery=True, **api.settings())
+    search = {t.name: t for t in toolkit.get_tools()}["search_models"]
+    found = await invoke(search, mode, {"query": "upscale", "limit": 3})
+    assert (
+        "- nightmareai/real-esrgan: The real-esrgan model. [upscale] (7 runs)" in found
+    )
+    (request,) = api.requests
+    assert request.url.params["query"] == "upscale"
+    assert request.url.params["limit"] == "3"
+
+
+async def test_content_blocks_carry_the_files_for_a_chat_model(mode: str) -> None:
+    api = fake(
+        **{"black-forest-labs/flux-schnell": ["https://d/0.webp", "https://d/1.png"]}
+    )
+    tool = ReplicateModelTool.from_model(
+        "black-forest-labs/flux-schnell", content_blocks=True, **api.settings()
+    )
+    msg = await invoke(tool, mode, tool_call(tool, {"prompt": "x", "num_outputs": 2}))
+    text, first, second = msg.content
+    assert text["type"] == "text"
+    assert "https://d/0.webp" in text["text"]
+    assert (first["type"], first["url"], first["mime_type"]) == (
+        "image",
+        "https://d/0.webp",
+        "image/webp",
+    )
+    assert second["mime_type"] == "image/png"
