@@ -38,7 +38,6 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
-    model_validator,
 )
 
 from langchain_replicate._core.protocol import check_prediction
@@ -83,7 +82,6 @@ if TYPE_CHECKING:
         AsyncCallbackManagerForToolRun,
         CallbackManagerForToolRun,
     )
-    from typing_extensions import Self
 
     from langchain_replicate._client import Prediction, ReplicateAPI
     from langchain_replicate._inputs.uploads import FileInput
@@ -252,8 +250,22 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
     _schema: InputSchema | None = PrivateAttr(default=None)
     _fixed: dict[str, Any] = PrivateAttr(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _build_args(self) -> Self:
+    def __init__(self, **data: Any) -> None:  # noqa: ANN401 - pydantic's signature
+        """Validate the fields, then type the arguments from the schema.
+
+        The arguments are built after pydantic's validation, not in a
+        validator, so a bad option raises our `ReplicateInputError` (naming
+        the input) instead of a pydantic error quoting every field given,
+        the token among them.
+
+        Raises:
+            ReplicateInputError: If the options name inputs the model does not
+                have, leave a required input unset, or fix an invalid value.
+        """
+        super().__init__(**data)
+        self._build_args()
+
+    def _build_args(self) -> None:
         """Parse the model reference and type the arguments from the schema."""
         self._ref = parse_model_ref(self.model)
         self._schema = InputSchema.from_openapi(self.openapi_schema)
@@ -272,7 +284,6 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
         self.args_schema = self._args.args_schema
         if self.handle_validation_error is True:
             self.handle_validation_error = functools.partial(_refusal, str(self._ref))
-        return self
 
     # -- building from the model's card ----------------------------------------------
 
@@ -665,13 +676,17 @@ class ReplicateToolkit(ReplicateConnection, BaseToolkit):
     _budget: RunBudget = PrivateAttr()
     _tools: dict[str, ReplicateModelTool] = PrivateAttr(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        """Parse every model reference now (a typo fails here)."""
+    def __init__(self, **data: Any) -> None:  # noqa: ANN401 - pydantic's signature
+        """Validate the fields, then parse every model reference (a typo fails here).
+
+        Raises:
+            ValueError: If a model reference is malformed (our error, not
+                pydantic's, which would quote the token).
+        """
+        super().__init__(**data)
         for model in self.models:
             parse_model_ref(model)
         self._budget = RunBudget(self.max_runs)
-        return self
 
     @property
     def runs_started(self) -> int:

@@ -693,3 +693,15 @@ async def test_content_blocks_carry_the_files_for_a_chat_model(mode: str) -> Non
         "image/webp",
     )
     assert second["mime_type"] == "image/png"
+
+
+def test_bad_options_are_our_errors_and_never_quote_the_token() -> None:
+    api = fake()
+    with pytest.raises(ReplicateInputError, match="requires 'image'") as caught:
+        ReplicateModelTool.from_model(
+            "nightmareai/real-esrgan", exclude_inputs=["image"], **api.settings()
+        )
+    assert TOKEN not in str(caught.value)
+    with pytest.raises(ValueError, match="Malformed Replicate reference") as bad_ref:
+        ReplicateToolkit(models=["not a model"], **api.settings())
+    assert TOKEN not in str(bad_ref.value)
