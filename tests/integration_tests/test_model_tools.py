@@ -7,6 +7,7 @@ in), LLaVA (an image in, text out), Llama 3 (text out, also as a deployment).
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from typing import TYPE_CHECKING, Any
@@ -347,3 +348,28 @@ async def test_an_agent_makes_an_image_then_passes_its_url_to_the_next_model(
     assert [r.model for r in records] == [FLUX, LLAVA]
     assert records[1].input["image"] == made.artifact.urls[0]
     assert json.dumps(records[1].input).count("http") == 1
+
+
+async def until(check: Any) -> None:
+    """Poll `check()` until it is true (at most 5 s)."""
+    for _ in range(250):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    pytest.fail("condition not met within 5 s")
+
+
+async def test_a_cancelled_agent_step_cancels_the_prediction(
+    replicate_server: LocalReplicateServer, kw: dict[str, Any]
+) -> None:
+    replicate_server.set_pace(ModelPace(image_step_time=0.5))
+    tool = await ReplicateModelTool.afrom_model(FLUX, **kw)
+    before = len(replicate_server.predictions())
+    task = asyncio.ensure_future(tool.ainvoke({"prompt": "socks"}))
+    await until(lambda: len(replicate_server.predictions()) > before)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await until(lambda: replicate_server.predictions()[-1].completed_at is not None)
+    (record,) = replicate_server.predictions()[before:]
+    assert record.status == "canceled"
