@@ -373,3 +373,38 @@ async def test_a_cancelled_agent_step_cancels_the_prediction(
     await until(lambda: replicate_server.predictions()[-1].completed_at is not None)
     (record,) = replicate_server.predictions()[before:]
     assert record.status == "canceled"
+
+
+# -- faults ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_lost_create_answer_makes_one_prediction(
+    replicate_server: LocalReplicateServer, kw: dict[str, Any], mode: str
+) -> None:
+    tool = await build(FLUX, mode, **kw)
+    before = len(replicate_server.predictions())
+    replicate_server.inject_faults(lose_creates=1, lost_status=0)
+    msg = await invoke(tool, mode, call(tool.name, {"prompt": "socks"}))
+    assert msg.artifact.kind == "files"
+    (record,) = replicate_server.predictions()[before:]  # adopted, not created twice
+    assert record.id == msg.artifact.prediction_id
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_output_files_on_another_origin_get_no_token(
+    replicate_server: LocalReplicateServer,
+    kw: dict[str, Any],
+    mode: str,
+    tmp_path: Path,
+) -> None:
+    replicate_server.inject_faults(foreign_origin=True)
+    tool = await build(FLUX, mode, save_dir=tmp_path, **kw)
+    msg = await invoke(tool, mode, call(tool.name, {"prompt": "a cat"}))
+    (file,) = msg.artifact.files
+    data = file.read() if mode == "sync" else await file.aread()
+    assert data == msg.artifact.paths[0].read_bytes()
+    foreign = replicate_server.foreign_requests()
+    # one download by the tool (save_dir), one FileOutput read
+    assert [r.path.split("/")[1] for r in foreign] == ["delivery", "delivery"]
+    assert not any(r.authorization for r in foreign)

@@ -23,6 +23,7 @@ from langchain_replicate import (
     ReplicateInputError,
     ReplicateModelResult,
     ReplicateModelTool,
+    ReplicateServerError,
     ReplicateToolkit,
 )
 from langchain_replicate._inputs.model_ref import parse_model_ref
@@ -705,3 +706,21 @@ def test_bad_options_are_our_errors_and_never_quote_the_token() -> None:
     with pytest.raises(ValueError, match="Malformed Replicate reference") as bad_ref:
         ReplicateToolkit(models=["not a model"], **api.settings())
     assert TOKEN not in str(bad_ref.value)
+
+
+async def test_a_failed_upload_creates_nothing(mode: str) -> None:
+    api = fake(**{"nightmareai/real-esrgan": "https://d/o.png"})
+    answer = api.handle
+
+    def files_down(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/files":
+            api.requests.append(request)
+            return httpx.Response(503, json={"detail": "files API down"})
+        return answer(request)
+
+    api.handle = files_down  # type: ignore[method-assign]
+    tool = ReplicateModelTool.from_model("nightmareai/real-esrgan", **api.settings())
+    big = "data:image/png;base64," + base64.b64encode(PNG).decode()
+    with pytest.raises(ReplicateServerError, match="files API down"):
+        await invoke(tool, mode, {"image": big})
+    assert api.creates() == []
