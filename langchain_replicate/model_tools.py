@@ -656,8 +656,11 @@ class ReplicateToolkit(ReplicateConnection, BaseToolkit):
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
-    models: list[str] = Field(default_factory=list)
-    """Models to give a typed tool each."""
+    models: list[str | ReplicateModelTool] = Field(default_factory=list)
+    """Models to give a typed tool each: a reference (the tool is built from
+    its card with `tool_kwargs`), or a `ReplicateModelTool` built with options
+    of its own (`secret_inputs`, `model_kwargs`...), used as it is but for the
+    shared run limit."""
 
     discovery: bool = False
     """Add `search_models`, `get_model` and `run_model`. Default: `False`."""
@@ -684,9 +687,13 @@ class ReplicateToolkit(ReplicateConnection, BaseToolkit):
                 pydantic's, which would quote the token).
         """
         super().__init__(**data)
-        for model in self.models:
-            parse_model_ref(model)
         self._budget = RunBudget(self.max_runs)
+        for model in self.models:
+            if isinstance(model, ReplicateModelTool):
+                model.run_budget = self._budget
+                self._tools[str(model._ref)] = model  # noqa: SLF001
+            else:
+                parse_model_ref(model)
 
     @property
     def runs_started(self) -> int:
@@ -720,18 +727,31 @@ class ReplicateToolkit(ReplicateConnection, BaseToolkit):
 
     def get_tools(self) -> list[BaseTool]:
         """The model tools, then the discovery tools (reads each model's card)."""
-        tools = [
-            self._model_tool(ref, self._api.model_card(ref))
-            for ref in map(parse_model_ref, self.models)
-        ]
-        return [*self._named(tools), *self._discovery_tools()]
+        cards = {
+            ref: self._api.model_card(ref)
+            for ref in self._refs()
+            if str(ref) not in self._tools
+        }
+        return self._assemble(cards)
 
     async def aget_tools(self) -> list[BaseTool]:
         """Async `get_tools` (the cards are read concurrently)."""
-        refs = [parse_model_ref(model) for model in self.models]
-        cards = await asyncio.gather(*(self._api.amodel_card(ref) for ref in refs))
+        refs = [ref for ref in self._refs() if str(ref) not in self._tools]
+        found = await asyncio.gather(*(self._api.amodel_card(ref) for ref in refs))
+        return self._assemble(dict(zip(refs, found, strict=True)))
+
+    def _refs(self) -> list[ModelRef]:
+        return [
+            model._ref  # noqa: SLF001
+            if isinstance(model, ReplicateModelTool)
+            else parse_model_ref(model)
+            for model in self.models
+        ]
+
+    def _assemble(self, cards: Mapping[ModelRef, Mapping[str, Any]]) -> list[BaseTool]:
         tools = [
-            self._model_tool(ref, card) for ref, card in zip(refs, cards, strict=True)
+            self._tools.get(str(ref)) or self._model_tool(ref, cards[ref])
+            for ref in self._refs()
         ]
         return [*self._named(tools), *self._discovery_tools()]
 
@@ -793,7 +813,7 @@ class ReplicateToolkit(ReplicateConnection, BaseToolkit):
             raise ToolException(str(e)) from e
 
     def _brief(self, ref: ModelRef, card: Mapping[str, Any]) -> str:
-        tool = self._model_tool(ref, card)
+        tool = _guard(lambda: self._model_tool(ref, card))
         return model_brief(
             str(ref),
             card,
@@ -823,7 +843,10 @@ class ReplicateToolkit(ReplicateConnection, BaseToolkit):
         input: dict[str, Any],  # noqa: A002 - the API's name
     ) -> tuple[Any, ReplicateModelResult]:
         ref = self._runnable(model)
-        tool = self._model_tool(ref, _guard(lambda: self._api.model_card(ref)))
+        tool = self._tools.get(str(ref))
+        if tool is None:
+            card = _guard(lambda: self._api.model_card(ref))
+            tool = _guard(lambda: self._model_tool(ref, card))
         return _guard(lambda: tool.execute(tool.model_args.validate(input)))
 
     async def _arun_model(
@@ -832,7 +855,10 @@ class ReplicateToolkit(ReplicateConnection, BaseToolkit):
         input: dict[str, Any],  # noqa: A002 - the API's name
     ) -> tuple[Any, ReplicateModelResult]:
         ref = self._runnable(model)
-        tool = self._model_tool(ref, await _aguard(self._api.amodel_card(ref)))
+        tool = self._tools.get(str(ref))
+        if tool is None:
+            card = await _aguard(self._api.amodel_card(ref))
+            tool = _guard(lambda: self._model_tool(ref, card))
         args = _guard(lambda: tool.model_args.validate(input))
         return await _aguard(tool.aexecute(args))
 

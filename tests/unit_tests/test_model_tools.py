@@ -724,3 +724,38 @@ async def test_a_failed_upload_creates_nothing(mode: str) -> None:
     with pytest.raises(ReplicateServerError, match="files API down"):
         await invoke(tool, mode, {"image": big})
     assert api.creates() == []
+
+
+async def test_toolkit_takes_prebuilt_tools_and_shares_the_run_limit(
+    mode: str,
+) -> None:
+    api = fake(**{"acme/gpt-image": ["https://d/a.png"]})
+    settings = api.settings()
+    image = ReplicateModelTool.from_model(
+        "acme/gpt-image", secret_inputs={"openai_api_key": "sk-1"}, **settings
+    )
+    toolkit = ReplicateToolkit(models=[image], discovery=True, max_runs=1, **settings)
+    tools = {t.name: t for t in toolkit.get_tools()}
+    assert tools["gpt-image"] is image
+    run = tools["run_model"]
+    first = await invoke(
+        run, mode, tool_call(run, {"model": "acme/gpt-image", "input": {"prompt": "a"}})
+    )
+    assert first.artifact.urls == ["https://d/a.png"]
+    with pytest.raises(ToolException, match="Run limit reached"):
+        await invoke(image, mode, tool_call(image, {"prompt": "b"}))
+    assert len(api.creates()) == 1
+    # One card read: building the tool; run_model reused it.
+    cards = [r for r in api.requests if r.url.path.startswith("/v1/models/acme")]
+    assert len([r for r in cards if r.method == "GET"]) == 1
+
+
+async def test_get_model_on_a_model_that_needs_a_secret_is_a_tool_error(
+    mode: str,
+) -> None:
+    api = fake()
+    toolkit = ReplicateToolkit(discovery=True, **api.settings())
+    get = {t.name: t for t in toolkit.get_tools()}["get_model"]
+    msg = await invoke(get, mode, tool_call(get, {"model": "acme/gpt-image"}))
+    assert msg.status == "error"
+    assert "requires 'openai_api_key': set it in secret_inputs" in msg.content
