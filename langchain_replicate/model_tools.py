@@ -670,7 +670,9 @@ class ReplicateToolkit(ReplicateConnection, BaseToolkit):
     `owner/name:version`, `deployments/owner/name`). Default: `None` (any)."""
 
     max_runs: int | None = Field(default=None, ge=0)
-    """Predictions all the tools may start together. Default: no limit."""
+    """Predictions all the tools may start together, counted when a run's
+    arguments have passed (before its uploads and create), whether it then
+    succeeds or not. Default: no limit."""
 
     tool_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Further `ReplicateModelTool` fields for every tool (`save_dir`,

@@ -17,6 +17,7 @@ import pytest
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import StructuredTool, ToolException
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_tests.unit_tests import ToolsUnitTests
 from pydantic import ValidationError
 
 from langchain_replicate import (
@@ -52,6 +53,35 @@ def args_of(openapi: dict[str, Any], model: str = "o/m", **options: Any) -> Mode
 def parameters(tool: Any) -> dict[str, Any]:
     params: dict[str, Any] = convert_to_openai_tool(tool)["function"]["parameters"]
     return params
+
+
+class TestStandard(ToolsUnitTests):
+    @property
+    def tool_constructor(self) -> type[ReplicateModelTool]:
+        return ReplicateModelTool
+
+    @property
+    def tool_constructor_params(self) -> dict[str, Any]:
+        return {
+            "model": "black-forest-labs/flux-schnell",
+            "openapi_schema": real.FLUX_SCHNELL,
+            "api_key": TOKEN,
+            "base_url": "https://api.replicate.test",
+        }
+
+    @property
+    def tool_invoke_params_example(self) -> dict[str, Any]:
+        return {"prompt": "A logo of colorful socks", "aspect_ratio": "16:9"}
+
+    @property
+    def init_from_env_params(
+        self,
+    ) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+        return (
+            {"REPLICATE_API_TOKEN": TOKEN, "REPLICATE_BASE_URL": "https://r.test"},
+            {"model": "nightmareai/real-esrgan", "openapi_schema": real.REAL_ESRGAN},
+            {"replicate_api_token": TOKEN, "base_url": "https://r.test"},
+        )
 
 
 # -- typed arguments from real cog schemas ------------------------------------------
