@@ -91,9 +91,12 @@ def resolve(spec: Mapping[str, Any], components: Mapping[str, Any]) -> dict[str,
     Returns:
         A self-contained schema.
     """
-    full = dereference_refs(
-        dict(spec), full_schema={"components": {"schemas": dict(components)}}
-    )
+    try:
+        full = dereference_refs(
+            dict(spec), full_schema={"components": {"schemas": dict(components)}}
+        )
+    except KeyError:  # a `$ref` to a component the schema lacks: untyped
+        full = {k: v for k, v in spec.items() if k not in {"allOf", "$ref"}}
     parts = full.pop("allOf", None)
     if isinstance(parts, list) and all(isinstance(p, Mapping) for p in parts):
         merged: dict[str, Any] = {}
@@ -214,6 +217,8 @@ class InputSpec:
         description = str(self.schema.get("description") or "").strip()
         if self.file:
             hint = LOCAL_FILE_HINT if local_files else FILE_HINT
+            if accept := self.schema.get("x-cog-accept"):
+                hint = f"{hint} Accepts {accept}."
             description = f"{description} ({hint})" if description else hint
         if self.schema.get("deprecated"):
             description = f"(Deprecated) {description}"

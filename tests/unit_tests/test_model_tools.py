@@ -789,3 +789,23 @@ async def test_get_model_on_a_model_that_needs_a_secret_is_a_tool_error(
     msg = await invoke(get, mode, tool_call(get, {"model": "acme/gpt-image"}))
     assert msg.status == "error"
     assert "requires 'openai_api_key': set it in secret_inputs" in msg.content
+
+
+def test_a_broken_ref_leaves_the_input_untyped_and_accept_is_described() -> None:
+    schema = real.openapi(
+        {
+            "mode": {
+                "allOf": [{"$ref": "#/components/schemas/missing"}],
+                "default": "a",
+                "description": "The mode",
+            },
+            "image": {**real.URI, "x-cog-accept": "image/*"},
+        },
+        {"type": "string"},
+        required=["image"],
+    )
+    props = parameters(args_of(schema).args_schema)["properties"]
+    assert props["mode"] == {"default": "a", "description": "The mode"}
+    assert props["image"]["description"] == (
+        "A URL (https://...) or a data: URI. Accepts image/*."
+    )
