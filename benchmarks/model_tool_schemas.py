@@ -15,6 +15,8 @@ task ("run <model> on these inputs"), on the local server's reference models
 * **Ours, typed**: one `ReplicateModelTool` per model; the LLM reads its
   OpenAI tool definition and calls it once.
 * **Ours, discovery**: `get_model` (the inputs in brief) then `run_model`.
+* **A search**: MCP's `search_models` answers with whole model objects;
+  ours with one line per model.
 
 Tokens are estimated as characters / 4 (no tokenizer ships offline).
 """
@@ -28,6 +30,7 @@ import httpx
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from langchain_replicate import ReplicateModelTool, ReplicateToolkit
+from langchain_replicate._tool_use.model_cards import search_lines
 from langchain_replicate.testing import LocalReplicateServer
 
 MODELS = (
@@ -128,6 +131,24 @@ def main() -> None:
                     "the same, and the allow-list",
                 )
             )
+        search_rows(server.base_url, server.api_token)
+
+
+def search_rows(base_url: str, token: str, count: int = 5) -> None:
+    """What a search of `count` models puts in front of the LLM, each way.
+
+    `QUERY /v1/models` (MCP's `search_models`) answers with model objects,
+    each with its latest version's whole `openapi_schema`; the local server's
+    `GET /v1/models` page has the same objects, so its first `count` stand in.
+    """
+    headers = {"Authorization": f"Bearer {token}"}
+    page = httpx.get(f"{base_url}/v1/models", headers=headers, timeout=10).json()
+    models = page["results"][:count]
+    print(f"| **a search answering {count} models** | | | | |")
+    print(row("MCP: search_models (model objects)", 1, chars(models), "-"))
+    print(
+        row("ours: search_models (one line each)", 1, chars(search_lines(models)), "-")
+    )
 
 
 if __name__ == "__main__":
