@@ -367,7 +367,7 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
         files: list[tuple[str, int | None, FileInput]],
         urls: list[str],
     ) -> dict[str, Any]:
-        """The input with file URLs in place, and the secrets (sent only)."""
+        """The input with each file value replaced by its URL (uploads done)."""
         filled = {
             name: list(value) if isinstance(value, list) else value
             for name, value in model_input.items()
