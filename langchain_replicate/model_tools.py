@@ -21,15 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import sys
 from pathlib import Path  # noqa: TC003 - pydantic reads the field types at runtime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from langchain_core.callbacks.manager import (
-    adispatch_custom_event,
-    dispatch_custom_event,
-)
-from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, BaseToolkit, StructuredTool, ToolException
 from pydantic import (
     BaseModel,
@@ -40,16 +34,10 @@ from pydantic import (
     ValidationError,
 )
 
-from langchain_replicate._core.protocol import check_prediction
 from langchain_replicate._inputs.model_ref import ModelRef, parse_model_ref
 from langchain_replicate._inputs.schema import InputSchema
 from langchain_replicate._outputs.files import file_name
 from langchain_replicate._outputs.metadata import prediction_info
-from langchain_replicate._outputs.progress import (
-    PROGRESS_EVENT,
-    Progress,
-    ProgressTracker,
-)
 from langchain_replicate._outputs.values import (
     ReplicateModelResult,
     output_content,
@@ -450,8 +438,7 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
         model_input, files = self._plan(args)
         urls = api.file_urls([file for _, _, file in files])
         sent = self._with_files(model_input, files, urls)
-        prediction = follow_to_end(
-            api,
+        prediction = self._follow_to_end(
             self._ref,
             {**sent, **self._secret_input()},
             show_progress=self.show_progress,
@@ -487,8 +474,7 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
         model_input, files = self._plan(args)
         urls = await api.afile_urls([file for _, _, file in files])
         sent = self._with_files(model_input, files, urls)
-        prediction = await afollow_to_end(
-            api,
+        prediction = await self._afollow_to_end(
             self._ref,
             {**sent, **self._secret_input()},
             show_progress=self.show_progress,
@@ -499,90 +485,6 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
             await asyncio.to_thread(self.save_dir.mkdir, parents=True, exist_ok=True)
         await api.adownload_all(downloads)
         return self._result(prediction, api, downloads, sent, loop=True)
-
-
-# -- following a run (shared with the image tool) --------------------------------------
-
-
-def _progress(
-    tracker: ProgressTracker, prediction: Prediction, label: str, *, show: bool
-) -> dict[str, Any] | None:
-    """Note a polled prediction; the progress event's data if it moved."""
-    if (progress := tracker.update(prediction)) is None:
-        return None
-    if show:
-        _draw(progress, label)
-    return progress.event_data()
-
-
-def _draw(progress: Progress, label: str, *, last: bool = False) -> None:
-    sys.stderr.write(f"\r{progress.bar(label)}{chr(10) if last else ''}")
-    sys.stderr.flush()
-
-
-def _ended(
-    tracker: ProgressTracker, prediction: Prediction, label: str, *, show: bool
-) -> Prediction:
-    """End the bar; the prediction, checked (raises if it failed)."""
-    if show and tracker.last is not None:
-        _draw(tracker.last, label, last=True)
-    return check_prediction(prediction)
-
-
-def follow_to_end(
-    api: ReplicateAPI,
-    ref: ModelRef,
-    model_input: dict[str, Any],
-    *,
-    show_progress: bool,
-    run_manager: CallbackManagerForToolRun | None,
-) -> Prediction:
-    """Create a prediction and follow it to its end, reporting its progress.
-
-    Progress bars in the logs are sent as the `replicate_progress` custom
-    event (and drawn on stderr with `show_progress`). Leaving early (an
-    exception, the deadline) cancels the prediction (the core's rule).
-
-    Returns:
-        The ended prediction.
-
-    Raises:
-        ReplicatePredictionError: If it failed or was canceled.
-        ReplicateTimeoutError: If `timeout` passed (it was canceled).
-    """
-    tracker = ProgressTracker()
-    predictions = api.follow(ref, model_input)
-    try:
-        for prediction in predictions:
-            data = _progress(tracker, prediction, ref.name, show=show_progress)
-            if data is not None and run_manager is not None:
-                config = RunnableConfig(callbacks=run_manager.get_child())
-                dispatch_custom_event(PROGRESS_EVENT, data, config=config)
-    finally:
-        predictions.close()
-    return _ended(tracker, prediction, ref.name, show=show_progress)
-
-
-async def afollow_to_end(
-    api: ReplicateAPI,
-    ref: ModelRef,
-    model_input: dict[str, Any],
-    *,
-    show_progress: bool,
-    run_manager: AsyncCallbackManagerForToolRun | None,
-) -> Prediction:
-    """Async `follow_to_end`."""
-    tracker = ProgressTracker()
-    predictions = api.afollow(ref, model_input)
-    try:
-        async for prediction in predictions:
-            data = _progress(tracker, prediction, ref.name, show=show_progress)
-            if data is not None and run_manager is not None:
-                config = RunnableConfig(callbacks=run_manager.get_child())
-                await adispatch_custom_event(PROGRESS_EVENT, data, config=config)
-    finally:
-        await predictions.aclose()
-    return _ended(tracker, prediction, ref.name, show=show_progress)
 
 
 def _title(ref: ModelRef) -> str:

@@ -3,7 +3,7 @@
 Data flow: the tool's arguments (`ReplicateImageInput`, defined in
 `_inputs.image_args`) are mapped onto the model's own inputs by its schema
 (`_inputs.image_args.image_tool_input`); the prediction is created and polled
-(`model_tools.follow_to_end`, shared with `ReplicateModelTool`), each poll's
+(`ReplicateConnection._follow_to_end`, shared with `ReplicateModelTool`), each poll's
 logs giving progress (`_outputs.progress`); the finished prediction's files
 become the text content (their URLs) and the
 artifact (`ReplicateImageResult`, defined in `_outputs.files`: replicate
@@ -40,7 +40,6 @@ from langchain_replicate.errors import (
     ReplicatePredictionError,
     ReplicateTimeoutError,
 )
-from langchain_replicate.model_tools import afollow_to_end, follow_to_end
 
 if TYPE_CHECKING:
     from langchain_core.callbacks import (
@@ -302,8 +301,7 @@ class ReplicateImageGenerationTool(ReplicateConnection, BaseTool):
                 model=str(self._ref),
                 model_kwargs=self.model_kwargs,
             )
-            prediction = follow_to_end(
-                api,
+            prediction = self._follow_to_end(
                 self._ref,
                 model_input,
                 show_progress=self.show_progress,
@@ -338,8 +336,7 @@ class ReplicateImageGenerationTool(ReplicateConnection, BaseTool):
                 model=str(self._ref),
                 model_kwargs=self.model_kwargs,
             )
-            prediction = await afollow_to_end(
-                api,
+            prediction = await self._afollow_to_end(
                 self._ref,
                 model_input,
                 show_progress=self.show_progress,
