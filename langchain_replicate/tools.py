@@ -3,10 +3,10 @@
 Data flow: the tool's arguments (`ReplicateImageInput`, defined in
 `_inputs.image_args`) are mapped onto the model's own inputs by its schema
 (`_inputs.image_args.image_tool_input`); the prediction is created and polled
-(`ReplicateConnection._follow_to_end`, shared with `ReplicateModelTool`), each poll's
-logs giving progress (`_outputs.progress`); the finished prediction's files
-become the text content (their URLs) and the
-artifact (`ReplicateImageResult`, defined in `_outputs.files`: replicate
+(`ReplicateConnection._follow_to_end`, shared with `ReplicateModelTool`), each
+poll's logs giving progress (`_outputs.progress`); the finished prediction's
+files become the text content (their URLs) and the artifact
+(`ReplicateImageResult`, defined in `_outputs.files`: replicate
 `FileOutput`s, paths, metadata), optionally streamed to `save_dir` first
 (`ReplicateAPI.download_all`, concurrent in both modes).
 """
