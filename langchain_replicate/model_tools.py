@@ -6,8 +6,9 @@ its cog schema) and builds a tool whose arguments are the model's inputs
 (`_tool_use.model_schema`: enums, ranges, defaults, required, files, secrets
 hidden), validated before any prediction. A run: arguments validated →
 file arguments read (URL, data URI, allowed local path) → the run budget
-taken → uploads → `ReplicateAPI.follow` (progress from the logs, `timeout`,
-cancel when abandoned: the core's) → the output read by value
+taken → uploads (`ReplicateAPI.file_urls`) → `_follow_to_end` (shared with
+the image tool: progress from the logs; `timeout` and the cancel of an
+abandoned run are the core's) → the output read by value
 (`_outputs.values`): text, files (`content_and_artifact`, saved under
 `save_dir`), an object with files, or JSON.
 
