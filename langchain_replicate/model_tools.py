@@ -334,6 +334,16 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
         return self.wait or 0
 
     @property
+    def tool_call_schema(self) -> type[BaseModel]:
+        """The arguments as the LLM sees them: `args_schema` itself.
+
+        (langchain-core's default rebuilds a subset model, which would drop
+        the aliases that keep inputs such as `json` under their own names and
+        the `additionalProperties: false` that says no other input exists.)
+        """
+        return self._args.args_schema
+
+    @property
     def model_args(self) -> ModelArgs:
         """The typed arguments (and every input) read from the schema."""
         return self._args

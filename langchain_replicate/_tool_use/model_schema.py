@@ -391,16 +391,20 @@ class ModelArgs:
         )
 
     def present(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        """The arguments to send: `None` left out where it means "not given".
+        """The arguments to send, by input name: only those that change something.
 
-        langchain-core fills in every field's default, so an input with no
-        default (a seed) arrives as `None`; sent, the API would refuse it.
-        `None` is kept only for a nullable input whose default is not `None`.
+        langchain-core fills in every field's default, so the arguments arrive
+        with the schema's defaults (left out: the model applies them itself)
+        and an input with no default (a seed) as `None` (left out: sent, the
+        API would refuse it). `None` is kept only for a nullable input whose
+        default is not `None`.
         """
         kept = {}
         for key, value in args.items():
             name = self.keys.get(key, key)
             schema = self.spec(name).schema
+            if "default" in schema and value == schema["default"]:
+                continue
             if value is None and not (
                 schema.get("nullable") and schema.get("default") is not None
             ):

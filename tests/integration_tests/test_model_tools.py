@@ -23,6 +23,7 @@ from PIL import Image
 from pydantic import ValidationError
 
 from langchain_replicate import (
+    ChatReplicate,
     ReplicateModelResult,
     ReplicateModelTool,
     ReplicateToolkit,
@@ -44,6 +45,7 @@ FLUX = "black-forest-labs/flux-schnell"
 SDXL = "stability-ai/sdxl"
 LLAVA = "yorickvp/llava-13b"
 LLAMA = "meta/meta-llama-3-8b-instruct"
+GRANITE = "ibm-granite/granite-4.0-h-small"
 
 
 @pytest.fixture
@@ -408,3 +410,29 @@ async def test_output_files_on_another_origin_get_no_token(
     # one download by the tool (save_dir), one FileOutput read
     assert [r.path.split("/")[1] for r in foreign] == ["delivery", "delivery"]
     assert not any(r.authorization for r in foreign)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_granite_agent_runs_a_model_tool(
+    replicate_server: LocalReplicateServer, kw: dict[str, Any], mode: str
+) -> None:
+    toolkit = ReplicateToolkit(models=[FLUX, LLAVA], discovery=True, max_runs=2, **kw)
+    tools = toolkit.get_tools() if mode == "sync" else await toolkit.aget_tools()
+    agent = create_agent(ChatReplicate(model=GRANITE, **kw), tools)
+    before = len(replicate_server.predictions())
+    question = "Use flux-schnell to make an image of 'a red sock'."
+    state = await invoke(agent, mode, {"messages": [HumanMessage(question)]})
+    kinds = [type(m).__name__ for m in state["messages"]]
+    assert kinds == ["HumanMessage", "AIMessage", "ToolMessage", "AIMessage"]
+    made = state["messages"][2]
+    assert made.artifact.kind == "files"
+    assert made.artifact.urls[0] in state["messages"][-1].text
+    records = replicate_server.predictions()[before:]
+    assert [r.model for r in records] == [GRANITE, FLUX, GRANITE]
+    assert records[1].input["prompt"] == "a red sock"
+    sent_tools = records[0].input["tools"]
+    flux = next(t for t in sent_tools if t["function"]["name"] == "flux-schnell")
+    assert flux["function"]["parameters"]["properties"]["aspect_ratio"]["enum"][0] == (
+        "1:1"
+    )
+    assert "default" not in flux["function"]["parameters"]["properties"]["seed"]

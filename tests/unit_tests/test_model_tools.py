@@ -100,6 +100,12 @@ def test_langchain_core_alone_cannot_convert_a_cog_schema() -> None:
 def test_flux_ref_enums_ranges_defaults_and_order() -> None:
     params = parameters(args_of(real.FLUX_SCHNELL).args_schema)
     props = params["properties"]
+    tool = ReplicateModelTool(
+        model="black-forest-labs/flux-schnell",
+        openapi_schema=real.FLUX_SCHNELL,
+        api_key=TOKEN,
+    )
+    assert parameters(tool) == params  # (what the LLM sees of the tool)
     assert list(props) == [
         "prompt",
         "aspect_ratio",
@@ -493,10 +499,10 @@ async def test_from_model_runs_and_uploads_a_large_file(mode: str) -> None:
     assert isinstance(msg.artifact, ReplicateModelResult)
     assert msg.artifact.urls == ["https://d/out.png"]
     (create,) = api.creates()
+    # Only what changes something: face_enhance's default is left to the model.
     assert json.loads(create.content)["input"] == {
         "image": f"{BASE}/v1/files/f1",
         "scale": 2,
-        "face_enhance": False,
     }
     assert [r.url.path for r in api.requests].index("/v1/files") < len(api.requests) - 1
 
@@ -689,6 +695,9 @@ async def test_awkward_input_names_reach_the_model_by_their_names(mode: str) -> 
     )
     api = FakeAPI({"acme/awkward": awkward}, {"acme/awkward": "ok"})
     tool = ReplicateModelTool.from_model("acme/awkward", **api.settings())
+    shown = parameters(tool)
+    assert list(shown["properties"]) == ["json", "prompt"]
+    assert shown["additionalProperties"] is False
     assert await invoke(tool, mode, {"prompt": "x", "json": True}) == "ok"
     (create,) = api.creates()
     assert json.loads(create.content)["input"] == {"prompt": "x", "json": True}
