@@ -58,6 +58,7 @@ from langchain_replicate._tool_use.model_schema import (
     validation_message,
 )
 from langchain_replicate.errors import (
+    ReplicateInputError,
     ReplicateInvalidRequestError,
     ReplicateNotFoundError,
     ReplicatePredictionError,
@@ -258,6 +259,15 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
         """Parse the model reference and type the arguments from the schema."""
         self._ref = parse_model_ref(self.model)
         self._schema = InputSchema.from_openapi(self.openapi_schema)
+        schemas = (self.openapi_schema.get("components") or {}).get("schemas") or {}
+        if self._schema is None and "Input" not in schemas:
+            # (A tool without argument fields would drop whatever the LLM sends.)
+            msg = (
+                f"{self._ref} publishes no input schema, so its inputs cannot be "
+                "typed; pass the version's openapi_schema, or pin a version that "
+                "has one."
+            )
+            raise ReplicateInputError(msg)
         schema = self._schema or InputSchema(properties={})
         self._args = ModelArgs.build(
             schema,

@@ -818,3 +818,13 @@ def test_a_broken_ref_leaves_the_input_untyped_and_accept_is_described() -> None
     assert props["image"]["description"] == (
         "A URL (https://...) or a data: URI. Accepts image/*."
     )
+
+
+def test_a_model_without_an_input_schema_is_refused() -> None:
+    with pytest.raises(ReplicateInputError, match="publishes no input schema"):
+        ReplicateModelTool(model="acme/blank", openapi_schema={}, api_key=TOKEN)
+    no_inputs = real.openapi({}, {"type": "string"}, required=[])
+    tool = ReplicateModelTool(
+        model="acme/blank", openapi_schema=no_inputs, api_key=TOKEN
+    )
+    assert tool.args == {}
