@@ -441,11 +441,11 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
     ) -> tuple[Any, ReplicateModelResult]:
         """Run the model on validated arguments; see the class docstring."""
         try:
-            return self.execute(args, run_manager)
+            return self._execute(args, run_manager)
         except _AGENT_ERRORS as e:
             raise ToolException(str(e)) from e
 
-    def execute(
+    def _execute(
         self,
         args: Mapping[str, Any],
         run_manager: CallbackManagerForToolRun | None = None,
@@ -481,16 +481,16 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
     ) -> tuple[Any, ReplicateModelResult]:
         """Async `_run`."""
         try:
-            return await self.aexecute(args, run_manager)
+            return await self._aexecute(args, run_manager)
         except _AGENT_ERRORS as e:
             raise ToolException(str(e)) from e
 
-    async def aexecute(
+    async def _aexecute(
         self,
         args: Mapping[str, Any],
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[Any, ReplicateModelResult]:
-        """Async `execute`."""
+        """Async `_execute`."""
         api = self._api
         model_input, files = self._plan(args)
         urls = await api.afile_urls([file for _, _, file in files])
@@ -772,7 +772,7 @@ class ReplicateToolkit(ReplicateConnection, BaseToolkit):
         if tool is None:
             card = _guard(lambda: self._api.model_card(ref))
             tool = _guard(lambda: self._model_tool(ref, card))
-        return _guard(lambda: tool.execute(tool.model_args.validate(input)))
+        return _guard(lambda: tool._execute(tool.model_args.validate(input)))  # noqa: SLF001
 
     async def _arun_model(
         self,
@@ -785,7 +785,7 @@ class ReplicateToolkit(ReplicateConnection, BaseToolkit):
             card = await _aguard(self._api.amodel_card(ref))
             tool = _guard(lambda: self._model_tool(ref, card))
         args = _guard(lambda: tool.model_args.validate(input))
-        return await _aguard(tool.aexecute(args))
+        return await _aguard(tool._aexecute(args))  # noqa: SLF001
 
 
 def _guard(call: Callable[[], T]) -> T:
