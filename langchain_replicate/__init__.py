@@ -30,6 +30,11 @@ if TYPE_CHECKING:
         ReplicateTokenError,
     )
     from langchain_replicate.llms import Replicate
+    from langchain_replicate.model_tools import (
+        ReplicateModelResult,
+        ReplicateModelTool,
+        ReplicateToolkit,
+    )
     from langchain_replicate.tools import (
         ReplicateImageGenerationTool,
         ReplicateImageInput,
@@ -53,6 +58,8 @@ _MODULE_OF = {
     "ReplicateImageResult": "tools",
     "ReplicateInputError": "errors",
     "ReplicateInvalidRequestError": "errors",
+    "ReplicateModelResult": "model_tools",
+    "ReplicateModelTool": "model_tools",
     "ReplicateNotFoundError": "errors",
     "ReplicatePaymentRequiredError": "errors",
     "ReplicatePermissionDeniedError": "errors",
@@ -61,6 +68,7 @@ _MODULE_OF = {
     "ReplicateRateLimitError": "errors",
     "ReplicateServerError": "errors",
     "ReplicateTimeoutError": "errors",
+    "ReplicateToolkit": "model_tools",
     "ReplicateTokenError": "errors",
 }
 """Where each public name lives (imported on first access)."""
@@ -77,6 +85,8 @@ __all__ = [
     "ReplicateImageResult",
     "ReplicateInputError",
     "ReplicateInvalidRequestError",
+    "ReplicateModelResult",
+    "ReplicateModelTool",
     "ReplicateNotFoundError",
     "ReplicatePaymentRequiredError",
     "ReplicatePermissionDeniedError",
@@ -86,6 +96,7 @@ __all__ = [
     "ReplicateServerError",
     "ReplicateTimeoutError",
     "ReplicateTokenError",
+    "ReplicateToolkit",
     "__version__",
 ]
 

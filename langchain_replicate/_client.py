@@ -57,6 +57,7 @@ from langchain_replicate._core.protocol import (
 from langchain_replicate._core.secrets import clean_token
 from langchain_replicate._core.streaming import StreamPiece
 from langchain_replicate._inputs.arguments import check_timeout
+from langchain_replicate._inputs.schema import InputSchema
 from langchain_replicate.errors import (
     ReplicateAPIError,
     missing_token_error,
@@ -75,11 +76,10 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
     from replicate.client import Client as ReplicateClient
 
-    from langchain_replicate._chat.images import ImageUpload
     from langchain_replicate._chat.inputs import ChatPrompt
     from langchain_replicate._inputs.calls import CallPlan, PreparedCall
     from langchain_replicate._inputs.model_ref import ModelRef
-    from langchain_replicate._inputs.schema import InputSchema
+    from langchain_replicate._inputs.uploads import FileInput, ImageUpload, LocalFile
 
 __all__ = ["MAX_WAIT", "Prediction", "ReplicateAPI", "StreamPiece"]
 
@@ -171,7 +171,7 @@ class ReplicateAPI(Driver):
         """The input schema if this process already fetched it, else `None`."""
         return schemas.get(schema_key(self.base_url, ref))
 
-    def _image_url(self, image: Any) -> str | ImageUpload:  # noqa: ANN401 - an ImageInput
+    def _image_url(self, image: Any) -> str | ImageUpload | LocalFile:  # noqa: ANN401 - a FileInput
         return _files.image_url(image, self.base_url)
 
     # -- calls (each one flow, run by either driver) -----------------------------------
@@ -319,6 +319,58 @@ class ReplicateAPI(Driver):
         if not call.may_have_wrong_prompt_key(error):
             return None
         return call.corrected(await self.ainput_schema(call.ref))
+
+    def model_card(self, ref: ModelRef) -> dict[str, Any]:
+        """A model's metadata and version: `{"model": {...}, "version": {...}}`.
+
+        Its input schema is cached as `input_schema` would (no second lookup).
+
+        Raises:
+            ReplicateNotFoundError: If there is no such model or deployment.
+        """
+        flow: Flow[dict[str, Any]] = Flow.start(_flows.fetch_model, ref)
+        return self._keep_schema(ref, last(self._drive(flow)))
+
+    async def amodel_card(self, ref: ModelRef) -> dict[str, Any]:
+        """Async `model_card`."""
+        flow: Flow[dict[str, Any]] = Flow.start(_flows.fetch_model, ref)
+        return self._keep_schema(ref, await alast(self._adrive(flow)))
+
+    def _keep_schema(self, ref: ModelRef, card: dict[str, Any]) -> dict[str, Any]:
+        key = schema_key(self.base_url, ref)
+        if key not in schemas and card.get("version") is not None:
+            schemas[key] = InputSchema.from_openapi(
+                card["version"].get("openapi_schema")
+            )
+        return card
+
+    def search_models(self, query: str, limit: int) -> dict[str, Any]:
+        """Search public models (`GET /v1/search`, else `QUERY /v1/models`).
+
+        Returns:
+            `{"models": [model objects], "source": the endpoint used}`.
+        """
+        flow: Flow[dict[str, Any]] = Flow.start(_flows.search_models, query, limit)
+        return last(self._drive(flow))
+
+    async def asearch_models(self, query: str, limit: int) -> dict[str, Any]:
+        """Async `search_models`."""
+        flow: Flow[dict[str, Any]] = Flow.start(_flows.search_models, query, limit)
+        return await alast(self._adrive(flow))
+
+    def file_urls(self, files: Sequence[FileInput]) -> list[str]:
+        """The URLs of file inputs, uploading bytes and local files first."""
+        if not files:
+            return []
+        flow: Flow[list[str]] = Flow.start(_flows.upload_files, files, self._image_url)
+        return last(self._drive(flow))
+
+    async def afile_urls(self, files: Sequence[FileInput]) -> list[str]:
+        """Async `file_urls`."""
+        if not files:
+            return []
+        flow: Flow[list[str]] = Flow.start(_flows.upload_files, files, self._image_url)
+        return await alast(self._adrive(flow))
 
     def file_outputs(self, urls: Sequence[str]) -> list[FileOutput]:
         """Replicate `FileOutput`s for output URLs, bound to our client."""

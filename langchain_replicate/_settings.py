@@ -3,18 +3,26 @@
 A pydantic mixin placed before the LangChain base class
 (`class Replicate(ReplicateSettings, BaseLLM)`), so both classes take the same
 constructor arguments, build their `ReplicateAPI` the same way and turn a
-streamed prediction into chunks with one loop per I/O flavour.
+streamed prediction into chunks with one loop per I/O flavour. Its connection
+part (`ReplicateConnection`) is shared by the tools too, with the loop that
+follows a tool's prediction to its end reporting progress (`_follow_to_end`).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from contextlib import aclosing, closing
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from langchain_core.callbacks.manager import (
+    adispatch_custom_event,
+    dispatch_custom_event,
+)
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
+from langchain_core.runnables import RunnableConfig
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import (
     BaseModel,
@@ -26,22 +34,30 @@ from pydantic import (
 )
 
 from langchain_replicate._client import MAX_WAIT, ReplicateAPI
+from langchain_replicate._core.protocol import check_prediction
 from langchain_replicate._core.secrets import clean_token
 from langchain_replicate._inputs.arguments import check_timeout, stop_sequences
 from langchain_replicate._inputs.calls import CallPlan
 from langchain_replicate._inputs.reasoning import ReasoningSettings
 from langchain_replicate._inputs.schema import STANDARD_PARAMS
+from langchain_replicate._outputs.progress import (
+    PROGRESS_EVENT,
+    Progress,
+    ProgressTracker,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 
     from langchain_core.callbacks import (
         AsyncCallbackManagerForLLMRun,
+        AsyncCallbackManagerForToolRun,
         CallbackManagerForLLMRun,
+        CallbackManagerForToolRun,
     )
     from langchain_core.language_models.base import LangSmithParams
 
-    from langchain_replicate._client import StreamPiece
+    from langchain_replicate._client import Prediction, StreamPiece
     from langchain_replicate._inputs.calls import PreparedCall
     from langchain_replicate._inputs.model_ref import ModelRef
 
@@ -127,6 +143,83 @@ class ReplicateConnection(BaseModel):
             wait=self._create_wait,
             timeout=self.timeout,
         )
+
+    # -- following a run to its end (the tools) ----------------------------------------
+
+    def _follow_to_end(
+        self,
+        ref: ModelRef,
+        model_input: dict[str, Any],
+        *,
+        show_progress: bool,
+        run_manager: CallbackManagerForToolRun | None,
+    ) -> Prediction:
+        """Create a prediction and follow it to its end, reporting its progress.
+
+        Progress bars in the logs are sent as the `replicate_progress` custom
+        event (and drawn on stderr with `show_progress`). Leaving early (an
+        exception, the deadline) cancels the prediction (the core's rule).
+
+        Returns:
+            The ended prediction.
+
+        Raises:
+            ReplicatePredictionError: If it failed or was canceled.
+            ReplicateTimeoutError: If `timeout` passed (it was canceled).
+        """
+        tracker = ProgressTracker()
+        predictions = self._api.follow(ref, model_input)
+        with closing(predictions):
+            for prediction in predictions:
+                data = _progress(tracker, prediction, ref.name, show=show_progress)
+                if data is not None and run_manager is not None:
+                    config = RunnableConfig(callbacks=run_manager.get_child())
+                    dispatch_custom_event(PROGRESS_EVENT, data, config=config)
+        return _ended(tracker, prediction, ref.name, show=show_progress)
+
+    async def _afollow_to_end(
+        self,
+        ref: ModelRef,
+        model_input: dict[str, Any],
+        *,
+        show_progress: bool,
+        run_manager: AsyncCallbackManagerForToolRun | None,
+    ) -> Prediction:
+        """Async `_follow_to_end`."""
+        tracker = ProgressTracker()
+        predictions = self._api.afollow(ref, model_input)
+        async with aclosing(predictions):
+            async for prediction in predictions:
+                data = _progress(tracker, prediction, ref.name, show=show_progress)
+                if data is not None and run_manager is not None:
+                    config = RunnableConfig(callbacks=run_manager.get_child())
+                    await adispatch_custom_event(PROGRESS_EVENT, data, config=config)
+        return _ended(tracker, prediction, ref.name, show=show_progress)
+
+
+def _progress(
+    tracker: ProgressTracker, prediction: Prediction, label: str, *, show: bool
+) -> dict[str, Any] | None:
+    """Note a polled prediction; the progress event's data if it moved."""
+    if (progress := tracker.update(prediction)) is None:
+        return None
+    if show:
+        _draw(progress, label)
+    return progress.event_data()
+
+
+def _draw(progress: Progress, label: str, *, last: bool = False) -> None:
+    sys.stderr.write(f"\r{progress.bar(label)}{chr(10) if last else ''}")
+    sys.stderr.flush()
+
+
+def _ended(
+    tracker: ProgressTracker, prediction: Prediction, label: str, *, show: bool
+) -> Prediction:
+    """End the bar; the prediction, checked (raises if it failed)."""
+    if show and tracker.last is not None:
+        _draw(tracker.last, label, last=True)
+    return check_prediction(prediction)
 
 
 def build_extra(values: Mapping[str, Any], field_names: set[str]) -> dict[str, Any]:

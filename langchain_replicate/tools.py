@@ -3,9 +3,10 @@
 Data flow: the tool's arguments (`ReplicateImageInput`, defined in
 `_inputs.image_args`) are mapped onto the model's own inputs by its schema
 (`_inputs.image_args.image_tool_input`); the prediction is created and polled
-(`ReplicateAPI.follow`), each poll's logs giving progress (`_outputs.progress`); the
-finished prediction's files become the text content (their URLs) and the
-artifact (`ReplicateImageResult`, defined in `_outputs.files`: replicate
+(`ReplicateConnection._follow_to_end`, shared with `ReplicateModelTool`), each
+poll's logs giving progress (`_outputs.progress`); the finished prediction's
+files become the text content (their URLs) and the artifact
+(`ReplicateImageResult`, defined in `_outputs.files`: replicate
 `FileOutput`s, paths, metadata), optionally streamed to `save_dir` first
 (`ReplicateAPI.download_all`, concurrent in both modes).
 """
@@ -13,14 +14,9 @@ artifact (`ReplicateImageResult`, defined in `_outputs.files`: replicate
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path  # noqa: TC003 - pydantic reads the field types at runtime
 from typing import TYPE_CHECKING, Any, Literal
 
-from langchain_core.callbacks.manager import (
-    adispatch_custom_event,
-    dispatch_custom_event,
-)
 from langchain_core.tools import BaseTool, ToolException
 from pydantic import (
     BaseModel,
@@ -29,7 +25,6 @@ from pydantic import (
     model_validator,
 )
 
-from langchain_replicate._core.protocol import check_prediction
 from langchain_replicate._inputs.image_args import ReplicateImageInput, image_tool_input
 from langchain_replicate._inputs.model_ref import parse_model_ref
 from langchain_replicate._outputs.files import (
@@ -39,11 +34,6 @@ from langchain_replicate._outputs.files import (
     output_urls,
 )
 from langchain_replicate._outputs.metadata import prediction_info
-from langchain_replicate._outputs.progress import (
-    PROGRESS_EVENT,
-    Progress,
-    ProgressTracker,
-)
 from langchain_replicate._settings import ReplicateConnection
 from langchain_replicate.errors import (
     ReplicateInvalidRequestError,
@@ -266,12 +256,6 @@ class ReplicateImageGenerationTool(ReplicateConnection, BaseTool):
             (url, self.save_dir / file_name(url, i, pid)) for i, url in enumerate(urls)
         ]
 
-    def _draw(self, progress: Progress, *, last: bool = False) -> None:
-        if self.show_progress:
-            end = "\n" if last else ""
-            sys.stderr.write(f"\r{progress.bar(self._ref.name)}{end}")
-            sys.stderr.flush()
-
     def _result(
         self,
         prediction: Prediction,
@@ -291,24 +275,6 @@ class ReplicateImageGenerationTool(ReplicateConnection, BaseTool):
             info=info,
             model_input=model_input,
         )
-
-    def _seen(
-        self, tracker: ProgressTracker, prediction: Prediction
-    ) -> dict[str, Any] | None:
-        """Note a polled prediction; the progress event's data if it moved."""
-        if (progress := tracker.update(prediction)) is None:
-            return None
-        self._draw(progress)
-        return progress.event_data()
-
-    def _finished(
-        self, tracker: ProgressTracker, prediction: Prediction
-    ) -> list[tuple[str, Path]]:
-        """End the bar, raise if the run failed, and list the files to save."""
-        if tracker.last is not None:
-            self._draw(tracker.last, last=True)
-        check_prediction(prediction)
-        return self._downloads(prediction)
 
     # -- sync --------------------------------------------------------------------------
 
@@ -335,20 +301,13 @@ class ReplicateImageGenerationTool(ReplicateConnection, BaseTool):
                 model=str(self._ref),
                 model_kwargs=self.model_kwargs,
             )
-            tracker = ProgressTracker()
-            predictions = api.follow(self._ref, model_input)
-            try:
-                for prediction in predictions:
-                    data = self._seen(tracker, prediction)
-                    if data is not None and run_manager is not None:
-                        dispatch_custom_event(
-                            PROGRESS_EVENT,
-                            data,
-                            config={"callbacks": run_manager.get_child()},
-                        )
-            finally:
-                predictions.close()
-            downloads = self._finished(tracker, prediction)
+            prediction = self._follow_to_end(
+                self._ref,
+                model_input,
+                show_progress=self.show_progress,
+                run_manager=run_manager,
+            )
+            downloads = self._downloads(prediction)
             if self.save_dir is not None:
                 self.save_dir.mkdir(parents=True, exist_ok=True)
             api.download_all(downloads)
@@ -377,20 +336,13 @@ class ReplicateImageGenerationTool(ReplicateConnection, BaseTool):
                 model=str(self._ref),
                 model_kwargs=self.model_kwargs,
             )
-            tracker = ProgressTracker()
-            predictions = api.afollow(self._ref, model_input)
-            try:
-                async for prediction in predictions:
-                    data = self._seen(tracker, prediction)
-                    if data is not None and run_manager is not None:
-                        await adispatch_custom_event(
-                            PROGRESS_EVENT,
-                            data,
-                            config={"callbacks": run_manager.get_child()},
-                        )
-            finally:
-                await predictions.aclose()
-            downloads = self._finished(tracker, prediction)
+            prediction = await self._afollow_to_end(
+                self._ref,
+                model_input,
+                show_progress=self.show_progress,
+                run_manager=run_manager,
+            )
+            downloads = self._downloads(prediction)
             if self.save_dir is not None:
                 await asyncio.to_thread(
                     self.save_dir.mkdir, parents=True, exist_ok=True

@@ -6,7 +6,8 @@ Pure, no I/O. Messages are read as v1 standard blocks (see `_chat/messages.py`).
   inline bytes become `data:` URIs when at most `DATA_URI_MAX_BYTES` (256 KB,
   the size Replicate's API recommends data URIs for) and `ImageUpload`s above
   it, for the I/O layer to send through the files API. `ImageFile` is a file
-  already on Replicate (a v1 block's `file_id`).
+  already on Replicate (a v1 block's `file_id`). These values, shared by every
+  file input, are defined in `_inputs/uploads.py` (re-exported here).
 * `image_slot`: which schema input takes the images (`image` for one,
   `image_input`/`images` for a list), with clear errors when the model takes
   no image or only one.
@@ -14,15 +15,21 @@ Pure, no I/O. Messages are read as v1 standard blocks (see `_chat/messages.py`).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_to_bytes
 
 from langchain_replicate._chat.messages import blocks, describe, is_image
+from langchain_replicate._inputs.uploads import (
+    DATA_URI_MAX_BYTES,
+    ImageFile,
+    ImageInput,
+    ImageUpload,
+    ImageURL,
+    decode_base64,
+    from_bytes,
+    from_url,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -41,93 +48,6 @@ __all__ = [
     "image_slot",
 ]
 
-DATA_URI_MAX_BYTES = 256 * 1024
-"""Largest image (decoded bytes) sent inline as a `data:` URI; larger ones are
-uploaded. Replicate's API recommends data URIs for files of 256 KB or less."""
-
-
-# Magic numbers of the image formats vision models take, for base64 data that
-# comes without a MIME type.
-_IMAGE_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
-_DATA_URI = re.compile(
-    r"data:(?P<mime>[^;,]*)(?P<params>(;[^;,]*)*),(?P<data>.*)", re.DOTALL
-)
-
-
-@dataclass(frozen=True)
-class ImageURL:
-    """An image the model can fetch as is: `https://...` or a small `data:` URI."""
-
-    url: str
-
-
-@dataclass(frozen=True)
-class ImageUpload:
-    """Image bytes too large for a data URI; upload them, then pass the file URL."""
-
-    data: bytes
-    mime_type: str
-
-
-@dataclass(frozen=True)
-class ImageFile:
-    """An image already in Replicate's files API, by id (from a v1 `file_id`).
-
-    The I/O layer passes the file's `urls.get`, `{base_url}/v1/files/{file_id}`.
-    """
-
-    file_id: str
-
-
-ImageInput = ImageURL | ImageUpload | ImageFile
-"""One image reference; the I/O layer turns each into a URL string."""
-
-
-def _sniff_mime_type(data: bytes) -> str:
-    for signature, mime_type in _IMAGE_SIGNATURES:
-        if data.startswith(signature):
-            return mime_type
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return "application/octet-stream"
-
-
-def _from_bytes(data: bytes, mime_type: str | None) -> ImageURL | ImageUpload:
-    mime_type = mime_type or _sniff_mime_type(data)
-    if len(data) > DATA_URI_MAX_BYTES:
-        return ImageUpload(data=data, mime_type=mime_type)
-    encoded = base64.b64encode(data).decode("ascii")
-    return ImageURL(f"data:{mime_type};base64,{encoded}")
-
-
-def _decode_base64(data: str, where: str) -> bytes:
-    try:
-        return base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError) as e:
-        msg = f"{where} has base64 image data that does not decode: {e}"
-        raise ValueError(msg) from e
-
-
-def _from_url(url: str, where: str) -> ImageURL | ImageUpload:
-    if not url.startswith("data:"):
-        return ImageURL(url)
-    match = _DATA_URI.fullmatch(url)
-    if match is None:
-        msg = f"{where} has a malformed data: URI (expected data:<mime>;base64,...)."
-        raise ValueError(msg)
-    if ";base64" in match["params"]:
-        data = _decode_base64(match["data"], where)
-    else:
-        data = unquote_to_bytes(match["data"])
-    if len(data) <= DATA_URI_MAX_BYTES:
-        return ImageURL(url)
-    return ImageUpload(data=data, mime_type=match["mime"] or _sniff_mime_type(data))
-
 
 def image_from_block(block: Mapping[str, Any], where: str) -> ImageInput:
     if block.get("type") == "non_standard":
@@ -135,12 +55,12 @@ def image_from_block(block: Mapping[str, Any], where: str) -> ImageInput:
         # langchain-core does not normalise.
         url = block["value"]["image_url"]
         if isinstance(url, str):
-            return _from_url(url, where)
+            return from_url(url, where)
     elif "url" in block:
-        return _from_url(block["url"], where)
+        return from_url(block["url"], where)
     elif "base64" in block:
-        data = _decode_base64(block["base64"], where)
-        return _from_bytes(data, block.get("mime_type"))
+        data = decode_base64(block["base64"], where)
+        return from_bytes(data, block.get("mime_type"))
     elif "file_id" in block:
         return ImageFile(block["file_id"])
     msg = f"{where} has an image block without a url, base64 data or file_id."

@@ -27,12 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
-from langchain_replicate._chat.images import (
-    ImageInput,
-    ImageUpload,
-    ImageURL,
-    image_from_block,
-)
+from langchain_replicate._chat.images import image_from_block
 from langchain_replicate._chat.messages import (
     SKIPPED_BLOCKS,
     blocks,
@@ -41,6 +36,7 @@ from langchain_replicate._chat.messages import (
     message_role,
     to_turns,
 )
+from langchain_replicate._inputs.uploads import ImageInput, ImageUpload, ImageURL
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

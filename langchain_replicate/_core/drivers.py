@@ -58,9 +58,9 @@ if TYPE_CHECKING:
 
     from replicate.stream import ServerSentEvent
 
-    from langchain_replicate._chat.images import ImageUpload
     from langchain_replicate._inputs.model_ref import ModelRef
     from langchain_replicate._inputs.schema import InputSchema
+    from langchain_replicate._inputs.uploads import ImageUpload, LocalFile
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +140,8 @@ class Driver(CreateIO):
                 flow.events = None
             case _effects.GetJSON(path, action):
                 return response_json(self._send(action, path, _GET_TIMEOUT), action)
+            case _effects.QueryJSON(path, body, action):
+                return response_json(self._query(action, path, body), action)
             case _effects.Schema(ref):
                 return self.input_schema(ref)
             case _effects.Upload(image):
@@ -166,6 +168,8 @@ class Driver(CreateIO):
             case _effects.GetJSON(path, action):
                 response = await self._asend(action, path, _GET_TIMEOUT)
                 return response_json(response, action)
+            case _effects.QueryJSON(path, body, action):
+                return response_json(await self._aquery(action, path, body), action)
             case _effects.Schema(ref):
                 return await self.ainput_schema(ref)
             case _effects.Upload(image):
@@ -218,6 +222,18 @@ class Driver(CreateIO):
         except httpx.HTTPError as e:
             raise error_from_transport(e, action) from e
 
+    def _query(self, action: str, path: str, body: str) -> httpx.Response:
+        try:
+            return self._http.request("QUERY", path, **_query_request(body))
+        except httpx.HTTPError as e:
+            raise error_from_transport(e, action) from e
+
+    async def _aquery(self, action: str, path: str, body: str) -> httpx.Response:
+        try:
+            return await self._ahttp.request("QUERY", path, **_query_request(body))
+        except httpx.HTTPError as e:
+            raise error_from_transport(e, action) from e
+
     def get(self, prediction_id: str, deadline: Deadline | None = None) -> Prediction:
         """Fetch a prediction."""
         action = f"get prediction {prediction_id}"
@@ -252,8 +268,8 @@ class Driver(CreateIO):
                 raise timeout_error(prediction_id, self.timeout) from e
             raise error_from_transport(e, _STREAM_ACTION) from e
 
-    def upload_file(self, image: ImageUpload) -> str:
-        """Upload image bytes through the files API.
+    def upload_file(self, image: ImageUpload | LocalFile) -> str:
+        """Upload a file's bytes through the files API.
 
         Returns:
             The file's URL, for a prediction input.
@@ -264,9 +280,9 @@ class Driver(CreateIO):
             raise error_from_transport(e, _files.UPLOAD_ACTION) from e
         return _files.file_url(response_json(response, _files.UPLOAD_ACTION))
 
-    async def aupload_file(self, image: ImageUpload) -> str:
-        """Async `upload_file`."""
-        request = _files.upload_request(image)
+    async def aupload_file(self, image: ImageUpload | LocalFile) -> str:
+        """Async `upload_file` (a local file is read in a thread)."""
+        request = await asyncio.to_thread(_files.upload_request, image)
         try:
             response = await self._ahttp.post("/v1/files", **request)
         except httpx.HTTPError as e:
@@ -305,6 +321,15 @@ class Driver(CreateIO):
                         yield event
                     if deadline.expired():
                         raise timeout_error(None, self.timeout)
+
+
+def _query_request(body: str) -> dict[str, Any]:
+    """A `QUERY` with a plain-text body (Replicate's model search)."""
+    return {
+        "content": body.encode(),
+        "headers": {"Content-Type": "text/plain"},
+        "timeout": _GET_TIMEOUT,
+    }
 
 
 def _forget(flow: Flow[Any], scope: AbandonScope | None) -> None:

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
     from types import TracebackType
 
-    from langchain_replicate._chat.images import ImageUpload
     from langchain_replicate._inputs.model_ref import ModelRef
+    from langchain_replicate._inputs.uploads import ImageUpload, LocalFile
 
 T = TypeVar("T")
 
@@ -31,10 +31,12 @@ T = TypeVar("T")
 # SendCreate(request, ref)      sends a prediction create of `ref`  the httpx.Response
 # Get(prediction_id, deadline)  fetches a prediction                its JSON
 # GetJSON(path, action)         GETs an API path (schemas)          its JSON
+# QueryJSON(path, body, action) sends a QUERY, plain-text body      its JSON
 # Sleep(seconds)                waits                               -
 # Cancel(prediction_id)         cancels (best effort)               its JSON, or None
 # Schema(ref)                   looks the input schema up (cached)  it, or None
-# Upload(image)                 uploads to the files API            the file's URL
+# Upload(image)                 uploads to the files API (bytes or  the file's URL
+#                                 a local file)
 # OpenEvents(url, deadline,     opens the SSE stream (Flow.events), -
 #   last_event_id)                resuming after that event if given
 # NextEvent()                   reads the stream's next event       it; None at the end
@@ -63,6 +65,12 @@ class GetJSON(NamedTuple):
     action: str
 
 
+class QueryJSON(NamedTuple):
+    path: str
+    body: str
+    action: str
+
+
 class Sleep(NamedTuple):
     seconds: float
 
@@ -76,7 +84,7 @@ class Schema(NamedTuple):
 
 
 class Upload(NamedTuple):
-    image: ImageUpload
+    image: ImageUpload | LocalFile
 
 
 class OpenEvents(NamedTuple):
@@ -98,6 +106,7 @@ Effect = (
     | SendCreate
     | Get
     | GetJSON
+    | QueryJSON
     | Sleep
     | Cancel
     | Schema

@@ -1,6 +1,7 @@
 """Files: image uploads (files API) and output downloads.
 
-Uploads: a chat image given as bytes goes to `POST /v1/files` (multipart, field
+Uploads: a chat image given as bytes, or a model tool's file input given as
+large inline data or a local path, goes to `POST /v1/files` (multipart, field
 `content`); the prediction input takes the file's `urls.get`.
 
 Downloads: an output file (a URL, or a `data:` URI) is streamed in chunks to
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from langchain_replicate._chat.images import ImageFile, ImageUpload
+from langchain_replicate._inputs.uploads import ImageFile, ImageUpload, LocalFile
 from langchain_replicate._outputs.files import decode_data_uri, is_data_uri
 from langchain_replicate.errors import error_from_response, error_from_transport
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
     from pathlib import Path
 
-    from langchain_replicate._chat.images import ImageInput
+    from langchain_replicate._inputs.uploads import FileInput
 
 UPLOAD_ACTION = "upload an image to Replicate's files API"
 _UPLOAD_TIMEOUT = httpx.Timeout(10.0, read=60.0, write=60.0, pool=None)
@@ -33,20 +34,27 @@ _DOWNLOAD_CHUNK = 256 * 1024
 _DOWNLOAD_TIMEOUT = httpx.Timeout(10.0, read=60.0, pool=None)
 
 
-def image_url(image: ImageInput, base_url: str) -> str | ImageUpload:
-    """The URL of an image, or the image itself when it must be uploaded."""
-    if isinstance(image, ImageUpload):
+def image_url(image: FileInput, base_url: str) -> str | ImageUpload | LocalFile:
+    """The URL of a file input, or the file itself when it must be uploaded."""
+    if isinstance(image, ImageUpload | LocalFile):
         return image
     if isinstance(image, ImageFile):
         return f"{base_url}/v1/files/{image.file_id}"
     return image.url
 
 
-def upload_request(image: ImageUpload) -> dict[str, Any]:
-    """A `POST /v1/files` of image bytes (multipart, field `content`)."""
-    extension = image.mime_type.rpartition("/")[2] or "bin"
+def upload_request(image: ImageUpload | LocalFile) -> dict[str, Any]:
+    """A `POST /v1/files` of a file's bytes (multipart, field `content`).
+
+    A `LocalFile` is read here (the async driver calls this in a thread).
+    """
+    if isinstance(image, LocalFile):
+        name, data = image.path.name, image.path.read_bytes()
+    else:
+        extension = image.mime_type.rpartition("/")[2] or "bin"
+        name, data = f"image.{extension}", image.data
     return {
-        "files": {"content": (f"image.{extension}", image.data, image.mime_type)},
+        "files": {"content": (name, data, image.mime_type)},
         "timeout": _UPLOAD_TIMEOUT,
     }
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import logging
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 
@@ -35,6 +36,7 @@ from langchain_replicate._core.effects import (
     NextEvent,
     OpenEvents,
     Policy,
+    QueryJSON,
     Schema,
     SendCreate,
     Sleep,
@@ -66,7 +68,11 @@ from langchain_replicate._core.protocol import (
 )
 from langchain_replicate._core.streaming import StreamPiece, StreamState
 from langchain_replicate._inputs.schema import InputSchema
-from langchain_replicate.errors import ReplicateAPIError, ReplicateTimeoutError
+from langchain_replicate.errors import (
+    ReplicateAPIError,
+    ReplicateNotFoundError,
+    ReplicateTimeoutError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Sequence
@@ -366,6 +372,78 @@ def fetch_schema(
         yield Emit(_schema_of(model_json.get("latest_version")))
         return
     yield Emit(_schema_of((yield GetJSON(path, action))))
+
+
+def fetch_model(
+    flow: Flow[dict[str, Any]], ref: ModelRef
+) -> Generator[Effect, Any, None]:
+    """Emit a model's card: `{"model": <model JSON>, "version": <version JSON>}`.
+
+    `GET /v1/models/{owner}/{name}` (name, description, run count; its
+    `latest_version`), then the version a pinned reference names; a deployment
+    is read first for its current release's model and version.
+    """
+    del flow  # creates no prediction
+    action = f"look up the model {ref}"
+    slug, version = ref.slug, ref.version
+    if ref.is_deployment:
+        deployment = yield GetJSON(f"/v1/deployments/{ref.slug}", action)
+        release = deployment.get("current_release") or {}
+        slug, version = release.get("model") or "", release.get("version")
+        if not slug:
+            yield Emit({"model": None, "version": None})
+            return
+    model_json = yield GetJSON(f"/v1/models/{slug}", action)
+    latest = model_json.get("latest_version") or None
+    if version and (latest or {}).get("id") != version:
+        latest = yield GetJSON(f"/v1/models/{slug}/versions/{version}", action)
+    yield Emit({"model": model_json, "version": latest})
+
+
+def search_models(
+    flow: Flow[dict[str, Any]], query: str, limit: int
+) -> Generator[Effect, Any, None]:
+    """Emit the results of a model search: `{"models": [...], "source": ...}`.
+
+    The beta `GET /v1/search` first (models with AI-written descriptions and
+    tags); where the API has no such endpoint (404/405), `QUERY /v1/models`
+    with the query as a plain-text body (one page of model objects).
+    Each item of `models` is a model object, with `metadata` when the beta
+    search gave one.
+    """
+    del flow  # creates no prediction
+    action = "search Replicate's models"
+    path = f"/v1/search?{urlencode({'query': query, 'limit': limit})}"
+    try:
+        found = yield GetJSON(path, action)
+    except ReplicateAPIError as e:
+        if not isinstance(e, ReplicateNotFoundError) and e.status != 405:  # noqa: PLR2004
+            raise
+    else:
+        models = [
+            {**item["model"], "metadata": item.get("metadata") or {}}
+            for item in found.get("models") or []
+            if isinstance(item, dict) and isinstance(item.get("model"), dict)
+        ]
+        yield Emit({"models": models, "source": "GET /v1/search"})
+        return
+    page = yield QueryJSON("/v1/models", query, action)
+    models = [m for m in page.get("results") or [] if isinstance(m, dict)]
+    yield Emit({"models": models[:limit], "source": "QUERY /v1/models"})
+
+
+def upload_files(
+    flow: Flow[list[str]],
+    files: Sequence[Any],
+    file_url: Callable[[Any], str | Any],
+) -> Generator[Effect, Any, None]:
+    """Emit the URLs of file inputs, uploading those that must be (in order)."""
+    del flow  # creates no prediction
+    urls: list[str] = []
+    for file in files:
+        url = file_url(file)
+        urls.append(url if isinstance(url, str) else (yield Upload(url)))
+    yield Emit(urls)
 
 
 def _schema_of(version: dict[str, Any] | None) -> InputSchema | None:

@@ -18,6 +18,8 @@ EXPECTED_ALL = [
     "ReplicateImageResult",
     "ReplicateInputError",
     "ReplicateInvalidRequestError",
+    "ReplicateModelResult",
+    "ReplicateModelTool",
     "ReplicateNotFoundError",
     "ReplicatePaymentRequiredError",
     "ReplicatePermissionDeniedError",
@@ -27,6 +29,7 @@ EXPECTED_ALL = [
     "ReplicateServerError",
     "ReplicateTimeoutError",
     "ReplicateTokenError",
+    "ReplicateToolkit",
     "__version__",
 ]
 

@@ -14,17 +14,15 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from langchain_replicate._chat.images import (
-    DATA_URI_MAX_BYTES,
-    ImageFile,
-    ImageSlot,
-    ImageUpload,
-    ImageURL,
-    extract_images,
-    image_slot,
-)
+from langchain_replicate._chat.images import ImageSlot, extract_images, image_slot
 from langchain_replicate._chat.messages import Turn, message_text, to_turns
 from langchain_replicate._chat.openai_messages import to_openai_messages
+from langchain_replicate._inputs.uploads import (
+    DATA_URI_MAX_BYTES,
+    ImageFile,
+    ImageUpload,
+    ImageURL,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PNG_MAGIC_B64 = "iVBORw0KGgo="  # base64 of the 8 PNG signature bytes
