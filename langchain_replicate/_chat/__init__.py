@@ -1,15 +1,20 @@
 """The conversation: messages → a model's prompt inputs, and its reply back (pure).
 
-A conversation goes one way through this wing: `inputs.chat_prompt` reads the
-model's schema and picks the conversation's form; tools and tool turns for a
-model without a `tools` input are first written as plain turns
-(`prompted_tools`, `tool_prompts`); then the messages become a chat-completion
-`messages` list, an OpenAI-form `messages` list (`openai_messages`), or one
-prompt string rendered with the family's template (`messages` → turns,
-`template_choice`, `prompts`), with the images sent apart (`images`).
+A conversation goes one way through this wing, each step once, in
+`inputs.chat_prompt`: (0) untrusted text neutralized (`untrusted`); (1) tools
+and tool turns for a model without a `tools` input lowered into plain turns
+(`prompted_tools` → `tool_prompts`); (2) the input shape chosen from the
+schema; (3) rendering: a chat-completion or OpenAI-form `messages` list
+(`openai_messages`), or one prompt string (`images` apart, `messages` → turns,
+`template_choice`, `prompts`). The reply comes back through `results`, with
+reasoning split off first (`reasoning_reader`).
 
 * `inputs.py`: `chat_prompt` and `ChatPrompt` (the inputs, waiting for image
   URLs).
+* `untrusted.py`: the special tokens of the model's template family and the
+  tools-by-prompt tags, neutralized in the content of human, AI and tool
+  messages (U+200B after a token's first character; `restore` inverts it).
+  System messages are the developer's and sent as written.
 * `messages.py`: messages → role and text turns; the block readers;
   `check_text_only` (the LLM refuses images).
 * `images.py`: a conversation's images and the schema input that takes them.
@@ -21,6 +26,11 @@ prompt string rendered with the family's template (`messages` → turns,
   opening, constraint inputs.
 * `prompted_reader.py`, `results.py`: the reply → LangChain results (plain
   text; chat-completion JSON via `_tool_use.completions`; tool calls by prompt).
+* `reasoning_reader.py`: `ReasoningReader` in front of every reader (reasoning
+  to `additional_kwargs["reasoning_content"]`); the prompt side of reasoning:
+  `open_block` for forced-think templates, `without_reasoning` for history.
+
+Rule kept here: untrusted text never becomes a prompt's structure.
 
 Imports: `_tool_use`, `_core` (types only), `_outputs`, `_inputs`, `errors`.
 """

@@ -10,6 +10,11 @@
   naming the argument (`stop_sequences`, `check_timeout`, `check_json_input`).
 * `model_ref.py`: `ModelRef`, the model, version or deployment a call targets.
 * `image_args.py`: the image tool's arguments (`ReplicateImageInput`).
+* `reasoning.py`: `reasoning_effort` / `thinking_budget` mapped onto the inputs
+  the schema names (`reasoning_effort`, `thinking_level`, `thinking`;
+  `thinking_budget_tokens` with `extended_thinking`, `thinking_budget`), or a
+  `ReplicateInputError` naming the model's inputs; `thinking_off_inputs`.
+* `uploads.py`: file inputs: a URL, bytes to upload, a local file.
 
 Rule kept here: bad input fails before any prediction exists.
 

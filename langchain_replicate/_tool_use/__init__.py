@@ -11,6 +11,10 @@
 * `structured_output.py`: `with_structured_output`: the schema bound as a
   forced tool or a `response_format`, and the answer's parser.
 * `profiles.py`: `ChatReplicate.profile` by model family.
+* `model_schema.py`: a cog input schema → a pydantic arguments model (`$ref`
+  and inlined enums, ranges, defaults, files, secrets never shown), checked
+  before any prediction; `model_cards.py`: the texts an agent reads about a
+  model; `model_access.py`: `allowed_models` patterns and the run budget.
 * `call_parser.py`: `ToolCallStreamParser`, the one state machine that reads
   tool calls out of a reply, streamed or whole; its parts: `call_json.py` (the
   JSON of a call, bracket scan, `json_repair` salvage), `call_forms.py` (other
