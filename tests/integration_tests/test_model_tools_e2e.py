@@ -277,31 +277,23 @@ async def test_video_progress_rises_to_the_end(
 ) -> None:
     replicate_server.set_pace(ModelPace(video_step_time=0.03))  # ~0.7 s of frames
     tool = ReplicateModelTool.from_model(VIDEO, **kw)
-    if mode == "sync":
-        progress = Progress()
-        msg = tool.invoke(
-            call(tool.name, {"prompt": "a sock"}), config={"callbacks": [progress]}
-        )
-        events = progress.events
-    else:
-        events = [
-            dict(event["data"])
-            async for event in tool.astream_events(
-                call(tool.name, {"prompt": "a sock"}), version="v2"
-            )
-            if event["event"] == "on_custom_event"
-            and event["name"] == "replicate_progress"
-        ]
-        msg = replicate_server.predictions()[-1]
-    steps = [event["step"] for event in events]
+    progress = Progress()
+    msg = await invoke(
+        tool,
+        mode,
+        call(tool.name, {"prompt": "a sock"}),
+        config={"callbacks": [progress]},
+    )
+    steps = [event["step"] for event in progress.events]
     assert len(steps) >= 2
     assert steps == sorted(set(steps))  # rising, never repeated
-    assert {event["total"] for event in events} == {24}  # the video's frames
+    assert steps[-1] == 24  # the video's frames, all done
+    assert {event["total"] for event in progress.events} == {24}
     (record,) = replicate_server.predictions()[-1:]
     assert record.model == VIDEO
     assert record.status == "succeeded"
-    if mode == "sync":
-        assert msg.artifact.urls[0].endswith("/output.mp4")
+    assert msg.artifact.urls[0].endswith("/output.mp4")
+    assert msg.content.endswith("(video/mp4)")
 
 
 @pytest.mark.parametrize("mode", MODES)
