@@ -466,3 +466,22 @@ async def test_a_secret_in_model_kwargs_is_refused_without_quoting_it(
     assert "'openai_api_key' is a secret input" in str(error.value)
     assert key not in str(error.value)
     assert len(replicate_server.predictions()) == before
+
+
+async def test_file_blocks_for_a_chat_model_that_takes_none_fail_before_its_turn(
+    replicate_server: LocalReplicateServer, kw: dict[str, Any]
+) -> None:
+    """`content_blocks=True` is for chat models that take files: Granite does not.
+
+    The agent's next turn is refused with a clear error before its prediction
+    (the kokoro run before it is already done).
+    """
+    toolkit = ReplicateToolkit(
+        models=[KOKORO], tool_kwargs={"content_blocks": True}, **kw
+    )
+    agent = create_agent(ChatReplicate(model=GRANITE, **kw), await toolkit.aget_tools())
+    before = len(replicate_server.predictions())
+    with pytest.raises(ReplicateInputError, match="unsupported 'file' content block"):
+        await agent.ainvoke({"messages": [HumanMessage("Say 'hi' with kokoro-82m.")]})
+    records = replicate_server.predictions()[before:]
+    assert [r.model for r in records] == [GRANITE, KOKORO]
