@@ -168,6 +168,31 @@ async def test_create_agent_chains_flux_into_real_esrgan(
     assert sent["real-esrgan"]["properties"]["scale"]["maximum"] == 10
 
 
+@pytest.mark.parametrize(
+    "chat_model", ["meta/meta-llama-3-8b-instruct", "openai/gpt-5-nano"]
+)
+async def test_an_agent_on_prompted_tool_calling_chains_the_models_too(
+    replicate_server: LocalReplicateServer, kw: dict[str, Any], chat_model: str
+) -> None:
+    """Models with no `tools` input (a chat template; `messages`) chain the same."""
+    agent = create_agent(
+        ChatReplicate(model=chat_model, **kw), await image_toolkit(kw, "async")
+    )
+    before = len(replicate_server.predictions())
+    state = await agent.ainvoke({"messages": [HumanMessage(ASK)]})
+    made, upscaled = (m for m in state["messages"] if isinstance(m, ToolMessage))
+    records = replicate_server.predictions()[before:]
+    assert [r.model for r in records] == [
+        chat_model,
+        FLUX,
+        chat_model,
+        ESRGAN,
+        chat_model,
+    ]
+    assert records[3].input["image"] == made.artifact.urls[0]
+    assert upscaled.artifact.kind == "files"
+
+
 # -- 3, 4. speech: kokoro speaks, whisper hears a local file --------------------------
 
 

@@ -19,11 +19,13 @@ Which tool (`choose_tool`):
 
 `none` (or no tools) never calls a tool.
 
-The next step (`next_named_tool`), with `auto` (or no choice) right after
-tool results: the tools the last user message names (whole names, as in rule
-2; a name inside a longer named one does not count) are a plan, in the order
-they are named. The first of them that no assistant turn since that message
-has called is called next, its arguments built from the last user message
+The next step (`next_named_tool`), right after tool results (the
+chat-completions models with `auto` or no choice; the prompted models when
+no call is forced and no JSON schema is asked for): the tools the question
+(the last user message that is no tool result) names, whole names as in
+rule 2 (a name inside a longer named one does not count), are a plan, in the
+order they are named. The first of them that no assistant turn since the
+question has called is called next, its arguments built from the question
 with the tool results' URLs first (`argument_rules`: a URL argument takes
 them), so "make an image with flux-schnell, then upscale it with
 real-esrgan" passes the image's URL on. When every named tool has been
