@@ -81,8 +81,11 @@ async def read(file: FileOutput, mode: str) -> bytes:
 
 async def image_toolkit(kw: dict[str, Any], mode: str) -> list[BaseTool]:
     # The developer fixes flux's size (small images keep the test fast).
-    flux = ReplicateModelTool.from_model(
-        FLUX, model_kwargs={"megapixels": "0.25"}, **kw
+    fixed = {"model_kwargs": {"megapixels": "0.25"}, **kw}
+    flux = (
+        ReplicateModelTool.from_model(FLUX, **fixed)
+        if mode == "sync"
+        else await ReplicateModelTool.afrom_model(FLUX, **fixed)
     )
     return await tools_of(
         ReplicateToolkit(models=[flux, ESRGAN], max_runs=2, **kw), mode
@@ -107,6 +110,7 @@ async def check_made_then_upscaled(
     assert all(r.status == "succeeded" for r in records)
     flux, esrgan = records[1], records[3]
     assert flux.input["prompt"] == "a red sock"
+    assert flux.input["megapixels"] == "0.25"  # the developer's fixed input
     (flux_url,) = made.artifact.urls
     # The URL went from flux's output, through the LLM, into the upscaler.
     assert esrgan.input["image"] == flux_url
