@@ -148,9 +148,11 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
         Read by value as replicate's client reads them: a concatenated text
         iterator (a language model) → the text; a file or list of files → what
         was made with the URLs (or, with `content_blocks=True`, standard
-        image/audio/video/file blocks); an object with file fields (whisper)
-        → its JSON with the URLs in place; anything else → its JSON. Never
-        base64: a file returned inline is described.
+        image blocks, and file blocks with the MIME type for audio, video and
+        the rest: a `ToolMessage` keeps no audio or video blocks); an object
+        with file fields (whisper) → its JSON with the URLs in place;
+        anything else → its JSON. Never base64: a file returned inline is
+        described.
 
     Files in:
         A `format: uri` input takes a URL, a `data:` URI (uploaded through the
@@ -222,8 +224,9 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
     `<prediction id>-<name>`. Default: `None` (nothing saved)."""
 
     content_blocks: bool = False
-    """Return files as LangChain standard content blocks (image, audio,
-    video, file; by URL) after the text, for chat models that take them.
+    """Return files as LangChain standard content blocks after the text (by
+    URL: image blocks; file blocks with the MIME type for audio, video and
+    the rest, the types a `ToolMessage` keeps), for chat models that take them.
     Default: `False` (text with the URLs)."""
 
     show_progress: bool = False

@@ -16,7 +16,10 @@ URIs) is read as files, a list of other strings as text.
 the text, or what was made with the file URLs (never base64: an inline file is
 described), or the JSON (file URLs in place, long JSON cut at
 `MAX_JSON_CHARS`); with `blocks=True`, a list of LangChain standard content
-blocks where the files are image/audio/video/file blocks a chat model can take.
+blocks where the files are image blocks, or file blocks with their MIME type
+(audio and video too: a `ToolMessage` keeps only the block types in
+langchain-core's `TOOL_MESSAGE_BLOCK_TYPES`, which has no `audio` or
+`video`, and turns any other list into one JSON string).
 `ReplicateModelResult` is the artifact.
 """
 
@@ -29,11 +32,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from langchain_core.messages.content import (
-    create_audio_block,
     create_file_block,
     create_image_block,
     create_text_block,
-    create_video_block,
 )
 
 from langchain_replicate._outputs.files import (
@@ -177,12 +178,10 @@ def _json(value: Any) -> str:  # noqa: ANN401 - JSON
 
 
 def _file_block(url: str) -> dict[str, Any]:
+    """An image block, else a file block (see the module docstring)."""
     kind = mime_type(url)
-    factory = {
-        "image": create_image_block,
-        "audio": create_audio_block,
-        "video": create_video_block,
-    }.get(kind.partition("/")[0], create_file_block)
+    is_image = kind.startswith("image/")
+    factory = create_image_block if is_image else create_file_block
     return dict(factory(url=url, mime_type=kind))
 
 

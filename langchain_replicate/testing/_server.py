@@ -241,6 +241,7 @@ class LocalReplicateServer:
         lost_status: int = 0,
         stall_stream_after: int | None = None,
         odd_separators: bool = False,
+        no_beta_search: bool = False,
     ) -> None:
         """Replace the injected faults.
 
@@ -268,6 +269,8 @@ class LocalReplicateServer:
                 but stays open (None: never).
             odd_separators: Predictions created from now on put U+2028, U+2029,
                 U+0085, VT, FF, FS, GS and RS inside their text tokens.
+            no_beta_search: `GET /v1/search` answers 404, as an API without the
+                beta search does (clients fall back to `QUERY /v1/models`).
         """
         self._state.faults = Faults(
             fail_creates=fail_creates,
@@ -283,6 +286,7 @@ class LocalReplicateServer:
             lost_status=lost_status,
             stall_stream_after=stall_stream_after,
             odd_separators=odd_separators,
+            no_beta_search=no_beta_search,
         )
 
     def set_pace(self, pace: ModelPace) -> None:

@@ -190,3 +190,46 @@ def test_after_results_a_reply_schema_gets_json_built_from_them() -> None:
     fmt = {"type": "json_schema", "json_schema": {"name": "Report", "schema": schema}}
     for prompt in _after_results(tools=TOOLS, response_format=fmt):
         assert json.loads(prompted_reply(prompt) or "") == {"location": "Paris"}
+
+
+UPSCALE = {
+    "type": "function",
+    "function": {
+        "name": "upscale",
+        "description": "Upscale an image.",
+        "parameters": {
+            "type": "object",
+            "properties": {"image": {"type": "string", "description": "Image URL"}},
+            "required": ["image"],
+        },
+    },
+}
+
+
+def test_after_results_the_next_tool_the_question_names_gets_their_url() -> None:
+    url = "https://replicate.delivery/abc/out-0.webp"
+    tools = [*TOOLS, UPSCALE]
+    history: list[BaseMessage] = [
+        HumanMessage("Use get_weather for 'Paris', then upscale its map."),
+        AIMessage(
+            "",
+            tool_calls=[{"name": "get_weather", "args": {"location": "P"}, "id": "1"}],
+        ),
+        ToolMessage(f"Sunny, map at {url} (image/webp)", tool_call_id="1"),
+    ]
+    expected = {"name": "upscale", "arguments": {"image": url}}
+    _, prompt = _prompt(history, tools=tools)
+    chat = _messages(history, tools=tools)
+    for reply in (prompted_reply(prompt), prompted_reply(chat)):
+        assert reply is not None
+        call = json.loads(reply.removeprefix("<tool_call>").split("</tool_call>")[0])
+        assert call == expected
+    done = [
+        *history,
+        AIMessage(
+            "", tool_calls=[{"name": "upscale", "args": {"image": url}, "id": "2"}]
+        ),
+        ToolMessage("big.png", tool_call_id="2"),
+    ]
+    _, prompt = _prompt(done, tools=tools)
+    assert prompted_reply(prompt) == 'The tool returned: "big.png".'

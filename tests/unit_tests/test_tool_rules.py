@@ -8,6 +8,7 @@ import pytest
 
 from langchain_replicate.testing._models.argument_rules import (
     build_arguments,
+    find_urls,
     json_instance,
     json_object_for,
 )
@@ -15,6 +16,7 @@ from langchain_replicate.testing._models.tool_rules import (
     UnknownToolError,
     choose_tool,
     name_words,
+    next_named_tool,
 )
 
 
@@ -123,3 +125,43 @@ def test_json_object_is_keyed_by_quoted_identifiers() -> None:
     text = "A joke about cats. Return JSON with 'setup' and 'punchline' keys."
     assert json_object_for(text) == {"setup": "cats", "punchline": "cats"}
     assert json_object_for("No quotes here.") == {}
+
+
+UPSCALE = {
+    "type": "object",
+    "properties": {
+        "image": {"type": "string", "description": "Input image (A URL or a path)"},
+        "scale": {"type": "number", "minimum": 0, "maximum": 10},
+    },
+    "required": ["image"],
+}
+
+
+def test_url_arguments_take_the_given_urls_then_the_texts() -> None:
+    result = (
+        "flux made 1 file:\nhttp://127.0.0.1:8123/delivery/a1/out-0.webp (image/webp)"
+    )
+    (url,) = find_urls(result)
+    assert url == "http://127.0.0.1:8123/delivery/a1/out-0.webp"
+    # The results' URL first; the port and path are no numbers for `scale`.
+    assert build_arguments(UPSCALE, "Upscale it.", urls=[url]) == {"image": url}
+    text = "Upscale https://x.test/cat.png, 2 times."
+    assert build_arguments(UPSCALE, text) == {
+        "image": "https://x.test/cat.png",
+        "scale": 2,
+    }
+    # Not a URL argument: a plain string takes the quoted literal, not the URL.
+    plain = {"type": "object", "properties": {"prompt": {"type": "string"}}}
+    assert build_arguments(plain, "'a cat' like https://x.test/c.png") == {
+        "prompt": "a cat"
+    }
+
+
+def test_the_next_named_tool_follows_the_order_the_text_names() -> None:
+    flux, esrgan, flux_short = tool("flux-schnell"), tool("real-esrgan"), tool("flux")
+    tools = [esrgan, flux_short, flux]
+    text = "Make an image with flux-schnell, then upscale it with real-esrgan."
+    assert next_named_tool(tools, text, []) is flux  # ("flux" is inside it)
+    assert next_named_tool(tools, text, ["flux-schnell"]) is esrgan
+    assert next_named_tool(tools, text, ["flux-schnell", "real-esrgan"]) is None
+    assert next_named_tool(tools, "What is the weather?", []) is None

@@ -55,6 +55,9 @@ class PredictionRecord:
     created_at: float
     completed_at: float | None
     deployment: str | None
+    secret_input: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    """The secret inputs' values as the model received them: for tests to
+    check a secret arrived (the API never shows them; nor does `repr`)."""
 
 
 @dataclass
@@ -97,15 +100,21 @@ class Prediction:
 
     def record(self) -> PredictionRecord:
         """A snapshot of this prediction."""
+        shown = self.shown_input()
         return PredictionRecord(
             id=self.id,
             model=self.model.ref,
             status=self.status,
-            input=self.shown_input(),
+            input=shown,
             token_count=self.token_count,
             created_at=self.created_at,
             completed_at=self.completed_at,
             deployment=self.deployment,
+            secret_input={
+                key: value
+                for key, value in self.input.items()
+                if shown.get(key) == REDACTED
+            },
         )
 
     def shown_input(self) -> dict[str, Any]:

@@ -84,6 +84,9 @@ class Faults:
     odd_separators: bool = False
     """Predictions created meanwhile put U+2028, U+2029, U+0085, VT, FF, FS, GS
     and RS inside their text tokens (SSE must split lines only at CR, LF)."""
+    no_beta_search: bool = False
+    """`GET /v1/search` answers 404, as an API without the beta search does
+    (clients fall back to `QUERY /v1/models`)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form, for the admin endpoint."""
@@ -101,6 +104,7 @@ class Faults:
             "lost_status": self.lost_status,
             "stall_stream_after": self.stall_stream_after,
             "odd_separators": self.odd_separators,
+            "no_beta_search": self.no_beta_search,
         }
 
     def take_create_failure(self) -> _errors.ProblemError | None:

@@ -4,8 +4,8 @@
 * `POST /_admin/pace` — body: any `ModelPace` fields.
 * `POST /_admin/faults` — body: `fail_creates`, `status`, `body`, `cut_stream_after`,
   `delay`, `foreign_origin`, `retry_after`, `fail_gets`, `get_status`, `lose_creates`,
-  `lost_status`, `stall_stream_after`, `odd_separators` (see `Faults`; replaces the
-  current faults).
+  `lost_status`, `stall_stream_after`, `odd_separators`, `no_beta_search` (see
+  `Faults`; replaces the current faults).
 * `POST /_admin/config` — body: `create_rate_limit`, `rate_limit`,
   `sync_data_uri_max_bytes`.
 * `GET /_admin/requests` — `[[method, path], ...]`; `DELETE` clears it.

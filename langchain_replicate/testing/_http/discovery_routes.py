@@ -145,7 +145,12 @@ def _limit(request: Request) -> int:
 
 
 async def search(request: Request) -> Response:
-    """`GET /v1/search?query=&limit=` (beta): models, collections, docs pages."""
+    """`GET /v1/search?query=&limit=` (beta): models, collections, docs pages.
+
+    404 under the `no_beta_search` fault (an API without the beta search).
+    """
+    if state_of(request).faults.no_beta_search:
+        raise _errors.not_found()
     query = (request.query_params.get("query") or "").strip()
     if not query:
         msg = "query is required, e.g. /v1/search?query=upscale"

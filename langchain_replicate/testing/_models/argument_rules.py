@@ -10,6 +10,12 @@ order:
 * `name(a, b)` in the text (the chosen tool's own name): the literals `a, b`
   (Python/JSON literals; bare words as strings) go onto the properties in
   order, converted to each property's type;
+* a *URL argument* (a string with `format: uri`, or whose description has
+  the word URL) takes the next URL (`http://`, `https://`, `data:`) of the
+  supply: the URLs given with the call (an agent's next step: those of the
+  tool results just returned, see `tool_rules`), then those of the text. The
+  text's URLs are blanked out before its quoted and numeric literals are
+  read (a port or a path is no number);
 * otherwise numbers take the next numeric literal of the text (else 0, clamped
   into the schema's bounds), strings the next quoted literal ('...', "...",
   “...”) (else the text after the last about/in/for/named/called, up to the end
@@ -34,13 +40,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["build_arguments", "json_instance", "json_object_for"]
+__all__ = ["build_arguments", "find_urls", "json_instance", "json_object_for"]
 
 _KEYWORDS = ("about", "in", "for", "named", "called")
 _QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"|“([^”]*)”")
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SENTENCE_END = re.compile(r"[.?!\n]")
+_URL = re.compile(r"(?<!\w)(?:https?://|data:)[^\s'\"<>()\[\]{}]+")
+_URL_WORD = re.compile(r"(?<![A-Za-z])URL(?![A-Za-z])", re.IGNORECASE)
+
+
+def find_urls(text: str) -> list[str]:
+    """The URLs of a text, in order (trailing punctuation left out)."""
+    return [m.group().rstrip(".,;:!?") for m in _URL.finditer(text)]
+
+
+def _is_url_argument(spec: Mapping[str, Any]) -> bool:
+    description = spec.get("description")
+    return spec.get("format") == "uri" or (
+        isinstance(description, str) and _URL_WORD.search(description) is not None
+    )
 
 
 @dataclass
@@ -48,15 +68,19 @@ class _Supply:
     """The literals of the text, consumed in order as properties take them."""
 
     text: str
+    urls: list[str] = field(default_factory=list)
+    """URLs given with the call (before the text's own)."""
     numbers: list[str] = field(init=False)
     quoted: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
+        self.urls = [*self.urls, *find_urls(self.text)]
+        plain = _URL.sub(" ", self.text)
         self.quoted = [
             next(g for g in m.groups() if g is not None)
-            for m in _QUOTED.finditer(self.text)
+            for m in _QUOTED.finditer(plain)
         ]
-        unquoted = _QUOTED.sub(" ", self.text)
+        unquoted = _QUOTED.sub(" ", plain)
         self.numbers = _NUMBER.findall(unquoted)
 
     def fallback_string(self) -> str:
@@ -189,6 +213,8 @@ def _value(  # noqa: C901, PLR0911 - one branch per JSON type
         return required, []
     if kind == "null":
         return required, None
+    if _is_url_argument(spec) and supply.urls:
+        return True, supply.urls.pop(0)
     if supply.quoted:
         return True, supply.quoted.pop(0)
     return required, supply.fallback_string()
@@ -241,7 +267,11 @@ def _convert(literal: Any, spec: Mapping[str, Any], root: Mapping[str, Any]) -> 
 
 
 def build_arguments(
-    schema: Mapping[str, Any], text: str, *, name: str | None = None
+    schema: Mapping[str, Any],
+    text: str,
+    *,
+    name: str | None = None,
+    urls: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The arguments of a call to a tool with this parameters schema.
 
@@ -249,6 +279,8 @@ def build_arguments(
         schema: The tool's `parameters` (a JSON schema object).
         text: The last user message.
         name: The tool's name, to find `name(a, b)` in the text.
+        urls: URLs URL arguments take before the text's (the tool results'
+            URLs, for an agent's next step).
 
     Returns:
         The arguments, by the rules in the module docstring.
@@ -262,7 +294,7 @@ def build_arguments(
             for (key, spec), literal in zip(properties.items(), literals, strict=False)
             if isinstance(spec, Mapping)
         }
-    return _object(schema, schema, _Supply(text))
+    return _object(schema, schema, _Supply(text, list(urls)))
 
 
 def json_instance(schema: Mapping[str, Any], text: str) -> Any:  # noqa: ANN401 - JSON

@@ -33,8 +33,11 @@ arguments, JSON instances), whose module docstrings list the rules, plus:
    `tool_choice` other than `none` without `tools`, and an assistant tool
    call whose arguments are not JSON;
 2. no tools, or `none`: a text reply. `auto` (or no choice) right after tool
-   results (the last message is a `tool` message): a text reply that quotes
-   the results;
+   results (the last message is a `tool` message): the next tool of the plan
+   the last user message names (`tool_rules.next_named_tool`: "make an image
+   with flux-schnell, then upscale it with real-esrgan"), its URL arguments
+   taking the results' URLs; when the plan is done (or there is none), a
+   text reply that quotes the results;
    `required` right after tool results (an agent forcing its answer tool):
    a call to the first tool no assistant turn has called yet (all tools if
    every one was), its arguments built from the results;
@@ -67,6 +70,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from langchain_replicate.testing._models.argument_rules import (
     build_arguments,
+    find_urls,
     json_instance,
     json_object_for,
 )
@@ -88,6 +92,7 @@ from langchain_replicate.testing._models.text import (
 from langchain_replicate.testing._models.tool_rules import (
     UnknownToolError,
     choose_tool,
+    next_named_tool,
     tool_name,
     tool_parameters,
 )
@@ -186,6 +191,20 @@ def _not_called(
     return fresh or tools
 
 
+def _called_since_user(messages: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Names of the tools called since the last user message."""
+    last_user = max(
+        (i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1
+    )
+    return [
+        str((call.get("function") or {}).get("name"))
+        for message in messages[last_user + 1 :]
+        if message.get("role") == "assistant"
+        for call in message.get("tool_calls") or []
+        if isinstance(call, Mapping)
+    ]
+
+
 # --- the reply (a `Reply`, written by `completion_writer`) ---------------------------
 
 
@@ -252,12 +271,17 @@ def _reply(values: Mapping[str, Any]) -> Reply:
     text = _last_user_text(messages)
     results = _tool_results(messages)
     chosen = None
+    urls: list[str] = []
     chooses_itself = choice is None or choice == "auto"
     if results and not chooses_itself and choice == "required":
         # A call required right after results (an agent forcing its answer
         # tool): the next step's tool, its arguments from the results.
         tools, text = _not_called(tools, messages), " ".join(results)
-    if not (results and chooses_itself):
+    if results and chooses_itself:
+        # The next step of the plan the user named, fed the results' URLs.
+        chosen = next_named_tool(tools, text, _called_since_user(messages))
+        urls = [url for result in results for url in find_urls(result)]
+    else:
         try:
             chosen = choose_tool(tools, choice, text)
         except UnknownToolError as e:
@@ -265,7 +289,7 @@ def _reply(values: Mapping[str, Any]) -> Reply:
     if chosen is not None:
         name = tool_name(chosen)
         arguments = json.dumps(
-            build_arguments(tool_parameters(chosen), text, name=name),
+            build_arguments(tool_parameters(chosen), text, name=name, urls=urls),
             ensure_ascii=False,
         )
         reason = "tool_calls" if chooses_itself else "stop"

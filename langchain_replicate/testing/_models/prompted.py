@@ -30,6 +30,11 @@ Replies (`prompted_reply`; `None` means "answer as usual"):
 * after tool results with a call required (an agent forcing its answer
   tool): a call to the first tool not called yet in the conversation (all
   tools if every one was), its arguments built from the results;
+* after tool results, when the question (the last user turn that is no
+  tool result) names tools not called since, and no JSON schema is asked
+  for: a call to the next of them, as the chat-completions models do
+  (`_models.tool_rules.next_named_tool`; URL arguments take the results'
+  URLs);
 * after tool results: text quoting them, `The tool returned: "...".` each
   (as the chat-completions reference models do), or, when a JSON schema was
   asked for too, its JSON instance built from the results (the final answer
@@ -48,12 +53,18 @@ from typing import Any, TypeVar
 
 from langchain_replicate.testing._models.argument_rules import (
     build_arguments,
+    find_urls,
     json_instance,
     json_object_for,
 )
-from langchain_replicate.testing._models.text import content_text, last_user_turn
+from langchain_replicate.testing._models.text import (
+    content_text,
+    last_user_turn,
+    user_turns,
+)
 from langchain_replicate.testing._models.tool_rules import (
     choose_tool,
+    next_named_tool,
     tool_name,
     tool_parameters,
 )
@@ -155,6 +166,12 @@ def _from_prompt(prompt: str) -> str | None:
     if tools:
         results = _RESPONSE.findall(last)
         if results and open_call is None:
+            questions = [t for t in user_turns(prompt) if not _RESPONSE.search(t)]
+            if questions and schema is None:
+                since = prompt[prompt.rfind(questions[-1]) :]
+                step = _next_step(tools, questions[-1], _CALLED.findall(since), results)
+                if step is not None:
+                    return step
             return _final_answer(results, schema)
         question = _RESPONSE.sub("", last).strip()
         if results:  # a call required right after results: the next step's tool
@@ -183,6 +200,41 @@ def _not_called(tools: list[_Tool], conversation: str) -> list[_Tool]:
     called = set(_CALLED.findall(conversation))
     fresh = [tool for tool in tools if tool_name(tool) not in called]
     return fresh or tools
+
+
+def _next_step(
+    tools: Sequence[Mapping[str, Any]],
+    question: str,
+    called: Sequence[str],
+    results: Sequence[str],
+) -> str | None:
+    """The next named tool's `<tool_call>` (`tool_rules.next_named_tool`), or None."""
+    tool = next_named_tool(tools, question, called)
+    if tool is None:
+        return None
+    name = tool_name(tool)
+    urls = [url for result in results for url in find_urls(result)]
+    parameters = tool_parameters(tool)
+    return _call(name, build_arguments(parameters, question, name=name, urls=urls))
+
+
+def _plan_step(
+    turns: Sequence[tuple[str, str]],
+    users: Sequence[int],
+    tools: Sequence[Mapping[str, Any]],
+    results: Sequence[str],
+) -> str | None:
+    """`_next_step` for a `messages` list.
+
+    The question is the last user turn that does not follow an assistant's
+    `<tool_call>` (that one holds tool results).
+    """
+    for index in reversed(users):
+        role, text = turns[index - 1] if index > 0 else ("", "")
+        if not (role == "assistant" and "<tool_call>" in text):
+            after = "\n".join(t for r, t in turns[index + 1 :] if r == "assistant")
+            return _next_step(tools, turns[index][1], _CALLED.findall(after), results)
+    return None
 
 
 def _final_answer(results: Sequence[str], schema: Mapping[str, Any] | None) -> str:
@@ -214,7 +266,10 @@ def _from_messages(messages: Sequence[Mapping[str, Any]]) -> str | None:
         if follows_call:
             results = _RESPONSE.findall(question) or [question]
             if not forced:
-                return _final_answer(results, schema)
+                step = (
+                    _plan_step(turns, users, tools, results) if schema is None else None
+                )
+                return step or _final_answer(results, schema)
             # A call required right after results: the next step's tool.
             tools = _not_called(tools, "\n".join(text for _, text in turns))
             question = " ".join(results)

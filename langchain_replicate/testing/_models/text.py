@@ -166,6 +166,15 @@ def content_text(content: object) -> str:
     return ""
 
 
+def user_turns(prompt: str) -> list[str]:
+    """The user turns of a prompt in chat markup, in order (none: `[]`)."""
+    for pattern in _TURNS:
+        turns = pattern.findall(prompt)
+        if turns:
+            return [str(_SYSTEM_BLOCK.sub("", turn)).strip() for turn in turns]
+    return []
+
+
 def last_user_turn(prompt: str) -> str:
     """The last user turn of a prompt in chat markup, or the whole prompt."""
     for pattern in _TURNS:

@@ -19,6 +19,18 @@ Which tool (`choose_tool`):
 
 `none` (or no tools) never calls a tool.
 
+The next step (`next_named_tool`), right after tool results (the
+chat-completions models with `auto` or no choice; the prompted models when
+no call is forced and no JSON schema is asked for): the tools the question
+(the last user message that is no tool result) names, whole names as in
+rule 2 (a name inside a longer named one does not count), are a plan, in the
+order they are named. The first of them that no assistant turn since the
+question has called is called next, its arguments built from the question
+with the tool results' URLs first (`argument_rules`: a URL argument takes
+them), so "make an image with flux-schnell, then upscale it with
+real-esrgan" passes the image's URL on. When every named tool has been
+called (or none is named), the model answers with text.
+
 The arguments of the chosen tool, and JSON replies, follow the rules of
 `_models/argument_rules.py`.
 """
@@ -34,6 +46,7 @@ __all__ = [
     "UnknownToolError",
     "choose_tool",
     "name_words",
+    "next_named_tool",
     "tool_name",
     "tool_parameters",
 ]
@@ -134,3 +147,36 @@ def choose_tool(
 def tool_parameters(tool: Mapping[str, Any]) -> dict[str, Any]:
     """The `parameters` schema of an OpenAI tool param (`{}` when it has none)."""
     return _parameters(tool)
+
+
+def next_named_tool(
+    tools: Sequence[Mapping[str, Any]], last_user_text: str, called: Sequence[str]
+) -> Mapping[str, Any] | None:
+    """The next step of the plan the text names (see the module docstring).
+
+    Args:
+        tools: OpenAI tool params.
+        last_user_text: The text of the last user message.
+        called: Names of the tools called since that message.
+
+    Returns:
+        The first named tool not called yet, or `None` (answer with text).
+    """
+    lowered = last_user_text.lower()
+    spans: list[tuple[int, int, Mapping[str, Any]]] = []
+    for tool in tools:
+        name = tool_name(tool).lower()
+        match = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", lowered) if name else None
+        if match is not None:
+            spans.append((match.start(), match.end(), tool))
+    named = [
+        (start, tool)
+        for start, end, tool in spans
+        if not any(
+            s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans
+        )
+    ]
+    for _, tool in sorted(named, key=lambda item: item[0]):
+        if tool_name(tool) not in called:
+            return tool
+    return None
