@@ -55,7 +55,9 @@ IDLE_READ_TIMEOUT = 300.0
 """Longest silence on a wait without a deadline, in seconds."""
 STREAM_STALL = 5.0
 """Seconds without a byte on an SSE stream before the prediction is looked at
-(a `GET`): a stalled stream of a finished prediction must not hang the call."""
+(a `GET`): a stalled stream of a finished prediction must not hang the call.
+Read at each stream request (`sse_request`), so a test may shorten it for its
+duration (the stalled-stream tests set 0.5 s through a fixture)."""
 POLL_FIRST, POLL_FACTOR, POLL_MAX = 0.2, 1.5, 2.0
 RETRY_FIRST, RETRY_MAX = 0.5, 30.0
 RETRY_AFTER_MAX = 60.0

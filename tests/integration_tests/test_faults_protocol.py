@@ -30,6 +30,7 @@ from langchain_replicate import (
     ReplicateImageGenerationTool,
     ReplicateRateLimitError,
 )
+from langchain_replicate._core import protocol
 from langchain_replicate.testing import ModelPace
 from tests.modes import MODES, invoke, stream
 
@@ -199,6 +200,22 @@ async def test_streamed_text_keeps_odd_line_separators(
 # -- 6: a stalled stream ------------------------------------------------------------
 
 
+STALL = 0.5
+"""The stall interval in these tests (the client's is `STREAM_STALL`, 5 s): the
+stall is noticed the same way, ten times sooner."""
+
+
+@pytest.fixture
+def short_stall(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The client notices a silent stream after `STALL` seconds, not 5.
+
+    `protocol.STREAM_STALL` is read at each stream request (its documented seam).
+    """
+    monkeypatch.setattr(protocol, "STREAM_STALL", STALL)
+    return STALL
+
+
+@pytest.mark.usefixtures("short_stall")
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_stalled_stream_delivers_the_finished_prediction(
     server: LocalReplicateServer, kw: dict[str, Any], made: Made, mode: str
@@ -211,12 +228,14 @@ async def test_a_stalled_stream_delivers_the_finished_prediction(
     assert text_of(chunks) == server_text(server, prediction.id)
 
 
+@pytest.mark.usefixtures("short_stall")
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_stalled_stream_of_a_running_prediction_is_resumed(
     server: LocalReplicateServer, kw: dict[str, Any], made: Made, mode: str
 ) -> None:
-    """Silent for 5 s while the prediction runs: reopened after its last event."""
-    server.set_pace(ModelPace(time_to_first_token=0.005, token_interval=0.04))
+    """Silent for `STALL` while the prediction (~3 s) runs: reopened after its
+    last event."""
+    server.set_pace(ModelPace(time_to_first_token=0.005, token_interval=0.02))
     server.inject_faults(stall_stream_after=3)
     llm = Replicate(model=LLAMA_3, max_tokens=150, timeout=30, **kw)
     chunks = await stream(llm, mode, PROMPT)
