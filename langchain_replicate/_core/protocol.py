@@ -59,6 +59,9 @@ STREAM_STALL = 5.0
 Read at each stream request (`sse_request`), so a test may shorten it for its
 duration (the stalled-stream tests set 0.5 s through a fixture)."""
 POLL_FIRST, POLL_FACTOR, POLL_MAX = 0.2, 1.5, 2.0
+"""The poll backoff: first wait, growth, longest wait (seconds). Read at each
+`poll_delays`, so a test whose fake prediction ends after a number of polls may
+poll sooner (the unit tests' `fast_polls` fixture)."""
 RETRY_FIRST, RETRY_MAX = 0.5, 30.0
 RETRY_AFTER_MAX = 60.0
 """The longest `Retry-After` a call waits out (seconds); a longer one is raised."""
