@@ -63,6 +63,8 @@ POLL_FIRST, POLL_FACTOR, POLL_MAX = 0.2, 1.5, 2.0
 `poll_delays`, so a test whose fake prediction ends after a number of polls may
 poll sooner (the unit tests' `fast_polls` fixture)."""
 RETRY_FIRST, RETRY_MAX = 0.5, 30.0
+"""The retry backoff without a `Retry-After`: first wait, longest (seconds). Read
+at each retry, so a test may shorten it (the poll-fault tests' `fast_retries`)."""
 RETRY_AFTER_MAX = 60.0
 """The longest `Retry-After` a call waits out (seconds); a longer one is raised."""
 GET_ATTEMPTS = 4

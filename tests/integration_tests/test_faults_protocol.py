@@ -123,6 +123,17 @@ def text_of(chunks: list[Any]) -> str:
 # -- 4: a failed poll is retried ----------------------------------------------------
 
 
+@pytest.fixture
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Failed `GET`s are retried after 0.05, 0.1, 0.2 s, not 0.5, 1, 2 s.
+
+    `protocol.RETRY_FIRST` is read at each retry (its documented seam); the
+    schedule itself is tested on its own (`test_core_protocol.py`).
+    """
+    monkeypatch.setattr(protocol, "RETRY_FIRST", 0.05)
+
+
+@pytest.mark.usefixtures("fast_retries")
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("status", [500, 502, 0])
 async def test_a_failed_poll_of_an_image_is_retried(
@@ -141,6 +152,7 @@ async def test_a_failed_poll_of_an_image_is_retried(
     assert len(gets) >= 3  # two failed, then answered
 
 
+@pytest.mark.usefixtures("fast_retries")
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("status", [500, 0])
 async def test_a_failed_poll_after_a_stream_is_retried(
@@ -153,6 +165,7 @@ async def test_a_failed_poll_after_a_stream_is_retried(
     assert text_of(chunks) == server_text(server, prediction.id)
 
 
+@pytest.mark.usefixtures("fast_retries")
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_poll_that_keeps_failing_ends_the_call_and_cancels(
     server: LocalReplicateServer, kw: dict[str, Any], made: Made, mode: str
