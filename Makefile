@@ -5,8 +5,17 @@ SHELL := /bin/bash
 
 UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --locked
-PYTEST_UNIT := $(RUN) pytest tests/unit_tests --disable-socket --allow-unix-socket
-PYTEST_INTEGRATION := $(RUN) pytest tests/integration_tests
+# The integration tests mostly wait (on the local server's pace, throttles,
+# timeouts), so they run on four pytest-xdist workers, each with its own local
+# server. INTEGRATION_WORKERS=0 runs them in one process; UNIT_WORKERS=2 splits
+# the unit tests (which mostly compute) across two.
+UNIT_WORKERS ?= 0
+INTEGRATION_WORKERS ?= 4
+XDIST = --numprocesses $(1) --dist worksteal
+PYTEST_UNIT := $(RUN) pytest tests/unit_tests --disable-socket --allow-unix-socket \
+	$(call XDIST,$(UNIT_WORKERS))
+PYTEST_INTEGRATION := $(RUN) pytest tests/integration_tests \
+	$(call XDIST,$(INTEGRATION_WORKERS))
 PYTEST_NOTEBOOK := $(RUN) pytest --nbmake docs/replicate.ipynb --timeout=300
 
 .PHONY: help install test unit_tests integration_tests docs_tests demo lint format type bench
@@ -18,10 +27,11 @@ PYTEST_NOTEBOOK := $(RUN) pytest --nbmake docs/replicate.ipynb --timeout=300
 install: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv) ## Create .venv from uv.lock
 	$(UV) sync --locked --quiet
 
+# `make test` runs the three parts side by side (each one starts its own local
+# server); each part's output is printed whole when it ends (--output-sync).
 test: install ## Run every offline test: unit, integration (local server), the docs notebook
-	$(PYTEST_UNIT)
-	$(PYTEST_INTEGRATION)
-	$(PYTEST_NOTEBOOK)
+	$(MAKE) --no-print-directory --jobs=3 --output-sync=target \
+		unit_tests integration_tests docs_tests
 
 unit_tests: install ## Unit tests only (no sockets)
 	$(PYTEST_UNIT)

@@ -45,7 +45,9 @@ if TYPE_CHECKING:
 WINDOW = 1.1
 """Seconds of the moving window the rate is counted in: a little longer than a
 per-second limit's, so creates sent at the edge of our window do not land in
-the server's previous one (requests take time to arrive)."""
+the server's previous one (requests take time to arrive). Read at each
+`admit`/`release`, so a test may shorten it for its duration (the unit tests'
+429 retries do, through a fixture: one refused create otherwise costs a window)."""
 CEILING = 1000
 """Creates per window before any throttling is seen (no pacing)."""
 PROGRESS_WINDOW = 10.0

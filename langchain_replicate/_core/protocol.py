@@ -55,9 +55,16 @@ IDLE_READ_TIMEOUT = 300.0
 """Longest silence on a wait without a deadline, in seconds."""
 STREAM_STALL = 5.0
 """Seconds without a byte on an SSE stream before the prediction is looked at
-(a `GET`): a stalled stream of a finished prediction must not hang the call."""
+(a `GET`): a stalled stream of a finished prediction must not hang the call.
+Read at each stream request (`sse_request`), so a test may shorten it for its
+duration (the stalled-stream tests set 0.5 s through a fixture)."""
 POLL_FIRST, POLL_FACTOR, POLL_MAX = 0.2, 1.5, 2.0
+"""The poll backoff: first wait, growth, longest wait (seconds). Read at each
+`poll_delays`, so a test whose fake prediction ends after a number of polls may
+poll sooner (the unit tests' `fast_polls` fixture)."""
 RETRY_FIRST, RETRY_MAX = 0.5, 30.0
+"""The retry backoff without a `Retry-After`: first wait, longest (seconds). Read
+at each retry, so a test may shorten it (the poll-fault tests' `fast_retries`)."""
 RETRY_AFTER_MAX = 60.0
 """The longest `Retry-After` a call waits out (seconds); a longer one is raised."""
 GET_ATTEMPTS = 4

@@ -39,6 +39,9 @@ TOKENS_AFTER_ABANDON = 30
 """At most this many tokens after the abandonment (0.6 s of the model's work;
 a prediction left running makes ~190 more; a loaded CI machine needs slack)."""
 CLASSES = [Replicate, ChatReplicate]
+OWN_CONNECTION = {"headers": {"X-Test": "faults-abandon"}}
+"""Its own connection, so its own pacer: earlier tests' 429s (which slow a shared
+connection's creates for a while) do not change what it sends."""
 
 
 class Abandoned:
@@ -76,6 +79,19 @@ class Abandoned:
 
 @pytest.fixture
 def server(replicate_server: LocalReplicateServer) -> LocalReplicateServer:
+    """The server at `PACE`, the model's schema already cached in this process.
+
+    A first call fetches the schema before its create; abandoned at
+    `ABANDON_AFTER`, it might not have sent the create yet (under pytest-xdist a
+    worker's first call of the model can come in any test).
+    """
+    Replicate(
+        model=MODEL,
+        api_key=replicate_server.api_token,
+        base_url=replicate_server.base_url,
+        max_tokens=1,
+        client_kwargs=OWN_CONNECTION,
+    ).invoke("Hi")
     replicate_server.set_pace(PACE)
     return replicate_server
 
@@ -93,9 +109,7 @@ def model(
         api_key=server.api_token,
         base_url=server.base_url,
         max_tokens=200,
-        # Its own connection, so its own pacer: earlier tests' 429s (which slow
-        # a shared connection's creates for a while) do not change what it sends.
-        client_kwargs={"headers": {"X-Test": "faults-abandon"}},
+        client_kwargs=OWN_CONNECTION,
         **kw,
     )
 

@@ -93,7 +93,10 @@ async def test_a_throttled_batch_returns_every_result(
 async def test_abatch_of_300_on_a_throttled_account_returns_300_results(
     throttled: LocalReplicateServer,
 ) -> None:
-    throttled.configure(create_rate_limit="12/second")
+    # Ten windows' worth (~10 s): the pacer runs past `INCREASE_AFTER` (5 s), so
+    # its rate climbs back and is throttled again, on a long batch. (At 12/s, as
+    # first written, the same 300 took 25 s.)
+    throttled.configure(create_rate_limit="30/second")
     throttled.reset()
     before = len(throttled.predictions())
     llm = model(throttled, Replicate, max_tokens=10)

@@ -30,6 +30,7 @@ from langchain_replicate import (
     ReplicateImageGenerationTool,
     ReplicateRateLimitError,
 )
+from langchain_replicate._core import protocol
 from langchain_replicate.testing import ModelPace
 from tests.modes import MODES, invoke, stream
 
@@ -122,6 +123,17 @@ def text_of(chunks: list[Any]) -> str:
 # -- 4: a failed poll is retried ----------------------------------------------------
 
 
+@pytest.fixture
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Failed `GET`s are retried after 0.05, 0.1, 0.2 s, not 0.5, 1, 2 s.
+
+    `protocol.RETRY_FIRST` is read at each retry (its documented seam); the
+    schedule itself is tested on its own (`test_core_protocol.py`).
+    """
+    monkeypatch.setattr(protocol, "RETRY_FIRST", 0.05)
+
+
+@pytest.mark.usefixtures("fast_retries")
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("status", [500, 502, 0])
 async def test_a_failed_poll_of_an_image_is_retried(
@@ -140,6 +152,7 @@ async def test_a_failed_poll_of_an_image_is_retried(
     assert len(gets) >= 3  # two failed, then answered
 
 
+@pytest.mark.usefixtures("fast_retries")
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("status", [500, 0])
 async def test_a_failed_poll_after_a_stream_is_retried(
@@ -152,6 +165,7 @@ async def test_a_failed_poll_after_a_stream_is_retried(
     assert text_of(chunks) == server_text(server, prediction.id)
 
 
+@pytest.mark.usefixtures("fast_retries")
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_poll_that_keeps_failing_ends_the_call_and_cancels(
     server: LocalReplicateServer, kw: dict[str, Any], made: Made, mode: str
@@ -199,6 +213,22 @@ async def test_streamed_text_keeps_odd_line_separators(
 # -- 6: a stalled stream ------------------------------------------------------------
 
 
+STALL = 0.5
+"""The stall interval in these tests (the client's is `STREAM_STALL`, 5 s): the
+stall is noticed the same way, ten times sooner."""
+
+
+@pytest.fixture
+def short_stall(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The client notices a silent stream after `STALL` seconds, not 5.
+
+    `protocol.STREAM_STALL` is read at each stream request (its documented seam).
+    """
+    monkeypatch.setattr(protocol, "STREAM_STALL", STALL)
+    return STALL
+
+
+@pytest.mark.usefixtures("short_stall")
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_stalled_stream_delivers_the_finished_prediction(
     server: LocalReplicateServer, kw: dict[str, Any], made: Made, mode: str
@@ -211,12 +241,14 @@ async def test_a_stalled_stream_delivers_the_finished_prediction(
     assert text_of(chunks) == server_text(server, prediction.id)
 
 
+@pytest.mark.usefixtures("short_stall")
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_stalled_stream_of_a_running_prediction_is_resumed(
     server: LocalReplicateServer, kw: dict[str, Any], made: Made, mode: str
 ) -> None:
-    """Silent for 5 s while the prediction runs: reopened after its last event."""
-    server.set_pace(ModelPace(time_to_first_token=0.005, token_interval=0.04))
+    """Silent for `STALL` while the prediction (~3 s) runs: reopened after its
+    last event."""
+    server.set_pace(ModelPace(time_to_first_token=0.005, token_interval=0.02))
     server.inject_faults(stall_stream_after=3)
     llm = Replicate(model=LLAMA_3, max_tokens=150, timeout=30, **kw)
     chunks = await stream(llm, mode, PROMPT)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from langchain_replicate._core import pacing, protocol
 from tests.modes import MODES
 
 
@@ -23,3 +24,27 @@ def mode(request: pytest.FixtureRequest) -> str:
     """Run the test once through the sync API and once through the async one."""
     mode: str = request.param
     return mode
+
+
+@pytest.fixture
+def short_pacing_window(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The pacer counts creates per 0.05 s instead of 1.1 s (`pacing.WINDOW`).
+
+    After a `429` the pacer admits one create per window; a test of a call's
+    retries would otherwise wait 1.1 s per refused create. The pacing itself is
+    tested on a fake clock (`test_core_pacing.py`).
+    """
+    monkeypatch.setattr(pacing, "WINDOW", 0.05)
+    return 0.05
+
+
+@pytest.fixture
+def fast_polls(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Polls back off from 0.01 s instead of 0.2 s (`protocol.POLL_FIRST`).
+
+    For tests whose fake prediction ends after a number of polls, not a time: the
+    same polls, sooner. The schedule itself is tested on its own
+    (`test_core_protocol.py`).
+    """
+    monkeypatch.setattr(protocol, "POLL_FIRST", 0.01)
+    return 0.01

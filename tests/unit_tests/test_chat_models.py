@@ -471,6 +471,7 @@ async def test_failed_prediction_raises_with_its_error(mode: str) -> None:
         await invoke(make_chat(fake, mode=mode), mode, "Hi")
 
 
+@pytest.mark.usefixtures("short_pacing_window")
 async def test_429_on_create_is_retried(mode: str) -> None:
     fake = make_fake()
     fake.create_errors = [
@@ -481,6 +482,7 @@ async def test_429_on_create_is_retried(mode: str) -> None:
     assert len(fake.creates()) == 2
 
 
+@pytest.mark.usefixtures("short_pacing_window")
 async def test_rate_limit_after_retries_is_a_typed_error(mode: str) -> None:
     fake = make_fake()
     fake.create_errors = [

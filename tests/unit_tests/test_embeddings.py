@@ -188,6 +188,7 @@ async def test_a_failure_cancels_the_running_predictions_and_starts_no_more(
     assert len(fake.inputs) < len(texts)
 
 
+@pytest.mark.usefixtures("short_pacing_window")
 async def test_a_429_on_create_is_retried(mode: str) -> None:
     refused = httpx.Response(
         429,

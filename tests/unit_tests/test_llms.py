@@ -720,6 +720,7 @@ async def test_http_errors_are_typed(
     assert len(fake.creates()) == 1
 
 
+@pytest.mark.usefixtures("short_pacing_window")
 async def test_429_on_create_is_retried_honouring_retry_after(
     fake: FakeReplicate, mode: str
 ) -> None:

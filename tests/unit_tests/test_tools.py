@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from uuid import UUID
 
 
+pytestmark = pytest.mark.usefixtures("fast_polls")  # polls counted, not timed
+
 DELIVERY = "https://replicate.delivery/xezq/abc123"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 
@@ -335,7 +337,7 @@ async def test_a_cancelled_task_cancels_the_prediction(fake: FakeImages) -> None
     fake.polls_before_done = 10_000
     tool = make_tool(fake, use_async=True)
     task = asyncio.ensure_future(tool.ainvoke("socks"))
-    await asyncio.sleep(0.5)  # the create, then polls (every 0.2 s, then slower)
+    await asyncio.sleep(0.5)  # the create, then polls (backing off)
     assert fake.creates()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

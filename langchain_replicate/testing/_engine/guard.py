@@ -220,8 +220,7 @@ class RateLimiter:
             create_limit: A `limits` string for prediction creates, e.g. `600/minute`.
             other_limit: The same for every other request, e.g. `3000/minute`.
         """
-        self._storage = MemoryStorage()
-        self._limiter = MovingWindowRateLimiter(self._storage)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._create: RateLimitItem = parse(create_limit)
         self._other: RateLimitItem = parse(other_limit)
 
@@ -236,8 +235,9 @@ class RateLimiter:
         """Count one request; say whether it is allowed."""
         item = self._create if create else self._other
         bucket = "create" if create else "other"
-        allowed = self._limiter.hit(item, bucket, token)
-        stats = self._limiter.get_window_stats(item, bucket, token)
+        limiter = self._limiter  # one storage for both, even across a reset
+        allowed = limiter.hit(item, bucket, token)
+        stats = limiter.get_window_stats(item, bucket, token)
         return RateDecision(
             allowed=allowed,
             remaining=stats.remaining,
@@ -245,5 +245,10 @@ class RateLimiter:
         )
 
     def reset(self) -> None:
-        """Forget every counter."""
-        self._storage.reset()
+        """Forget every counter.
+
+        A fresh storage, not `MemoryStorage.reset()`: that clears the counters
+        under the storage's own expiry thread, which then fails on a key it was
+        expiring (a `KeyError` in a thread, seen under load).
+        """
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
