@@ -38,5 +38,10 @@ and the drivers' `finally`; `CreateIO.settle` for a create still in flight);
 a create that may have reached the server is never sent twice (`flows.create`
 with `lookup`); the token goes only to Replicate's origins.
 
+The waits (`protocol.STREAM_STALL`, `POLL_FIRST`, `RETRY_FIRST`,
+`pacing.WINDOW`) are module attributes read at each use, never captured at
+import, so a test can shorten one for its own duration; the package's values
+and its wire traffic stay as they are.
+
 Imports: `_outputs`, `_inputs`, `errors`, `_redaction`; never a wing above.
 """
