@@ -98,10 +98,11 @@ def run_case(
         assert worker.stdout is not None
         assert worker.stdout.readline().strip() == "ready"
     start_at = time.time() + START_DELAY
-    outputs = [
-        json.loads(w.communicate(f"{start_at}\n")[0].strip().splitlines()[-1])
-        for w in workers
-    ]
+    for worker in workers:
+        assert worker.stdin is not None
+        worker.stdin.write(f"{start_at}\n")
+        worker.stdin.flush()
+    outputs = [json.loads(w.communicate()[0].strip().splitlines()[-1]) for w in workers]
     seconds = max(o["done_at"] for o in outputs) - start_at
     prompts = Counter(
         found

