@@ -18,7 +18,8 @@ the server refused (429) and how many predictions ran.
 Without `REPLICATE_API_TOKEN` it runs against the local Replicate-compatible
 server, throttled to `--rate` creates per second (its reference models embed
 with feature hashing, so retrieval works: the summary checks that each
-question's own document was among those it retrieved). With a token it runs on Replicate (paid).
+question's own document was among those it retrieved). With a token it runs on
+Replicate (paid).
 
     uv run --locked python docs/examples/ray_rag.py --documents 3000 --questions 60
 
@@ -133,12 +134,17 @@ class Answerer:
         return batch
 
 
+def blocks(rows: int, batch_size: int) -> int:
+    """Blocks of about one batch each (Ray's default, 200 tiny ones, is slower)."""
+    return max(1, -(-rows // batch_size))
+
+
 def run(documents: int, questions: int, actors: int, batch_size: int) -> dict[str, Any]:
     """Embed `documents`, answer `questions`; return a summary."""
     docs = make_documents(documents)
     started = time.perf_counter()
     embedded = (
-        ray.data.from_items(docs)
+        ray.data.from_items(docs, override_num_blocks=blocks(len(docs), batch_size))
         .map_batches(
             Embedder,
             fn_constructor_kwargs={"model": EMBEDDING_MODEL},
@@ -155,7 +161,9 @@ def run(documents: int, questions: int, actors: int, batch_size: int) -> dict[st
 
     started = time.perf_counter()
     answered = (
-        ray.data.from_items(make_questions(questions, documents))
+        ray.data.from_items(
+            make_questions(questions, documents), override_num_blocks=actors
+        )
         .map_batches(
             Answerer,
             fn_constructor_kwargs={

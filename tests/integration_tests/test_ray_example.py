@@ -75,7 +75,6 @@ def test_the_ray_example_embeds_and_answers_on_a_throttled_account(
         summary = example.run(DOCUMENTS, QUESTIONS, ACTORS, batch_size=128)
     finally:
         ray.shutdown()
-    print(summary)
     assert summary["documents"] == DOCUMENTS
     assert summary["questions"] == QUESTIONS
     assert summary["retrieval_hits"] == QUESTIONS  # each retrieved its own document
