@@ -27,7 +27,7 @@ from pydantic import (
 
 from langchain_replicate._client import MAX_WAIT, ReplicateAPI
 from langchain_replicate._core.secrets import clean_token
-from langchain_replicate._core.throttle_store import check_spec
+from langchain_replicate._core.throttle_store import check_spec, has_credentials
 from langchain_replicate._inputs.arguments import check_timeout, stop_sequences
 from langchain_replicate._inputs.calls import CallPlan
 from langchain_replicate._inputs.schema import STANDARD_PARAMS
@@ -90,7 +90,8 @@ class ReplicateConnection(BaseModel):
     `headers=`). Default: `{}`."""
 
     throttle_store: str | None = Field(
-        default_factory=from_env("REPLICATE_THROTTLE_STORE", default="local")
+        default_factory=from_env("REPLICATE_THROTTLE_STORE", default="local"),
+        repr=False,  # a redis:// URL may hold a password
     )
     """Where processes using the same token share what they learn about its
     rate limit (the `Retry-After` gate and the create rate), so several workers
@@ -98,8 +99,9 @@ class ReplicateConnection(BaseModel):
     dir, named by a hash of the base URL and token: every process of this user
     on this machine), a `redis://host:6379/0` URL (processes on several
     machines; `pip install "langchain-replicate[redis]"`), a
-    `sqlite:///path/file.db`, or `None` (each process paces alone). Default:
-    env `REPLICATE_THROTTLE_STORE`, else `"local"`."""
+    `sqlite:///path/file.db`, or `None` (each process paces alone). A URL
+    with credentials is serialized as a reference to the env var, like the
+    token. Default: env `REPLICATE_THROTTLE_STORE`, else `"local"`."""
 
     _ref: ModelRef = PrivateAttr()
     """The parsed model reference (set by each class's validator)."""
@@ -246,8 +248,14 @@ class ReplicateSettings(ReplicateConnection):
 
     @property
     def lc_secrets(self) -> dict[str, str]:
-        """The token is serialized as a reference to its env var, never its value."""
-        return {"replicate_api_token": "REPLICATE_API_TOKEN"}
+        """The token is serialized as a reference to its env var, never its value.
+
+        So is a `throttle_store` URL that holds credentials (`redis://:pw@host`).
+        """
+        secrets = {"replicate_api_token": "REPLICATE_API_TOKEN"}
+        if self.throttle_store is not None and has_credentials(self.throttle_store):
+            secrets["throttle_store"] = "REPLICATE_THROTTLE_STORE"
+        return secrets
 
     @classmethod
     def is_lc_serializable(cls) -> bool:

@@ -154,11 +154,17 @@ def local_path(key: str) -> Path:
     return cache / "throttle" / f"{key}.sqlite3"
 
 
+def has_credentials(spec: str) -> bool:
+    """Whether a setting holds a user or password (`redis://:pw@host`)."""
+    _, sep, rest = spec.partition("://")
+    return bool(sep) and "@" in rest.partition("/")[0]
+
+
 def _redacted(spec: str) -> str:
     """A setting without any password it may hold (`redis://:pw@host`)."""
-    scheme, sep, rest = spec.partition("://")
-    if sep and "@" in rest:
-        return f"{scheme}://***@{rest.rpartition('@')[2]}"
+    if has_credentials(spec):
+        scheme, _, rest = spec.partition("://")
+        return f"{scheme}://***@{rest.partition('@')[2]}"
     return spec
 
 

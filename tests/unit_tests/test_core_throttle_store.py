@@ -11,6 +11,8 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import sys
+import types
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -302,3 +304,17 @@ def test_the_setting_comes_from_the_environment(
 def test_a_bad_setting_fails_at_construction() -> None:
     with pytest.raises(ReplicateInputError, match="throttle_store"):
         ChatReplicate(model="meta/meta-llama-3-8b-instruct", throttle_store="nope")
+
+
+def test_a_store_url_with_a_password_is_kept_like_the_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from langchain_core.load import dumps  # noqa: PLC0415
+
+    url = "redis://:hunter2@cache.internal:6379/0"
+    monkeypatch.setitem(sys.modules, "redis", types.ModuleType("redis"))
+    chat = ChatReplicate(model="meta/meta-llama-3-8b-instruct", throttle_store=url)
+    assert "hunter2" not in repr(chat)
+    assert "hunter2" not in dumps(chat)
+    plain = ChatReplicate(model="meta/meta-llama-3-8b-instruct", throttle_store="local")
+    assert "throttle_store" not in plain.lc_secrets
