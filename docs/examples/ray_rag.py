@@ -4,10 +4,10 @@ Embeds a few thousand documents with `ReplicateEmbeddings` and answers questions
 with `ChatReplicate`, each step a Ray Data `map_batches` over a pool of actors
 (worker processes). Every actor builds its own models in `__init__` from plain
 settings: a model is never shipped to a worker, the token comes from the
-worker's environment (`runtime_env`), and each process keeps its models (and
-their connection pools) for all its batches. (Models also pickle, so passing
-one to `fn_constructor_kwargs` works too; building them in the actor keeps the
-token out of Ray's object store.)
+worker's environment (inherited from this process on one machine; set on every
+node of a cluster), and each process keeps its models (and their connection
+pools) for all its batches. Building models in the actor keeps the token out
+of Ray's object store and logs (Ray logs a `runtime_env`'s `env_vars`).
 
 The actors are separate processes on one account: they pace their creates
 together through the shared throttle store (`throttle_store="local"`, the
@@ -35,6 +35,11 @@ import json
 import os
 import time
 from typing import TYPE_CHECKING, Any
+
+# When the driver runs under `uv run`, Ray starts each worker through `uv run`
+# too (a fresh environment per worker, from a copy of the working directory);
+# here the workers use this interpreter and its environment.
+os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
 
 import numpy as np
 import ray
@@ -194,14 +199,15 @@ def run(documents: int, questions: int, actors: int, batch_size: int) -> dict[st
     }
 
 
-def start_ray(actors: int, env: dict[str, str]) -> None:
-    """Start a small local Ray (no dashboard); `env` is every worker's environment."""
-    ray.init(
-        num_cpus=actors,
-        include_dashboard=False,
-        log_to_driver=False,
-        runtime_env={"env_vars": env},
-    )
+def start_ray(actors: int) -> None:
+    """Start a small local Ray (no dashboard).
+
+    The workers inherit this process's environment (the token, the base URL,
+    the throttle store). On a cluster, set them in every node's environment
+    (from your secret store): Ray writes a `runtime_env`'s `env_vars` to its
+    logs, so the token does not go there.
+    """
+    ray.init(num_cpus=actors, include_dashboard=False, log_to_driver=False)
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -215,21 +221,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
 
     server = None
-    env = {
-        "REPLICATE_THROTTLE_STORE": os.environ.get("REPLICATE_THROTTLE_STORE", "local")
-    }
-    if os.environ.get("REPLICATE_API_TOKEN"):
-        env["REPLICATE_API_TOKEN"] = os.environ["REPLICATE_API_TOKEN"]
-    else:
+    if not os.environ.get("REPLICATE_API_TOKEN"):
         server = LocalReplicateServer(
             pace=ModelPace(time_to_first_token=0.05, token_interval=0.002),
             create_rate_limit=f"{args.rate}/second",
         ).start()
-        env |= {
-            "REPLICATE_API_TOKEN": server.api_token,
-            "REPLICATE_BASE_URL": server.base_url,
-        }
-    start_ray(args.actors, env)
+        os.environ["REPLICATE_API_TOKEN"] = server.api_token
+        os.environ["REPLICATE_BASE_URL"] = server.base_url
+    start_ray(args.actors)
     try:
         summary = run(args.documents, args.questions, args.actors, args.batch_size)
     finally:

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
     from langchain_replicate.testing import LocalReplicateServer
 
+# Under `uv run` (as `make test` runs), Ray would start each worker through
+# `uv run` too; the workers use this interpreter (see the example).
+os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
 ray = pytest.importorskip(
     "ray", reason="Ray is not installed (the `ray` dependency group)"
 )
@@ -57,20 +60,16 @@ def embedded_texts(record_input: Mapping[str, Any]) -> list[str]:
 
 
 def test_the_ray_example_embeds_and_answers_on_a_throttled_account(
-    replicate_server: LocalReplicateServer,
+    replicate_server: LocalReplicateServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     example = load_example()
     replicate_server.configure(create_rate_limit="20/second")
     replicate_server.reset()
     before = len(replicate_server.predictions())
-    example.start_ray(
-        ACTORS,
-        {
-            "REPLICATE_API_TOKEN": replicate_server.api_token,
-            "REPLICATE_BASE_URL": replicate_server.base_url,
-            "REPLICATE_THROTTLE_STORE": os.environ["REPLICATE_THROTTLE_STORE"],
-        },
-    )
+    # The workers inherit the environment (the store is the session's).
+    monkeypatch.setenv("REPLICATE_API_TOKEN", replicate_server.api_token)
+    monkeypatch.setenv("REPLICATE_BASE_URL", replicate_server.base_url)
+    example.start_ray(ACTORS)
     try:
         summary = example.run(DOCUMENTS, QUESTIONS, ACTORS, batch_size=128)
     finally:
