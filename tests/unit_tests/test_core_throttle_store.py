@@ -12,6 +12,7 @@ import heapq
 import itertools
 import math
 import sys
+import time
 import types
 import uuid
 from collections import deque
@@ -33,6 +34,7 @@ from langchain_replicate._core.throttle_store import (
     LOCAL,
     RedisThrottleStore,
     SQLiteThrottleStore,
+    Syncer,
     ThrottleStore,
     account_key,
     check_spec,
@@ -41,7 +43,7 @@ from langchain_replicate._core.throttle_store import (
 from langchain_replicate.errors import ReplicateInputError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
 
@@ -318,3 +320,46 @@ def test_a_store_url_with_a_password_is_kept_like_the_token(
     assert "hunter2" not in dumps(chat)
     plain = ChatReplicate(model="meta/meta-llama-3-8b-instruct", throttle_store="local")
     assert "throttle_store" not in plain.lc_secrets
+
+
+# -- the syncer (real threads, a real store) ------------------------------------------
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time allowed"
+        time.sleep(0.01)
+
+
+def test_two_syncers_share_a_closing_through_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "throttle.sqlite3"
+    a, b = Pacer(), Pacer()
+    syncers = [Syncer(p, lambda: SQLiteThrottleStore(path)) for p in (a, b)]
+    for pacer in (a, b):  # both want creates: each syncer starts and exchanges
+        while not isinstance(pacer.admit(), Ticket):
+            time.sleep(0.002)
+    ticket = a.admit()
+    assert isinstance(ticket, Ticket)
+    a.release(ticket, throttled=2.0, accepted=False)  # a 429 in process a
+    assert a.closing is not None
+    closing_id = a.closing.id
+    wait_for(lambda: b.closing is not None and b.closing.id == closing_id)
+    assert b.resume_at > b.clock()  # b's gate is closed too
+    assert not isinstance(b.admit(), Ticket)
+    assert all(s.exchanges > 0 for s in syncers)
+    assert len({s.member for s in syncers}) == 2
+
+
+def test_a_store_that_cannot_be_opened_leaves_the_pacer_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken() -> ThrottleStore:
+        raise OSError
+
+    pacer = Pacer()
+    Syncer(pacer, broken)
+    pacer.admit()  # wakes the syncer
+    wait_for(lambda: pacer.synced_at > -math.inf)
+    assert isinstance(pacer.admit(), Ticket)  # no waiting for a view
+    assert "pacing this process alone" in caplog.text
