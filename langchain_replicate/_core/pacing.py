@@ -38,7 +38,7 @@ What changes with a view:
 * the gate closes for every process (`resume_at` is the latest of all);
 * a `429` anywhere is one closing for all (`Closing`): each process adopts it,
   and the rate it sets is counted over the *account's* accepted creates in
-  the window before the refused one (`AccountView.taken`), with the same rule
+  the window before it (`AccountView.taken`), with the same rule
   as for one process (`Closing.limit`);
 * the rate is split between the processes that want creates now
   (`AccountView.busy`): each admits `limit / n` per window, so they do not
@@ -75,6 +75,10 @@ PROGRESS_WINDOW = 10.0
 """A `429` within this many seconds of an accepted create is requeued."""
 INCREASE_AFTER = 5.0
 """Seconds without a `429` before the rate grows by one per window."""
+PROBE_BACKOFF_MAX = 20.0
+"""Longest wait before growing again while growing keeps failing: a `429` hit
+just one above the rate the last closing set confirms the account's limit,
+and doubles the wait (from `INCREASE_AFTER`)."""
 FORGET_AFTER = 30.0
 """Seconds without a `429` after which the episode is over: no pacing again."""
 RECHECK = 0.05
@@ -92,7 +96,7 @@ class Closing:
     """One closing of the gate by a fresh `429`: the account's new rate.
 
     The rate is decided from the creates the *account* had accepted in the
-    window before the refused one (`limit`), so every process that adopts the
+    window before the closing (`limit`), so every process that adopts the
     closing, and the one that saw it, agree once their counts are in.
     """
 
@@ -102,7 +106,7 @@ class Closing:
     at: float
     """When the gate closed."""
     ticket_at: float
-    """When the refused create was admitted (the window ends there)."""
+    """When the refused create was admitted."""
     cap: float
     """One less than the rate before (additive decrease at least)."""
     floor: float = 0.0
@@ -153,7 +157,9 @@ class AccountView:
     closing: Closing | None = None
     """The account's latest closing."""
     taken: int = 0
-    """Creates accepted account-wide in the `WINDOW` before `closing.ticket_at`."""
+    """Creates accepted account-wide that were sent in the `WINDOW` before
+    `closing.at` (in a burst, the refused create may have been sent before
+    creates the server accepted)."""
     busy: int = 0
     """Other processes that wanted creates in the last `BUSY_RECENT` seconds."""
 
@@ -195,12 +201,18 @@ class Pacer:
     """When a create was last accepted by the server."""
     _admitted: deque[Ticket] = field(default_factory=deque)
     _refused: set[int] = field(default_factory=set)
+    _ok: set[int] = field(default_factory=set)
+    """Admitted creates the server accepted (while in the window)."""
     _seq: int = 0
     _closed_at: float = -math.inf
     """When a fresh `429` last closed the gate."""
     _closed_seq: int = 0
     """The last create admitted before that (its `429`s are the same burst's)."""
     _increased_at: float = -math.inf
+    _increase_after: float = INCREASE_AFTER
+    """The wait before growing again (doubles while probes fail at one rate)."""
+    _settled: float = -math.inf
+    """The rate the last closing set (the account's limit as last measured)."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
     # -- sharing with the account's other processes (see the module docstring) --
     shared: bool = False
@@ -286,30 +298,24 @@ class Pacer:
             if throttled is not None:
                 self._refused.add(ticket.seq)
                 if ticket.seq > self._closed_seq:
-                    taken = sum(
-                        1
-                        for t in self._admitted
-                        if ticket.at - WINDOW < t.at <= ticket.at
-                        and t.seq < ticket.seq
-                        and t.seq not in self._refused
-                    )
+                    taken = self._taken(ticket)
                     floor = 0.0
                     if ticket.at - WINDOW < self.resume_at:  # a window not all seen
                         floor = math.floor(self.limit / 2)
                     closing = Closing(
                         uuid.uuid4().hex, now, ticket.at, self.limit - 1, floor
                     )
-                    self.limit = closing.limit(taken)
-                    self.closing = self._unreported = closing
-                    self._closed_at, self._closed_seq = now, self._seq
+                    self._close(closing, taken)
+                    self._unreported = closing
                 self.resume_at = max(self.resume_at, now + throttled)
             elif accepted:
                 self.last_accepted_at = now
+                self._ok.add(ticket.seq)
                 if self.shared:
                     self._accepted.append(ticket.at)
                 if (
                     self.limit < CEILING
-                    and now - self._closed_at >= INCREASE_AFTER
+                    and now - self._closed_at >= self._increase_after
                     and now - self._increased_at >= WINDOW
                 ):
                     self.limit = min(CEILING, self.limit + 1)
@@ -359,16 +365,52 @@ class Pacer:
             closing = view.closing
             if closing is None:
                 return
-            if self.closing is None or (closing.at, closing.id) > (
+            if self.closing is not None and closing.id == self.closing.id:
+                # The same closing back (its times may differ by a clock
+                # conversion's rounding): recount it with the account's creates.
+                if now - self.closing.at < FORGET_AFTER:
+                    self.limit = max(self.limit, closing.limit(view.taken))
+                    self._settled = max(self._settled, self.limit)
+            elif self.closing is None or (closing.at, closing.id) > (
                 self.closing.at,
                 self.closing.id,
             ):
-                self.closing = closing
-                self.limit = closing.limit(view.taken)
-                self._closed_at, self._closed_seq = closing.at, self._seq
-            elif closing.id == self.closing.id and now - closing.at < FORGET_AFTER:
-                self.limit = max(self.limit, closing.limit(view.taken))
+                self._close(closing, view.taken)
+
+    def _taken(self, refused: Ticket) -> int:
+        """The creates the window before a refused one held, as seen here.
+
+        Alone: every earlier create not refused (those still unanswered went
+        first, so the server counts them). Shared: only those accepted, the
+        store's count of the account's creates adds the rest (`merge`), so a
+        burst whose first `429` answers a late create is not taken for the rate.
+        """
+        window = (t for t in self._admitted if refused.at - WINDOW < t.at <= refused.at)
+        if self.shared:
+            return sum(1 for t in window if t.seq in self._ok)
+        return sum(
+            1 for t in window if t.seq < refused.seq and t.seq not in self._refused
+        )
+
+    def _close(self, closing: Closing, taken: int) -> None:
+        """Apply a fresh closing (decided here or adopted); under the lock.
+
+        A closing hit while probing just one above the rate the last closing
+        settled confirms the account's limit: the wait before probing again
+        doubles (up to `PROBE_BACKOFF_MAX`); any other resets it.
+        """
+        probed = self.limit <= self._settled + 1
+        self._increase_after = (
+            min(2 * self._increase_after, PROBE_BACKOFF_MAX)
+            if probed
+            else INCREASE_AFTER
+        )
+        self.closing = closing
+        self.limit = self._settled = closing.limit(taken)
+        self._closed_at, self._closed_seq = closing.at, self._seq
 
     def _forget(self, before: float) -> None:
         while self._admitted and self._admitted[0].at <= before:
-            self._refused.discard(self._admitted.popleft().seq)
+            seq = self._admitted.popleft().seq
+            self._refused.discard(seq)
+            self._ok.discard(seq)

@@ -67,6 +67,9 @@ counted within a few seconds)."""
 FORGET_MEMBER = 60.0
 """Seconds after which a silent process is dropped from the store."""
 _CLOCK_OFFSET_ROUND = 6
+_OPEN_TRIES = 5
+REOPEN_AFTER = 1.0
+"""Seconds before a store that could not be opened is tried again."""
 
 
 class ThrottleStore(Protocol):
@@ -210,9 +213,17 @@ class SQLiteThrottleStore:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path, self.key = path, key
         self._db = sqlite3.connect(path, timeout=5.0, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=OFF")
-        self._db.executescript(_SCHEMA)
+        for attempt in range(_OPEN_TRIES):
+            try:  # several processes may create the file at once
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=OFF")
+                self._db.executescript(_SCHEMA)
+                break
+            except sqlite3.OperationalError:
+                if attempt == _OPEN_TRIES - 1:
+                    self._db.close()
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def exchange(self, member: str, report: Report, now: float) -> AccountView:
         """See `ThrottleStore.exchange` (one `BEGIN IMMEDIATE` transaction)."""
@@ -289,7 +300,7 @@ class SQLiteThrottleStore:
             closing = Closing(row[2], row[3], row[4], row[5], row[6] or 0.0)
             (taken,) = db.execute(
                 "SELECT count(*) FROM accepted WHERE key = ? AND at > ? AND at <= ?",
-                (key, closing.ticket_at - WINDOW, closing.ticket_at),
+                (key, closing.at - WINDOW, closing.at),
             ).fetchone()
         return AccountView(
             resume_at=_time(row[0]),
@@ -358,9 +369,9 @@ if mine and tonumber(mine) > now - busy_recent then busy = busy - 1 end
 local state = redis.call('HMGET', account, 'resume_at', 'last_accepted_at',
     'closing_id', 'closed_at', 'ticket_at', 'cap', 'floor')
 local taken = 0
-if state[5] then
-    local ticket_at = tonumber(state[5])
-    taken = redis.call('ZCOUNT', accepted, '(' .. (ticket_at - window), ticket_at)
+if state[4] then
+    local closed = tonumber(state[4])
+    taken = redis.call('ZCOUNT', accepted, '(' .. (closed - window), state[4])
 end
 for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, 120) end
 for i = 1, 7 do if not state[i] then state[i] = '' end end
@@ -496,19 +507,22 @@ class Syncer:
 
     def _run(self, event: threading.Event) -> None:
         store: ThrottleStore | None = None
-        failed = False
+        warned, retry_at = False, -math.inf
         try:
             while (pacer := self._pacer()) is not None:
-                if store is None and not failed:
+                if store is None and time.monotonic() >= retry_at:
                     try:
                         store = self._opener()
-                    except Exception as e:  # noqa: BLE001 - any store failure
-                        failed = True
-                        logger.warning(
-                            "Could not open the shared throttle store (%s); "
-                            "pacing this process alone.",
-                            type(e).__name__,
-                        )
+                    except Exception as e:
+                        retry_at = time.monotonic() + REOPEN_AFTER
+                        if not warned:
+                            warned = True
+                            logger.warning(
+                                "Could not open the shared throttle store (%s); "
+                                "pacing this process alone until it opens.",
+                                type(e).__name__,
+                            )
+                        logger.debug("Throttle store open failed", exc_info=True)
                 self._sync(pacer, store)
                 idle = (
                     pacer.clock() - pacer.busy_at > IDLE_AFTER and not pacer.has_news()

@@ -248,14 +248,14 @@ def test_the_store_adds_up_the_accounts_creates(store: ThrottleStore) -> None:
     now = 5000.0
     closing = Closing("c1", now, now - 0.05, cap=999)
     a = Report((now - 0.5, now - 0.3), now, now + 1.0, now - 0.3, closing)
-    b = Report((now - 0.4, now - 2.0), now - 0.1, -math.inf, now - 0.4, None)
+    b = Report((now - 0.4, now - 2.0, now + 0.5), now - 0.1, -math.inf, now, None)
     store.exchange("a", a, now)
     view = store.exchange("b", b, now)
     assert view.closing == closing
-    assert view.taken == 3  # the creates within the window before the ticket
+    assert view.taken == 3  # the creates sent within the window before the 429
     assert view.busy == 1  # a (b is the asker)
     assert view.resume_at == now + 1.0
-    assert view.last_accepted_at == now - 0.3
+    assert view.last_accepted_at == now
     older = Closing("c0", now - 5, now - 5, cap=3)
     view = store.exchange("b", Report((), now, -math.inf, -math.inf, older), now)
     assert view.closing == closing  # the newest closing stays
@@ -362,4 +362,15 @@ def test_a_store_that_cannot_be_opened_leaves_the_pacer_alone(
     pacer.admit()  # wakes the syncer
     wait_for(lambda: pacer.synced_at > -math.inf)
     assert isinstance(pacer.admit(), Ticket)  # no waiting for a view
-    assert "pacing this process alone" in caplog.text
+    assert "pacing this process alone until it opens" in caplog.text
+
+
+def test_the_same_closing_back_from_the_store_is_not_a_new_one() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock, shared=True)
+    closing = Closing("c1", clock.now, clock.now, cap=999)
+    pacer.merge(AccountView(closing=closing, taken=12))
+    clock.now += 12  # the store no longer holds its creates (taken 0), and the
+    drifted = Closing("c1", closing.at + 1e-6, closing.ticket_at, cap=999)
+    pacer.merge(AccountView(closing=drifted, taken=0))  # clocks rounded apart
+    assert pacer.limit >= 12
