@@ -11,7 +11,10 @@ it, sync and async alike, so a batch sees *one* view of the account's limit:
   path never waits) and, on a `429`, drops to what the server just accepted in
   the window (creates admitted minus creates refused), so the next window
   matches the account's rate; each window without a `429` adds one
-  (additive increase) until the ceiling.
+  (additive increase) until the ceiling. A `429` hit just one above the rate
+  the last closing measured confirms the account's limit: the wait before
+  growing again doubles (`INCREASE_AFTER` up to `PROBE_BACKOFF_MAX`), so a
+  steady limit costs a closed gate every 20 s, not every 6 s.
 
   A rate, not a concurrency limit: a create held open by `Prefer: wait` for a
   minute would hold a concurrency slot that long, starving a throttled account
