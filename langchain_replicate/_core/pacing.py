@@ -228,6 +228,8 @@ class Pacer:
     """When the last view was merged (or a sync failed)."""
     busy_at: float = -math.inf
     """When a create was last wanted."""
+    _viewed: bool = False
+    """Whether the last exchange with the store worked (else: alone)."""
     _others: int = 0
     """Other processes busy on the account (their share of the rate)."""
     _stale_since: float | None = None
@@ -359,6 +361,7 @@ class Pacer:
         with self._lock:
             now = self.clock()
             self.synced_at, self._stale_since = now, None
+            self._viewed = view is not None
             if view is None:
                 self._others = 0
                 return
@@ -383,13 +386,14 @@ class Pacer:
     def _taken(self, refused: Ticket) -> int:
         """The creates the window before a refused one held, as seen here.
 
-        Alone: every earlier create not refused (those still unanswered went
-        first, so the server counts them). Shared: only those accepted, the
-        store's count of the account's creates adds the rest (`merge`), so a
-        burst whose first `429` answers a late create is not taken for the rate.
+        Alone (or while the store fails): every earlier create not refused
+        (those still unanswered went first, so the server counts them).
+        Shared: only those accepted, the store's count of the account's creates
+        adds the rest (`merge`), so a burst whose first `429` answers a late
+        create is not taken for the rate.
         """
         window = (t for t in self._admitted if refused.at - WINDOW < t.at <= refused.at)
-        if self.shared:
+        if self.shared and self._viewed:
             return sum(1 for t in window if t.seq in self._ok)
         return sum(
             1 for t in window if t.seq < refused.seq and t.seq not in self._refused
