@@ -485,6 +485,7 @@ class Syncer:
         self.member = ""
         self.exchanges = 0
         """How many exchanges this process made (for tests and benchmarks)."""
+        self._failing = False
         pacer.shared = True
         pacer.wake = self.wake
 
@@ -546,8 +547,15 @@ class Syncer:
         try:
             view = store.exchange(self.member, report.shifted(offset), time.time())
         except Exception as e:  # noqa: BLE001 - a store failure must not stop creates
-            logger.warning("The shared throttle store failed (%s).", type(e).__name__)
+            if not self._failing:  # once per failing spell, not ten times a second
+                logger.warning(
+                    "The shared throttle store failed (%s); pacing this process "
+                    "alone meanwhile.",
+                    type(e).__name__,
+                )
+            self._failing = True
             pacer.merge(None)
             return
+        self._failing = False
         self.exchanges += 1
         pacer.merge(view.shifted(-offset))

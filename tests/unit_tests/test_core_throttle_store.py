@@ -374,3 +374,25 @@ def test_the_same_closing_back_from_the_store_is_not_a_new_one() -> None:
     drifted = Closing("c1", closing.at + 1e-6, closing.ticket_at, cap=999)
     pacer.merge(AccountView(closing=drifted, taken=0))  # clocks rounded apart
     assert pacer.limit >= 12
+
+
+def test_a_store_that_fails_is_logged_once_and_the_pacer_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Failing:
+        def exchange(self, member: str, report: Report, now: float) -> AccountView:
+            raise OSError
+
+        def clear(self) -> None: ...
+
+        def close(self) -> None: ...
+
+    pacer = Pacer()
+    syncer = Syncer(pacer, Failing)
+    for _ in range(30):  # ~0.3 s of wanted creates: several exchanges fail
+        pacer.admit()
+        time.sleep(0.01)
+    wait_for(lambda: pacer.synced_at > -math.inf)
+    assert isinstance(pacer.admit(), Ticket)
+    assert syncer.exchanges == 0
+    assert caplog.text.count("The shared throttle store failed") == 1
