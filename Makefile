@@ -18,7 +18,7 @@ PYTEST_INTEGRATION := $(RUN) pytest tests/integration_tests \
 	$(call XDIST,$(INTEGRATION_WORKERS))
 PYTEST_NOTEBOOK := $(RUN) pytest --nbmake docs/replicate.ipynb --timeout=300
 
-.PHONY: help install test unit_tests integration_tests docs_tests demo lint format type bench
+.PHONY: help install test unit_tests integration_tests docs_tests demo lint format type bench bench_throttle
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -60,6 +60,9 @@ format: install ## Apply ruff's fixes and formatting
 
 bench: install ## Benchmarks against the alternatives on the local server (table, JSON, PNG)
 	$(RUN) --group bench python -m benchmarks
+
+bench_throttle: install ## Processes on one throttled account: time vs the rate floor (~5 min)
+	$(RUN) python -m benchmarks.shared_throttle
 
 help: ## Show this help
 	@grep -hE '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'

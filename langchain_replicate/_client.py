@@ -9,7 +9,8 @@ What it does is decided elsewhere, once for sync and async alike:
   follow, schema lookup, chat preparation) as generators of effects.
 * `_core/effects.py`: those effects, and the `Flow` a driver runs.
 * `_core/connection.py`: clients (built and shared), the pacer, the schema cache.
-* `_core/pacing.py`, `_core/abandonment.py`, `_core/lookup.py`: pacing under throttling;
+* `_core/pacing.py`, `_core/abandonment.py`, `_core/lookup.py`: pacing under throttling
+  (shared with the account's other processes by `_core/throttle_store.py`);
   abandoned creates; which listed prediction a lost or abandoned create made.
 * `_core/files.py`: uploads and downloads.
 
@@ -56,6 +57,7 @@ from langchain_replicate._core.protocol import (
 )
 from langchain_replicate._core.secrets import clean_token
 from langchain_replicate._core.streaming import StreamPiece
+from langchain_replicate._core.throttle_store import account_key
 from langchain_replicate._inputs.arguments import check_timeout
 from langchain_replicate._inputs.schema import InputSchema
 from langchain_replicate.errors import (
@@ -97,6 +99,7 @@ class ReplicateAPI(Driver):
         max_retries: int = 2,
         wait: int = MAX_WAIT,
         timeout: float | None = None,
+        throttle_store: tuple[str, str] | None = None,
     ) -> None:
         """Wrap a client.
 
@@ -109,8 +112,12 @@ class ReplicateAPI(Driver):
                 sends no `Prefer` (the create answers at once).
             timeout: Seconds a whole prediction may take before it is canceled;
                 `None` for no limit.
+            throttle_store: `(setting, account key)` of the store shared with
+                the account's other processes, or `None`
+                (`_core.throttle_store`).
         """
-        super().__init__(Connection(make_client), base_url=base_url, timeout=timeout)
+        connection = Connection(make_client, throttle_store=throttle_store)
+        super().__init__(connection, base_url=base_url, timeout=timeout)
         self.client = self._connection.client
         self.max_retries = max_retries
         self.wait = max(0, min(wait, MAX_WAIT))
@@ -126,6 +133,7 @@ class ReplicateAPI(Driver):
         max_retries: int = 2,
         wait: int = MAX_WAIT,
         timeout: float | None = None,
+        throttle_store: str | None = None,
     ) -> ReplicateAPI:
         """Build the API wrapper and its `replicate.Client`.
 
@@ -136,6 +144,8 @@ class ReplicateAPI(Driver):
             max_retries: See `__init__`.
             wait: See `__init__`.
             timeout: See `__init__`.
+            throttle_store: A checked `throttle_store` setting
+                (`_core.throttle_store.check_spec`), or `None`.
 
         Returns:
             The wrapper.
@@ -151,16 +161,20 @@ class ReplicateAPI(Driver):
             raise missing_token_error()
         timeout = check_timeout(timeout)
         origin = normalize_base_url(base_url)
+        sharing = (
+            (throttle_store, account_key(origin, token)) if throttle_store else None
+        )
         if not client_kwargs:
             # Instances with the same settings share one wrapper, so its clients,
             # connection pools (and TLS context, ~50 ms to build) are made once.
-            return _shared_api(token, origin, max_retries, wait, timeout)
+            return _shared_api(token, origin, max_retries, wait, timeout, sharing)
         return cls(
             client_factory(token, origin, client_kwargs),
             base_url=origin,
             max_retries=max_retries,
             wait=wait,
             timeout=timeout,
+            throttle_store=sharing,
         )
 
     def deadline(self) -> Deadline:
@@ -416,8 +430,13 @@ class ReplicateAPI(Driver):
 
 
 @functools.lru_cache(maxsize=64)
-def _shared_api(
-    token: str, origin: str, max_retries: int, wait: int, timeout: float | None
+def _shared_api(  # noqa: PLR0917 - the lru_cache key
+    token: str,
+    origin: str,
+    max_retries: int,
+    wait: int,
+    timeout: float | None,
+    throttle_store: tuple[str, str] | None,
 ) -> ReplicateAPI:
     """The process-wide `ReplicateAPI` for these settings (see `from_settings`)."""
     return ReplicateAPI(
@@ -426,4 +445,5 @@ def _shared_api(
         max_retries=max_retries,
         wait=wait,
         timeout=timeout,
+        throttle_store=throttle_store,
     )

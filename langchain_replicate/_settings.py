@@ -36,6 +36,7 @@ from pydantic import (
 from langchain_replicate._client import MAX_WAIT, ReplicateAPI
 from langchain_replicate._core.protocol import check_prediction
 from langchain_replicate._core.secrets import clean_token
+from langchain_replicate._core.throttle_store import check_spec, has_credentials
 from langchain_replicate._inputs.arguments import check_timeout, stop_sequences
 from langchain_replicate._inputs.calls import CallPlan
 from langchain_replicate._inputs.reasoning import ReasoningSettings
@@ -105,6 +106,20 @@ class ReplicateConnection(BaseModel):
     """Extra keyword arguments for `replicate.Client` (e.g. `transport=`,
     `headers=`). Default: `{}`."""
 
+    throttle_store: str | None = Field(
+        default_factory=from_env("REPLICATE_THROTTLE_STORE", default="local"),
+        repr=False,  # a redis:// URL may hold a password
+    )
+    """Where processes using the same token share what they learn about its
+    rate limit (the `Retry-After` gate and the create rate), so several workers
+    on one account pace together: `"local"` (a SQLite file in the user cache
+    dir, named by a hash of the base URL and token: every process of this user
+    on this machine), a `redis://host:6379/0` URL (processes on several
+    machines; `pip install "langchain-replicate[redis]"`), a
+    `sqlite:///path/file.db`, or `None` (each process paces alone). A URL
+    with credentials is serialized as a reference to the env var, like the
+    token. Default: env `REPLICATE_THROTTLE_STORE`, else `"local"`."""
+
     _ref: ModelRef = PrivateAttr()
     """The parsed model reference (set by each class's validator)."""
 
@@ -116,12 +131,14 @@ class ReplicateConnection(BaseModel):
         quote the raw token as its input.
 
         Raises:
-            ReplicateInputError: If `timeout` is 0, negative or NaN.
+            ReplicateInputError: If `timeout` is 0, negative or NaN, or
+                `throttle_store` is not a store setting.
             ReplicateTokenError: If the token holds a character an HTTP header
                 cannot carry (the message names the setting, never the token).
         """
         super().__init__(**data)
         self.timeout = check_timeout(self.timeout)
+        self.throttle_store = check_spec(self.throttle_store)
         if self.replicate_api_token is not None:
             token = clean_token(
                 self.replicate_api_token.get_secret_value(), _token_setting(data)
@@ -142,6 +159,7 @@ class ReplicateConnection(BaseModel):
             max_retries=self.max_retries,
             wait=self._create_wait,
             timeout=self.timeout,
+            throttle_store=self.throttle_store,
         )
 
     # -- following a run to its end (the tools) ----------------------------------------
@@ -344,8 +362,14 @@ class ReplicateSettings(ReplicateConnection):
 
     @property
     def lc_secrets(self) -> dict[str, str]:
-        """The token is serialized as a reference to its env var, never its value."""
-        return {"replicate_api_token": "REPLICATE_API_TOKEN"}
+        """The token is serialized as a reference to its env var, never its value.
+
+        So is a `throttle_store` URL that holds credentials (`redis://:pw@host`).
+        """
+        secrets = {"replicate_api_token": "REPLICATE_API_TOKEN"}
+        if self.throttle_store is not None and has_credentials(self.throttle_store):
+            secrets["throttle_store"] = "REPLICATE_THROTTLE_STORE"
+        return secrets
 
     @classmethod
     def is_lc_serializable(cls) -> bool:

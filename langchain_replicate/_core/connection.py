@@ -2,7 +2,9 @@
 
 A `Connection` holds the `replicate.Client`s of one set of settings: one for
 sync calls and one per event loop (an `httpx.AsyncClient` belongs to the loop it
-first ran on), and the `Pacer` all their creates share (`_core/pacing.py`).
+first ran on), and the `Pacer` all their creates share (`_core/pacing.py`),
+shared with the account's other processes through a throttle store when the
+settings name one (`_core/throttle_store.py`: a `Syncer` thread per connection).
 Instances with the same settings share one (see
 `ReplicateAPI.from_settings`), so clients, connection pools and the TLS context
 (~50 ms to build) are made once per process.
@@ -26,6 +28,7 @@ from replicate.client import Client as ReplicateClient
 
 from langchain_replicate._core.pacing import Pacer
 from langchain_replicate._core.secrets import OriginBoundToken
+from langchain_replicate._core.throttle_store import Syncer, open_store
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -82,12 +85,29 @@ def client_factory(
 class Connection:
     """The `replicate.Client`s of one set of settings (sync, and one per loop)."""
 
-    def __init__(self, make_client: Callable[[], ReplicateClient]) -> None:
-        """Build the sync client now; async ones on first use in each loop."""
+    def __init__(
+        self,
+        make_client: Callable[[], ReplicateClient],
+        *,
+        throttle_store: tuple[str, str] | None = None,
+    ) -> None:
+        """Build the sync client now; async ones on first use in each loop.
+
+        Args:
+            make_client: Builds a `replicate.Client`.
+            throttle_store: `(setting, account key)` of the store the pacer
+                shares (`_core.throttle_store.open_store`), or `None`.
+        """
         self._make_client = make_client
         self.client = make_client()
         self.pacer = Pacer()
         """Paces this connection's creates under throttling (sync and async)."""
+        self.syncer: Syncer | None = None
+        """Shares the pacer's news with the account's processes (if a store)."""
+        if throttle_store is not None:
+            self.syncer = Syncer(
+                self.pacer, functools.partial(open_store, *throttle_store)
+            )
         self._loop_clients: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, ReplicateClient
         ] = weakref.WeakKeyDictionary()

@@ -6,6 +6,12 @@ gets a clean server (no faults, empty request log, fresh rate limits, fast pace)
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -28,6 +34,22 @@ __all__ = ["client", "http", "replicate_server", "replicate_server_pace"]
 
 POLL_INTERVAL = 0.02
 
+# The shared throttle store (on by default) in a file of this session's, not the
+# user cache dir: the same SQLite store as `"local"`, cleared after each test so
+# one test's throttling does not pace the next (`_clean_server`).
+_STORE_DIR = Path(tempfile.mkdtemp(prefix="langchain-replicate-tests-"))
+atexit.register(shutil.rmtree, _STORE_DIR, ignore_errors=True)
+THROTTLE_STORE = _STORE_DIR / "throttle.sqlite3"
+os.environ["REPLICATE_THROTTLE_STORE"] = f"sqlite:///{THROTTLE_STORE}"
+
+
+def _clear_throttle_store() -> None:
+    if not THROTTLE_STORE.exists():
+        return
+    with sqlite3.connect(THROTTLE_STORE, timeout=5.0) as db:
+        for table in ("account", "members", "accepted"):
+            db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+
 
 @pytest.fixture(autouse=True)
 def _clean_server(
@@ -36,6 +58,7 @@ def _clean_server(
     replicate_server.reset()
     yield
     replicate_server.reset()
+    _clear_throttle_store()
     replicate_server.set_pace(replicate_server_pace)
     replicate_server.configure(
         create_rate_limit="600/minute",

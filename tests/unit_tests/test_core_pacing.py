@@ -168,3 +168,24 @@ def test_an_abandon_scope_gives_its_flows_up_at_once() -> None:
         assert scope.abandoned
     assert current_scope() is None
     assert not AbandonScope().abandoned
+
+
+def test_a_probe_failing_one_above_the_measured_rate_doubles_the_wait() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock)
+    tickets = [admitted(pacer) for _ in range(13)]
+    for ticket in tickets[:12]:
+        pacer.release(ticket, accepted=True)
+    pacer.release(tickets[12], throttled=1.0, accepted=False)
+    assert pacer.limit == 12  # measured
+    clock.now += 1.0 + INCREASE_AFTER
+    pacer.release(admitted(pacer), accepted=True)
+    assert pacer.limit == 13  # probing one above
+    pacer.release(admitted(pacer), throttled=1.0, accepted=False)  # it fails
+    settled = pacer.limit
+    clock.now += 1.0 + INCREASE_AFTER
+    pacer.release(admitted(pacer), accepted=True)
+    assert pacer.limit == settled  # not yet: the wait doubled
+    clock.now += INCREASE_AFTER
+    pacer.release(admitted(pacer), accepted=True)
+    assert pacer.limit == settled + 1
