@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         CallbackManagerForLLMRun,
     )
     from langchain_core.language_models.base import LangSmithParams
+    from typing_extensions import Self
 
     from langchain_replicate._client import StreamPiece
     from langchain_replicate._inputs.calls import PreparedCall
@@ -116,6 +117,42 @@ class ReplicateConnection(BaseModel):
         """Seconds a create is held open with `Prefer: wait` (`0`: not at all)."""
         return MAX_WAIT
 
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickled state: the settings, without the built `ReplicateAPI`.
+
+        Its clients, locks and pacer belong to this process; the copy builds (or
+        joins) its own from the same settings on first use, so a model pickles,
+        cloudpickles and travels to workers (Ray, Spark, Dask, `multiprocessing`)
+        before or after its first call. The token travels only as the
+        `replicate_api_token` field (a `SecretStr`) does.
+        """
+        state = super().__getstate__()
+        return {**state, "__dict__": _without_api(state["__dict__"])}
+
+    def __copy__(self) -> Self:
+        """A shallow copy (also `model_copy(update=...)`) that builds its own API.
+
+        It rebuilds (or joins) its `ReplicateAPI` on first use, from its own
+        settings: an update of `timeout` or `base_url` takes effect.
+        """
+        copied = super().__copy__()
+        copied.__dict__.pop(_API, None)
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        """A deep copy that rebuilds (or joins) its `ReplicateAPI` on first use.
+
+        As `__copy__`: the copy's settings may be changed, and an API's clients
+        and locks cannot be copied.
+        """
+        memo = {} if memo is None else memo
+        api = self.__dict__.get(_API)
+        if api is not None:
+            memo[id(api)] = api  # not descended into; dropped from the copy below
+        copied = super().__deepcopy__(memo)
+        copied.__dict__.pop(_API, None)
+        return copied
+
     @cached_property
     def _api(self) -> ReplicateAPI:
         return ReplicateAPI.from_settings(
@@ -126,6 +163,15 @@ class ReplicateConnection(BaseModel):
             wait=self._create_wait,
             timeout=self.timeout,
         )
+
+
+_API = "_api"
+"""Where `cached_property` keeps an instance's `ReplicateAPI` (its `__dict__`)."""
+
+
+def _without_api(values: Mapping[str, Any]) -> dict[str, Any]:
+    """An instance's `__dict__` without its built `ReplicateAPI`."""
+    return {name: value for name, value in values.items() if name != _API}
 
 
 def build_extra(values: Mapping[str, Any], field_names: set[str]) -> dict[str, Any]:
