@@ -56,9 +56,8 @@ from langchain_replicate.errors import (
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 
-    from replicate.stream import ServerSentEvent
-
     from langchain_replicate._chat.images import ImageUpload
+    from langchain_replicate._core.streaming import SSEEvent
     from langchain_replicate._inputs.model_ref import ModelRef
     from langchain_replicate._inputs.schema import InputSchema
 
@@ -275,7 +274,7 @@ class Driver(CreateIO):
 
     def _events(
         self, url: str, deadline: Deadline, last_event_id: str | None
-    ) -> Iterator[ServerSentEvent]:
+    ) -> Iterator[SSEEvent]:
         decoder = EventDecoder()
         request = sse_request(deadline, last_event_id)
         with (
@@ -292,7 +291,7 @@ class Driver(CreateIO):
 
     async def _aevents(
         self, url: str, deadline: Deadline, last_event_id: str | None
-    ) -> AsyncIterator[ServerSentEvent]:
+    ) -> AsyncIterator[SSEEvent]:
         decoder = EventDecoder()
         request = sse_request(deadline, last_event_id)
         with self._deadline_errors(None, deadline):
