@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-
 from langchain_replicate._core.protocol import Prediction, check_prediction, is_terminal
 from langchain_replicate._outputs.stop import StopSequenceFinder
 from langchain_replicate._outputs.text import output_delta
