@@ -12,10 +12,13 @@ import os
 import warnings
 from contextlib import aclosing, closing
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from langchain_core.callbacks import CallbackManager
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 from langchain_core.utils import from_env, secret_from_env
+from langchain_core.utils.utils import LC_ID_PREFIX
+from langchain_core.utils.uuid import uuid7
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -32,13 +35,16 @@ from langchain_replicate._inputs.calls import CallPlan
 from langchain_replicate._inputs.schema import STANDARD_PARAMS
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+    from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 
     from langchain_core.callbacks import (
         AsyncCallbackManagerForLLMRun,
         CallbackManagerForLLMRun,
     )
+    from langchain_core.language_models import BaseLanguageModel
     from langchain_core.language_models.base import LangSmithParams
+    from langchain_core.messages import AIMessageChunk
+    from langchain_core.runnables import RunnableConfig
     from typing_extensions import Self
 
     from langchain_replicate._client import StreamPiece
@@ -359,7 +365,7 @@ class ReplicateSettings(ReplicateConnection):
         call: PreparedCall,
         run_manager: AsyncCallbackManagerForLLMRun | None,
         to_chunk: Callable[[PreparedCall, StreamPiece], ChunkT],
-    ) -> AsyncIterator[ChunkT]:
+    ) -> AsyncGenerator[ChunkT]:
         """Async `_stream_chunks`."""
         pieces = self._api.astream_text(call.ref, call.model_input, stop=call.stop)
         async with aclosing(pieces):
@@ -368,3 +374,51 @@ class ReplicateSettings(ReplicateConnection):
                 if run_manager:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
+
+
+# -- streams nobody observes -----------------------------------------------------------
+
+
+def unobserved(model: BaseLanguageModel[Any], config: RunnableConfig | None) -> bool:
+    """Whether nothing but the caller would see a stream of `model` under `config`.
+
+    True when no callback handler is configured (none given, no `verbose`, no
+    LangSmith tracing, not inside a traced chain or `astream_events`) and no
+    rate limiter is set. LangChain's `stream` then does per token only what
+    nobody sees: a callback dispatch and, for `on_llm_end`, keeping and merging
+    every chunk. That costs about as much client CPU as reading the token
+    itself, so `Replicate.stream` and `ChatReplicate.stream` skip it then
+    (the chunks they yield are the same).
+    """
+    if getattr(model, "rate_limiter", None) is not None:
+        return False
+    config = config or {}
+    manager = CallbackManager.configure(
+        config.get("callbacks"),
+        model.callbacks,
+        model.verbose,
+        config.get("tags"),
+        model.tags,
+        config.get("metadata"),
+        model.metadata,
+    )
+    return not manager.handlers
+
+
+def stream_run_id(config: RunnableConfig | None) -> str:
+    """The message id of an unobserved chat stream, as LangChain's `stream` sets it."""
+    run_id = (config or {}).get("run_id") or uuid7()
+    return f"{LC_ID_PREFIX}-{run_id}"
+
+
+def streamed_message(chunk: ChatGenerationChunk, run_id: str) -> AIMessageChunk:
+    """A chunk's message as `BaseChatModel.stream` yields it (id and metadata)."""
+    message = chunk.message
+    if message.id is None:
+        message.id = run_id
+    if chunk.generation_info:
+        message.response_metadata = {
+            **chunk.generation_info,
+            **message.response_metadata,
+        }
+    return cast("AIMessageChunk", message)  # our chunks carry AIMessageChunks

@@ -35,8 +35,12 @@ the `timeout`).
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Literal
+from contextlib import aclosing, closing
+from typing import TYPE_CHECKING, Any, Literal, cast
 
+from langchain_core.language_models._utils import (
+    _normalize_messages as normalize_messages,  # what BaseChatModel.stream sends
+)
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
     agenerate_from_stream,
@@ -57,7 +61,13 @@ from langchain_replicate._chat.results import (
     whole_result,
 )
 from langchain_replicate._inputs.model_ref import parse_model_ref
-from langchain_replicate._settings import ReplicateSettings, build_extra
+from langchain_replicate._settings import (
+    ReplicateSettings,
+    build_extra,
+    stream_run_id,
+    streamed_message,
+    unobserved,
+)
 from langchain_replicate._tool_use.completions import (
     CompletionReader,
     ToolRequest,
@@ -74,7 +84,15 @@ from langchain_replicate._tool_use.tool_calling import (
 from langchain_replicate.errors import ReplicateInputError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+    from collections.abc import (
+        AsyncGenerator,
+        AsyncIterator,
+        Callable,
+        Generator,
+        Iterator,
+        Mapping,
+        Sequence,
+    )
 
     from langchain_core.callbacks import (
         AsyncCallbackManagerForLLMRun,
@@ -83,9 +101,9 @@ if TYPE_CHECKING:
     from langchain_core.language_models import LanguageModelInput
     from langchain_core.language_models.base import LangSmithParams
     from langchain_core.language_models.model_profile import ModelProfile
-    from langchain_core.messages import AIMessage, BaseMessage
+    from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
     from langchain_core.outputs import ChatGenerationChunk, ChatResult
-    from langchain_core.runnables import Runnable
+    from langchain_core.runnables import Runnable, RunnableConfig
     from typing_extensions import Self
 
     from langchain_replicate._chat.inputs import ChatPrompt
@@ -93,6 +111,12 @@ if TYPE_CHECKING:
     from langchain_replicate._client import StreamPiece
     from langchain_replicate._inputs.calls import CallPlan, PreparedCall
     from langchain_replicate._inputs.schema import InputSchema
+
+
+_STRUCTURED_OUTPUT_KWARGS = frozenset(
+    {"ls_structured_output_format", "structured_output_format"}
+)
+"""Keyword arguments `with_structured_output` passes for LangChain's tracing."""
 
 
 class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
@@ -607,6 +631,78 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         """How streamed pieces become chunks: through the tool call parser or not."""
         return piece_reader(call, kwargs, tool_calling=self.tool_calling)
 
+    # -- streams -----------------------------------------------------------------------
+
+    def _unobserved(
+        self, config: RunnableConfig | None, kwargs: Mapping[str, Any], *, aio: bool
+    ) -> bool:
+        """Whether `stream` may skip `BaseChatModel.stream`'s per-token work.
+
+        Nothing observes it (`unobserved`), it streams at all, with the default
+        output version, and no structured output rides on it (LangChain traces
+        its format).
+        """
+        return (
+            self._should_stream(async_api=aio, **{**kwargs, "stream": True})
+            and self.output_version in {None, "v0"}
+            and not _STRUCTURED_OUTPUT_KWARGS.intersection(kwargs)
+            and unobserved(self, config)
+        )
+
+    def stream(
+        self,
+        input: LanguageModelInput,  # noqa: A002 - BaseChatModel's signature
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
+    ) -> Iterator[AIMessageChunk]:
+        """`BaseChatModel.stream`; when nothing observes it, without its per-token work.
+
+        With no callback handler, tracer or rate limiter (`unobserved`), the
+        message chunks are yielded straight from `_stream`, with the run's id as
+        LangChain sets it: the same chunks, but without a callback dispatch and a
+        chunk merge per token that nobody would see (they cost about as much
+        client CPU as reading the token).
+        """
+        if not self._unobserved(config, kwargs, aio=False):
+            yield from super().stream(input, config, stop=stop, **kwargs)
+            return
+        run_id = stream_run_id(config)
+        messages = normalize_messages(self._convert_input(input).to_messages())
+        with closing(
+            cast(
+                "Generator[ChatGenerationChunk]",
+                self._stream(messages, stop=stop, **kwargs),
+            )
+        ) as chunks:
+            for chunk in chunks:
+                yield streamed_message(chunk, run_id)
+
+    async def astream(
+        self,
+        input: LanguageModelInput,  # noqa: A002 - BaseChatModel's signature
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
+    ) -> AsyncIterator[AIMessageChunk]:
+        """Async `stream`."""
+        if not self._unobserved(config, kwargs, aio=True):
+            async for message in super().astream(input, config, stop=stop, **kwargs):
+                yield message
+            return
+        run_id = stream_run_id(config)
+        messages = normalize_messages(self._convert_input(input).to_messages())
+        async with aclosing(
+            cast(
+                "AsyncGenerator[ChatGenerationChunk]",
+                self._astream(messages, stop=stop, **kwargs),
+            )
+        ) as chunks:
+            async for chunk in chunks:
+                yield streamed_message(chunk, run_id)
+
     # -- sync ------------------------------------------------------------------------
 
     def _prepare(
@@ -724,8 +820,11 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             if returns_completion_json(call)
             else self._astream_chunks(call, run_manager, self._reading(call, kwargs))
         )
-        async for chunk in chunks:
-            yield chunk
+        # Closed when this is (as `yield from` does in `_stream`): the core then
+        # cancels the prediction at once, not when the loop finalizes it.
+        async with aclosing(cast("AsyncGenerator[ChatGenerationChunk]", chunks)):
+            async for chunk in chunks:
+                yield chunk
 
     async def _agenerate(
         self,

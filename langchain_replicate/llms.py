@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from contextlib import aclosing, closing
 from typing import TYPE_CHECKING, Any, cast
 
 from langchain_core.language_models.llms import BaseLLM
@@ -18,13 +19,13 @@ from langchain_replicate._inputs.model_ref import ModelRef, parse_model_ref
 from langchain_replicate._inputs.schema import InputSchema
 from langchain_replicate._outputs.metadata import generation_info
 from langchain_replicate._outputs.text import output_to_text
-from langchain_replicate._settings import ReplicateSettings, build_extra
+from langchain_replicate._settings import ReplicateSettings, build_extra, unobserved
 from langchain_replicate.errors import (
     ReplicateInvalidRequestError,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 
     from langchain_core.callbacks import (
         AsyncCallbackManagerForLLMRun,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
         LanguageModelInput,
     )
     from langchain_core.prompt_values import PromptValue
+    from langchain_core.runnables import RunnableConfig
     from typing_extensions import Self
 
     from langchain_replicate._client import Prediction, StreamPiece
@@ -332,6 +334,58 @@ class Replicate(PerInputBatches, ReplicateSettings, BaseLLM):
         """
         return (streaming or bool(call.stop)) and call.is_text
 
+    # -- streams -----------------------------------------------------------------------
+
+    def stream(
+        self,
+        input: LanguageModelInput,  # noqa: A002 - BaseLLM's signature
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
+    ) -> Iterator[str]:
+        """`BaseLLM.stream`; when nothing observes it, without its per-token work.
+
+        With no callback handler, tracer or rate limiter (`unobserved`), the
+        text pieces are yielded straight from `_stream`: the same pieces, but
+        without a callback dispatch and a chunk merge per token that nobody
+        would see (they cost about as much client CPU as reading the token).
+        """
+        if not unobserved(self, config):
+            yield from super().stream(input, config, stop=stop, **kwargs)
+            return
+        prompt = self._convert_input(input).to_string()
+        with closing(
+            cast(
+                "Generator[GenerationChunk]", self._stream(prompt, stop=stop, **kwargs)
+            )
+        ) as chunks:
+            for chunk in chunks:
+                yield chunk.text
+
+    async def astream(
+        self,
+        input: LanguageModelInput,  # noqa: A002 - BaseLLM's signature
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
+    ) -> AsyncIterator[str]:
+        """Async `stream`."""
+        if not unobserved(self, config):
+            async for text in super().astream(input, config, stop=stop, **kwargs):
+                yield text
+            return
+        prompt = self._convert_input(input).to_string()
+        async with aclosing(
+            cast(
+                "AsyncGenerator[GenerationChunk]",
+                self._astream(prompt, stop=stop, **kwargs),
+            )
+        ) as chunks:
+            async for chunk in chunks:
+                yield chunk.text
+
     # -- sync --------------------------------------------------------------------------
 
     def _stream(
@@ -411,9 +465,12 @@ class Replicate(PerInputBatches, ReplicateSettings, BaseLLM):
         call = await self._api.aprepare(self._plan(stop, kwargs), prompt)
         started = False
         try:
-            async for chunk in self._astream_call(call, run_manager):
-                started = True
-                yield chunk
+            # Closed when this is (as `yield from` does in `_stream`): the core
+            # then cancels the prediction at once, not when the loop finalizes it.
+            async with aclosing(self._astream_call(call, run_manager)) as chunks:
+                async for chunk in chunks:
+                    started = True
+                    yield chunk
         except ReplicateInvalidRequestError as e:
             if started or (retry := await self._api.areprepare(call, e)) is None:
                 raise
@@ -422,7 +479,7 @@ class Replicate(PerInputBatches, ReplicateSettings, BaseLLM):
 
     def _astream_call(
         self, call: PreparedCall, run_manager: AsyncCallbackManagerForLLMRun | None
-    ) -> AsyncIterator[GenerationChunk]:
+    ) -> AsyncGenerator[GenerationChunk]:
         return self._astream_chunks(call, run_manager, self._chunk)
 
     async def _agenerate_one(

@@ -1,0 +1,118 @@
+"""`stream` skips LangChain's per-token work only when nothing observes the stream.
+
+The unobserved path must yield exactly what `BaseLLM.stream` and
+`BaseChatModel.stream` yield; any observer (a callback handler, `verbose`,
+tracing, a rate limiter) takes LangChain's own path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.rate_limiters import InMemoryRateLimiter
+from langchain_core.tracers.context import tracing_v2_enabled
+
+from langchain_replicate import ChatReplicate, Replicate
+from langchain_replicate._settings import unobserved
+from langchain_replicate.testing.catalogue.text import LLAMA_3
+from tests.modes import stream
+from tests.unit_tests.fake_replicate import TOKEN, FakeReplicate
+from tests.unit_tests.test_chat_models import make_chat, make_fake
+
+
+class Counter(BaseCallbackHandler):
+    """An observer: counts the tokens it is called back with."""
+
+    def __init__(self) -> None:
+        self.tokens = 0
+
+    def on_llm_new_token(self, token: str | list[Any], **kwargs: Any) -> None:
+        self.tokens += 1
+
+
+def llm(fake: FakeReplicate, **kwargs: Any) -> Replicate:
+    return Replicate(
+        model="meta/llama",
+        api_key=TOKEN,
+        base_url=fake.base_url,
+        client_kwargs={"transport": fake.transport()},
+        **kwargs,
+    )
+
+
+async def test_an_unobserved_llm_stream_yields_what_an_observed_one_does(
+    mode: str,
+) -> None:
+    fake = FakeReplicate(tokens=["Hel", "lo", " wor", "ld"])
+    model = llm(fake)
+    quiet = await stream(model, mode, "Hi")
+    counter = Counter()
+    observed = await stream(model, mode, "Hi", config={"callbacks": [counter]})
+    assert quiet == observed == ["Hel", "lo", " wor", "ld", ""]
+    assert counter.tokens == len(observed)
+
+
+async def test_an_unobserved_chat_stream_yields_what_an_observed_one_does(
+    mode: str,
+) -> None:
+    fake = make_fake(LLAMA_3, tokens=["Hel", "lo", "!"])
+    model = make_chat(fake)
+    counter = Counter()
+    quiet = await stream(model, mode, "Hi", config={"run_id": None})
+    observed = await stream(model, mode, "Hi", config={"callbacks": [counter]})
+
+    def seen(chunks: list[Any]) -> list[Any]:
+        return [
+            (c.content, c.response_metadata, c.usage_metadata, c.chunk_position)
+            for c in chunks
+        ]
+
+    assert seen(quiet) == seen(observed)
+    assert [c.content for c in quiet] == ["Hel", "lo", "!", ""]
+    assert quiet[-1].chunk_position == "last"
+    assert counter.tokens == len(observed)
+    for chunks in (quiet, observed):  # one run id per stream, as LangChain sets it
+        (run_id,) = {c.id for c in chunks}
+        assert run_id.startswith("lc_run--")
+    assert quiet[0].id != observed[0].id
+
+
+@pytest.mark.parametrize(
+    "observer",
+    [
+        {"callbacks": [Counter()]},
+        {"verbose": True},
+        {"rate_limiter": InMemoryRateLimiter(requests_per_second=100)},
+    ],
+    ids=["callbacks", "verbose", "rate_limiter"],
+)
+def test_an_observer_takes_langchains_own_path(observer: dict[str, Any]) -> None:
+    plain = ChatReplicate(model=LLAMA_3.ref, api_key=TOKEN)
+    assert unobserved(plain, None)
+    assert not unobserved(plain.model_copy(update=observer), None)
+
+
+def test_a_configured_callback_or_tracing_takes_langchains_own_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model = Replicate(model="meta/llama", api_key=TOKEN)
+    assert not unobserved(model, {"callbacks": [Counter()]})
+    monkeypatch.setenv("LANGSMITH_API_KEY", "lsv2_unit_test")
+    with tracing_v2_enabled():
+        assert not unobserved(model, None)
+
+
+async def test_an_unobserved_chat_stream_left_early_cancels(mode: str) -> None:
+    fake = make_fake(LLAMA_3, tokens=["a", "b", "c"])
+    model = make_chat(fake)
+    if mode == "sync":
+        for _ in model.stream("Hi"):
+            break
+    else:
+        chunks = model.astream("Hi")
+        async for _ in chunks:
+            break
+        await chunks.aclose()  # type: ignore[attr-defined]
+    assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
