@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from benchmarks import (
     _embeddings,
     _imports,
+    _many_streams,
     _memory,
     _parser,
     _report,
@@ -504,6 +505,8 @@ def main() -> None:
         parser = _parser.measure(info)
         memory = run_memory(info, BIG_FILE.version)
         embeddings = _embeddings.run(info)
+        log(f"{_many_streams.STREAMS} concurrent streams")
+        many_streams = _many_streams.run(info)
     log("imports")
     imports = _imports.measure()
 
@@ -558,6 +561,7 @@ def main() -> None:
             ),
             "Targets (ours):\n\n" + _report.targets_markdown(checks),
             _embeddings.markdown(embeddings),
+            _many_streams.markdown(many_streams),
             f"How LiteLLM was reached: {LITELLM_HOW}",
             f"Tool calling and structured output: {_tools.PEER_NOTE}.",
         ]
@@ -585,6 +589,7 @@ def main() -> None:
         "tools": tool_results,
         "parser": parser,
         "embeddings": embeddings,
+        "many_streams": many_streams,
         "targets": [check.__dict__ for check in checks],
         "table_markdown": table,
         "report_markdown": report,
