@@ -56,6 +56,8 @@ from langchain_replicate._chat.prompts import ChatTemplate  # noqa: TC001 - a fi
 from langchain_replicate._chat.results import (
     by_stream,
     completion_step,
+    is_plain,
+    message_chunk,
     piece_reader,
     prompted_for,
     whole_result,
@@ -88,7 +90,6 @@ if TYPE_CHECKING:
         AsyncGenerator,
         AsyncIterator,
         Callable,
-        Generator,
         Iterator,
         Mapping,
         Sequence,
@@ -670,14 +671,7 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             return
         run_id = stream_run_id(config)
         messages = normalize_messages(self._convert_input(input).to_messages())
-        with closing(
-            cast(
-                "Generator[ChatGenerationChunk]",
-                self._stream(messages, stop=stop, **kwargs),
-            )
-        ) as chunks:
-            for chunk in chunks:
-                yield streamed_message(chunk, run_id)
+        yield from self._quiet_messages(messages, stop, kwargs, run_id)
 
     async def astream(
         self,
@@ -694,14 +688,10 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             return
         run_id = stream_run_id(config)
         messages = normalize_messages(self._convert_input(input).to_messages())
-        async with aclosing(
-            cast(
-                "AsyncGenerator[ChatGenerationChunk]",
-                self._astream(messages, stop=stop, **kwargs),
-            )
-        ) as chunks:
-            async for chunk in chunks:
-                yield streamed_message(chunk, run_id)
+        quiet = self._aquiet_messages(messages, stop, kwargs, run_id)
+        async with aclosing(quiet):
+            async for message in quiet:
+                yield message
 
     # -- sync ------------------------------------------------------------------------
 
@@ -749,11 +739,42 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> Iterator[ChatGenerationChunk]:
         call = self._prepare(messages, stop, kwargs, stream=True)
+        yield from self._call_chunks(call, run_manager, kwargs)
+
+    def _call_chunks(
+        self,
+        call: PreparedCall,
+        run_manager: CallbackManagerForLLMRun | None,
+        kwargs: Mapping[str, Any],
+    ) -> Iterator[ChatGenerationChunk]:
+        """A prepared call's chunks: chat-completion JSON, tools by prompt, or text."""
         if returns_completion_json(call):
             prompted = self._prompted(call, kwargs)
             yield from self._completion_chunks(call, run_manager, prompted)
             return
         yield from self._stream_chunks(call, run_manager, self._reading(call, kwargs))
+
+    def _quiet_messages(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        kwargs: Mapping[str, Any],
+        run_id: str,
+    ) -> Iterator[AIMessageChunk]:
+        """What an unobserved `stream` yields: message chunks with the run's id.
+
+        Plain text goes straight from the pieces to message chunks (no
+        `ChatGenerationChunk` around each: nobody would see it).
+        """
+        call = self._prepare(messages, stop, kwargs, stream=True)
+        if is_plain(call, kwargs, tool_calling=self.tool_calling):
+            pieces = self._api.stream_text(call.ref, call.model_input, stop=call.stop)
+            with closing(pieces):
+                for piece in pieces:
+                    yield message_chunk(call, piece, run_id)
+            return
+        for chunk in self._call_chunks(call, None, kwargs):
+            yield streamed_message(chunk, run_id)
 
     def _generate(
         self,
@@ -815,16 +836,44 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> AsyncIterator[ChatGenerationChunk]:
         call = await self._aprepare(messages, stop, kwargs, stream=True)
+        # Closed when this is (as `yield from` does in `_stream`): the core then
+        # cancels the prediction at once, not when the loop finalizes it.
+        async with aclosing(self._acall_chunks(call, run_manager, kwargs)) as chunks:
+            async for chunk in chunks:
+                yield chunk
+
+    def _acall_chunks(
+        self,
+        call: PreparedCall,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        kwargs: Mapping[str, Any],
+    ) -> AsyncGenerator[ChatGenerationChunk]:
+        """Async `_call_chunks`."""
         chunks = (
             self._acompletion_chunks(call, run_manager, self._prompted(call, kwargs))
             if returns_completion_json(call)
             else self._astream_chunks(call, run_manager, self._reading(call, kwargs))
         )
-        # Closed when this is (as `yield from` does in `_stream`): the core then
-        # cancels the prediction at once, not when the loop finalizes it.
-        async with aclosing(cast("AsyncGenerator[ChatGenerationChunk]", chunks)):
+        return cast("AsyncGenerator[ChatGenerationChunk]", chunks)
+
+    async def _aquiet_messages(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        kwargs: Mapping[str, Any],
+        run_id: str,
+    ) -> AsyncGenerator[AIMessageChunk]:
+        """Async `_quiet_messages`."""
+        call = await self._aprepare(messages, stop, kwargs, stream=True)
+        if is_plain(call, kwargs, tool_calling=self.tool_calling):
+            pieces = self._api.astream_text(call.ref, call.model_input, stop=call.stop)
+            async with aclosing(pieces):
+                async for piece in pieces:
+                    yield message_chunk(call, piece, run_id)
+            return
+        async with aclosing(self._acall_chunks(call, None, kwargs)) as chunks:
             async for chunk in chunks:
-                yield chunk
+                yield streamed_message(chunk, run_id)
 
     async def _agenerate(
         self,

@@ -7,19 +7,26 @@ tracing, a rate limiter) takes LangChain's own path.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import json
+import operator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.rate_limiters import InMemoryRateLimiter
-from langchain_core.tracers.context import tracing_v2_enabled
+from langchain_core.tracers.context import collect_runs
 
 from langchain_replicate import ChatReplicate, Replicate
 from langchain_replicate._settings import unobserved
+from langchain_replicate.testing.catalogue.granite import GRANITE_4_0_H_SMALL
 from langchain_replicate.testing.catalogue.text import LLAMA_3
 from tests.modes import stream
 from tests.unit_tests.fake_replicate import TOKEN, FakeReplicate
 from tests.unit_tests.test_chat_models import make_chat, make_fake
+
+if TYPE_CHECKING:
+    from langchain_replicate.testing import ReferenceModel
 
 
 class Counter(BaseCallbackHandler):
@@ -94,13 +101,10 @@ def test_an_observer_takes_langchains_own_path(observer: dict[str, Any]) -> None
     assert not unobserved(plain.model_copy(update=observer), None)
 
 
-def test_a_configured_callback_or_tracing_takes_langchains_own_path(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_configured_callback_or_a_run_collector_takes_langchains_own_path() -> None:
     model = Replicate(model="meta/llama", api_key=TOKEN)
     assert not unobserved(model, {"callbacks": [Counter()]})
-    monkeypatch.setenv("LANGSMITH_API_KEY", "lsv2_unit_test")
-    with tracing_v2_enabled():
+    with collect_runs():  # a handler from a context variable, as tracing adds one
         assert not unobserved(model, None)
 
 
@@ -116,3 +120,58 @@ async def test_an_unobserved_chat_stream_left_early_cancels(mode: str) -> None:
             break
         await chunks.aclose()  # type: ignore[attr-defined]
     assert fake.cancels() == ["/v1/predictions/pred1/cancel"]
+
+
+def get_weather(city: str) -> str:
+    """Get the weather in a city."""
+    return f"Sunny in {city}"
+
+
+def completion_delta(text: str) -> str:
+    return json.dumps({"choices": [{"index": 0, "delta": {"content": text}}]})
+
+
+@pytest.mark.parametrize(
+    ("model", "tokens"),
+    [
+        (  # tools by prompt: the reply is read for a <tool_call>
+            LLAMA_3,
+            [
+                "<tool_call>",
+                '{"name": "get_weather", ',
+                '"arguments": {"city": ',
+                '"Paris"}}',
+                "</tool_call>",
+            ],
+        ),
+        (  # a chat-completions model: JSON deltas
+            GRANITE_4_0_H_SMALL,
+            [completion_delta("Hel"), completion_delta("lo")],
+        ),
+    ],
+    ids=["prompted-tools", "chat-completions"],
+)
+async def test_an_unobserved_stream_of_tools_or_json_yields_what_an_observed_one_does(
+    mode: str, model: ReferenceModel, tokens: list[str]
+) -> None:
+    fake = make_fake(model, tokens=tokens, metrics={})
+    bound = make_chat(fake, model).bind_tools([get_weather])
+    quiet = await stream(bound, mode, "Weather in Paris?")
+    observed = await stream(
+        bound, mode, "Weather in Paris?", config={"callbacks": [Counter()]}
+    )
+
+    def seen(chunks: list[Any]) -> list[Any]:
+        return [
+            (
+                c.content,
+                [{**t, "id": None} for t in c.tool_call_chunks],  # ids are random
+                c.response_metadata,
+                c.chunk_position,
+            )
+            for c in chunks
+        ]
+
+    assert seen(quiet) == seen(observed)
+    merged = functools.reduce(operator.add, quiet)
+    assert merged.content or merged.tool_calls
