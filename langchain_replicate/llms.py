@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from contextlib import aclosing, closing
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from langchain_core.language_models.llms import BaseLLM
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
@@ -25,7 +25,14 @@ from langchain_replicate.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+    from collections.abc import (
+        AsyncGenerator,
+        AsyncIterator,
+        Callable,
+        Generator,
+        Iterator,
+        Mapping,
+    )
 
     from langchain_core.callbacks import (
         AsyncCallbackManagerForLLMRun,
@@ -42,6 +49,9 @@ if TYPE_CHECKING:
 
     from langchain_replicate._client import Prediction, StreamPiece
     from langchain_replicate._inputs.calls import PreparedCall
+
+
+T = TypeVar("T")
 
 
 class Replicate(PerInputBatches, ReplicateSettings, BaseLLM):
@@ -355,13 +365,7 @@ class Replicate(PerInputBatches, ReplicateSettings, BaseLLM):
             yield from super().stream(input, config, stop=stop, **kwargs)
             return
         prompt = self._convert_input(input).to_string()
-        with closing(
-            cast(
-                "Generator[GenerationChunk]", self._stream(prompt, stop=stop, **kwargs)
-            )
-        ) as chunks:
-            for chunk in chunks:
-                yield chunk.text
+        yield from self._retrying(prompt, stop, kwargs, self._texts)
 
     async def astream(
         self,
@@ -377,14 +381,10 @@ class Replicate(PerInputBatches, ReplicateSettings, BaseLLM):
                 yield text
             return
         prompt = self._convert_input(input).to_string()
-        async with aclosing(
-            cast(
-                "AsyncGenerator[GenerationChunk]",
-                self._astream(prompt, stop=stop, **kwargs),
-            )
-        ) as chunks:
-            async for chunk in chunks:
-                yield chunk.text
+        texts = self._aretrying(prompt, stop, kwargs, self._atexts)
+        async with aclosing(texts):
+            async for text in texts:
+                yield text
 
     # -- sync --------------------------------------------------------------------------
 
@@ -395,16 +395,39 @@ class Replicate(PerInputBatches, ReplicateSettings, BaseLLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
     ) -> Iterator[GenerationChunk]:
+        return self._retrying(
+            prompt, stop, kwargs, lambda call: self._stream_call(call, run_manager)
+        )
+
+    def _retrying(
+        self,
+        prompt: str,
+        stop: list[str] | None,
+        kwargs: Mapping[str, Any],
+        read: Callable[[PreparedCall], Iterator[T]],
+    ) -> Generator[T]:
+        """`read` the call; once more with the schema's prompt key if it was wrong.
+
+        Only before anything was read: a create rejected for a guessed prompt
+        key made no prediction.
+        """
         call = self._api.prepare(self._plan(stop, kwargs), prompt)
         started = False
         try:
-            for chunk in self._stream_call(call, run_manager):
+            for value in read(call):
                 started = True
-                yield chunk
+                yield value
         except ReplicateInvalidRequestError as e:
             if started or (retry := self._api.reprepare(call, e)) is None:
                 raise
-            yield from self._stream_call(retry, run_manager)
+            yield from read(retry)
+
+    def _texts(self, call: PreparedCall) -> Generator[str]:
+        """What an unobserved `stream` yields: each piece's text (no chunk objects)."""
+        pieces = self._api.stream_text(call.ref, call.model_input, stop=call.stop)
+        with closing(pieces):
+            for piece in pieces:
+                yield piece.text
 
     def _stream_call(
         self, call: PreparedCall, run_manager: CallbackManagerForLLMRun | None
@@ -455,27 +478,47 @@ class Replicate(PerInputBatches, ReplicateSettings, BaseLLM):
 
     # -- async (the same steps; only the I/O differs) ----------------------------------
 
-    async def _astream(
+    def _astream(
         self,
         prompt: str,
         stop: list[str] | None = None,
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
     ) -> AsyncIterator[GenerationChunk]:
+        return self._aretrying(
+            prompt, stop, kwargs, lambda call: self._astream_call(call, run_manager)
+        )
+
+    async def _aretrying(
+        self,
+        prompt: str,
+        stop: list[str] | None,
+        kwargs: Mapping[str, Any],
+        read: Callable[[PreparedCall], AsyncGenerator[T]],
+    ) -> AsyncGenerator[T]:
+        """Async `_retrying`."""
         call = await self._api.aprepare(self._plan(stop, kwargs), prompt)
         started = False
         try:
-            # Closed when this is (as `yield from` does in `_stream`): the core
+            # Closed when this is (as `yield from` does in `_retrying`): the core
             # then cancels the prediction at once, not when the loop finalizes it.
-            async with aclosing(self._astream_call(call, run_manager)) as chunks:
-                async for chunk in chunks:
+            async with aclosing(read(call)) as values:
+                async for value in values:
                     started = True
-                    yield chunk
+                    yield value
         except ReplicateInvalidRequestError as e:
             if started or (retry := await self._api.areprepare(call, e)) is None:
                 raise
-            async for chunk in self._astream_call(retry, run_manager):
-                yield chunk
+            async with aclosing(read(retry)) as values:
+                async for value in values:
+                    yield value
+
+    async def _atexts(self, call: PreparedCall) -> AsyncGenerator[str]:
+        """Async `_texts`."""
+        pieces = self._api.astream_text(call.ref, call.model_input, stop=call.stop)
+        async with aclosing(pieces):
+            async for piece in pieces:
+                yield piece.text
 
     def _astream_call(
         self, call: PreparedCall, run_manager: AsyncCallbackManagerForLLMRun | None

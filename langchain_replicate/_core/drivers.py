@@ -93,8 +93,10 @@ class Driver(CreateIO):
                     continue
                 if scope is not None and scope.abandoned:
                     raise BatchAbandonedError
-                with flow.answering():
+                try:  # (not `with flow.answering()`: this runs once per token)
                     flow.reply = self._execute(flow, effect, scope)
+                except Exception as error:  # noqa: BLE001 - thrown into the flow
+                    flow.fail(error)
         finally:
             try:
                 for effect in flow.final_effects():
@@ -109,8 +111,10 @@ class Driver(CreateIO):
                 if isinstance(effect, _effects.Emit):
                     yield effect.value
                     continue
-                with flow.answering():
+                try:  # (see `_drive`)
                     flow.reply = await self._aexecute(flow, effect)
+                except Exception as error:  # noqa: BLE001 - thrown into the flow
+                    flow.fail(error)
         finally:
             try:
                 for effect in flow.final_effects():

@@ -138,9 +138,9 @@ class Flow(Generic[T]):
     """One running flow: its steps, the prediction to cancel if it is left early.
 
     A driver iterates the flow for its effects, executes each one
-    `with flow.answering(): flow.reply = ...` (an error is thrown into the flow
-    at its next step), and when it leaves (in any way) executes
-    `flow.final_effects()`.
+    `with flow.answering(): flow.reply = ...` (or catches an `Exception` itself
+    and calls `flow.fail(error)`: the error is thrown into the flow at its next
+    step), and when it leaves (in any way) executes `flow.final_effects()`.
     """
 
     def __init__(self) -> None:
@@ -192,6 +192,14 @@ class Flow(Generic[T]):
             return self._steps.send(reply)
         except StopIteration:
             return None
+
+    def fail(self, error: Exception) -> None:
+        """An effect failed: throw `error` into the flow at its next step.
+
+        What `with flow.answering():` does for an `Exception`, for a driver that
+        catches it itself (anything else, e.g. cancellation, is not the flow's).
+        """
+        self._error = error
 
     def answering(self) -> Flow[T]:
         """Keep an effect's error to throw into the flow (not into the driver).

@@ -110,7 +110,14 @@ class EventDecoder:
         """
         events = []
         for line in self._lines.feed(text):
-            if line and not self._skipping:
+            if not line:  # an event's end (`decode`'s first case)
+                if self._event is not None and self._id is not None:
+                    events.append(
+                        SSEEvent(self._event, "\n".join(self._data), self._id)
+                    )
+                self._event, self._data, self._skipping = None, [], False
+                continue
+            if not self._skipping:
                 name, _, value = line.partition(":")
                 if value[:1] == " ":
                     value = value[1:]
