@@ -12,6 +12,7 @@ import json
 import operator
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.rate_limiters import InMemoryRateLimiter
@@ -175,3 +176,33 @@ async def test_an_unobserved_stream_of_tools_or_json_yields_what_an_observed_one
     assert seen(quiet) == seen(observed)
     merged = functools.reduce(operator.add, quiet)
     assert merged.content or merged.tool_calls
+
+
+@pytest.mark.parametrize("observed", [False, True], ids=["unobserved", "observed"])
+async def test_a_stream_retries_a_wrongly_guessed_prompt_key(
+    mode: str, observed: bool
+) -> None:
+    fake = FakeReplicate()
+    fake.schema = {
+        "components": {
+            "schemas": {
+                "Input": {
+                    "properties": {
+                        "image": {"type": "string", "format": "uri", "x-order": 0},
+                        "question": {"type": "string", "x-order": 1},
+                    },
+                    "required": ["image", "question"],
+                }
+            }
+        }
+    }
+    fake.create_errors.append(
+        httpx.Response(422, json={"detail": "input: question is required"})
+    )
+    config = {"callbacks": [Counter()]} if observed else None
+    texts = await stream(llm(fake), mode, "What is it?", config=config)
+    assert "".join(texts) == "Hello world!"
+    assert [b["input"] for b in fake.bodies()] == [
+        {"prompt": "What is it?"},
+        {"question": "What is it?"},
+    ]
