@@ -4,6 +4,13 @@ A pydantic mixin placed before the LangChain base class
 (`class Replicate(ReplicateSettings, BaseLLM)`), so both classes take the same
 constructor arguments, build their `ReplicateAPI` the same way and turn a
 streamed prediction into chunks with one loop per I/O flavour.
+
+Models travel: `ReplicateConnection` (every public class) pickles, cloudpickles
+and copies without its built `ReplicateAPI` (clients, locks, pacer), which the
+copy rebuilds or joins on first use; the token travels only in its `SecretStr`
+field. `unobserved` says when a `stream` may skip LangChain's per-token
+callback work (nothing would see it): the classes' `stream`/`astream` then
+yield the same chunks straight from the core.
 """
 
 from __future__ import annotations

@@ -5,7 +5,13 @@ sync calls and one per event loop (an `httpx.AsyncClient` belongs to the loop it
 first ran on), and the `Pacer` all their creates share (`_core/pacing.py`).
 Instances with the same settings share one (see
 `ReplicateAPI.from_settings`), so clients, connection pools and the TLS context
-(~50 ms to build) are made once per process.
+(~50 ms to build) are made once per process. A model that is pickled or copied
+leaves its `Connection` behind (`ReplicateConnection.__getstate__`): the copy
+joins (or builds) the one of its settings in its own process.
+
+Each client's pool holds up to `POOL_LIMITS` connections (`PooledTransport`):
+an open stream holds one, and httpx's default of 100 made the 101st concurrent
+stream wait for another to end.
 
 Model input schemas are cached process-wide, keyed by (base URL, model), and
 fetched at most once per key: concurrent lookups wait on one lock per key (a

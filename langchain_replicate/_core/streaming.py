@@ -6,6 +6,11 @@ order of steps in `_core/flows.py`. Here: `EventDecoder` turns text into lines
 `StreamState` turns events and polled predictions into the text that may be
 emitted (holding back what could begin a stop sequence), and `StreamPiece` is
 what `stream_text` yields.
+
+This runs once per streamed token, so it is kept lean: events are `SSEEvent`
+tuples decoded by the rules of replicate's `EventSource.Decoder` (not its
+pydantic-v1 `ServerSentEvent`), a chunk with no CR is split with `str.split`,
+and pieces are tuples.
 """
 
 from __future__ import annotations
