@@ -90,6 +90,7 @@ if TYPE_CHECKING:
         AsyncGenerator,
         AsyncIterator,
         Callable,
+        Generator,
         Iterator,
         Mapping,
         Sequence,
@@ -773,8 +774,12 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
                 for piece in pieces:
                     yield message_chunk(call, piece, run_id)
             return
-        for chunk in self._call_chunks(call, None, kwargs):
-            yield streamed_message(chunk, run_id)
+        chunks = cast(
+            "Generator[ChatGenerationChunk]", self._call_chunks(call, None, kwargs)
+        )
+        with closing(chunks):
+            for chunk in chunks:
+                yield streamed_message(chunk, run_id)
 
     def _generate(
         self,
