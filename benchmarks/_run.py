@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from benchmarks import (
     _embeddings,
     _imports,
+    _many_streams,
     _memory,
     _parser,
     _reasoning,
@@ -39,6 +40,9 @@ BIG_FILE_MB = 200
 WORKER_TIMEOUT = 150.0
 TABLE_SUBJECTS = ("ours", "chat", "community", "litellm", "replicate")
 """Subjects with a column of ratios (the raw SSE reference has only the CPU row)."""
+CPU_ONLY = ("raw", "lc_llm", "lc_chat")
+"""References measured for CPU per token only: the bare reader, and LangChain's
+own per-token work over it (what any LangChain integration pays on top)."""
 
 
 def log(message: str) -> None:
@@ -113,8 +117,8 @@ def run_subjects(config: WorkerConfig) -> dict[str, dict[str, Any]]:
     """Every subject's scenarios (capped thread batches in their own processes)."""
     results: dict[str, dict[str, Any]] = {}
     for key, subject in SUBJECTS.items():
-        if key == "raw":
-            results[key] = run_worker(key, "cpu", config)
+        if key in CPU_ONLY:  # the second stream: the first warms it up, as ours are
+            results[key] = run_worker(key, "cpu,cpu", config)
         elif subject.threaded_batch:
             results[key] = run_worker(key, "invoke,ttft,cpu,stop", config)
             for batch in ("batch64", "batch256"):
@@ -439,7 +443,37 @@ def call_targets(
                 f"takes {bare_ratio} x one call on the same server",
             )
         )
+    if (cpu := _cpu_target(key, results)) is not None:
+        checks.append(cpu)
     return checks
+
+
+def _cpu_target(key: str, results: dict[str, dict[str, Any]]) -> Target | None:
+    """CPU per streamed token ≤ 1.3 x the bare reader's, with LangChain's share."""
+    per_token = {
+        name: result["cpu_per_token"]
+        for name in (key, "raw", "lc_chat" if key == "chat" else "lc_llm")
+        if _report.problem(result := results.get(name, {}).get("cpu")) is None
+        and result is not None
+    }
+    if key not in per_token or "raw" not in per_token:
+        return None
+    ratio = per_token[key] / per_token["raw"]
+    langchain = per_token.get("lc_chat" if key == "chat" else "lc_llm")
+    base = "BaseChatModel" if key == "chat" else "BaseLLM"
+    return Target(
+        f"{SUBJECTS[key].label}: client CPU per streamed token ≤ 1.3 x a bare httpx "
+        "SSE reader",
+        ratio <= 1.3,
+        f"{per_token[key] * 1000:.3f} ms vs {per_token['raw'] * 1000:.3f} ms "
+        f"({ratio:.2f} x)",
+        "n/a"
+        if langchain is None
+        else f"{base}.stream's own per-token work over the bare reader (a minimal "
+        f"model, callbacks and chunk merge) takes {langchain * 1000:.3f} ms "
+        f"({langchain / per_token['raw']:.2f} x); ours skips that work when "
+        "nothing observes the stream",
+    )
 
 
 def package_targets(
@@ -507,6 +541,8 @@ def main() -> None:
         reasoning = _reasoning.measure(info)
         memory = run_memory(info, BIG_FILE.version)
         embeddings = _embeddings.run(info)
+        log(f"{_many_streams.STREAMS} concurrent streams")
+        many_streams = _many_streams.run(info)
     log("imports")
     imports = _imports.measure()
 
@@ -562,6 +598,7 @@ def main() -> None:
             ),
             "Targets (ours):\n\n" + _report.targets_markdown(checks),
             _embeddings.markdown(embeddings),
+            _many_streams.markdown(many_streams),
             f"How LiteLLM was reached: {LITELLM_HOW}",
             f"Tool calling and structured output: {_tools.PEER_NOTE}.",
         ]
@@ -590,6 +627,7 @@ def main() -> None:
         "parser": parser,
         "reasoning": reasoning,
         "embeddings": embeddings,
+        "many_streams": many_streams,
         "targets": [check.__dict__ for check in checks],
         "table_markdown": table,
         "report_markdown": report,

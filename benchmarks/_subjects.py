@@ -488,6 +488,106 @@ class RawSSE(Subject):
                     event, data = "", []
 
 
+def _on_raw_llm(reader: RawSSE) -> Any:  # noqa: ANN401 - a LangChain model
+    """The least a LangChain LLM can be: `_stream` over the bare reader.
+
+    One chunk and one `on_llm_new_token` per piece, as LangChain asks of
+    `_stream`; no I/O of its own.
+    """
+    from langchain_core.language_models import BaseLLM  # noqa: PLC0415 - worker only
+    from langchain_core.outputs import GenerationChunk  # noqa: PLC0415
+
+    class OnRawLLM(BaseLLM):
+        @property
+        def _llm_type(self) -> str:
+            return "on-raw-sse"
+
+        def _generate(self, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+            raise NotImplementedError
+
+        def _stream(
+            self,
+            prompt: str,
+            stop: list[str] | None = None,  # noqa: ARG002 - LangChain's signature
+            run_manager: Any = None,  # noqa: ANN401
+            **kwargs: int,
+        ) -> Iterator[GenerationChunk]:
+            for text in reader.stream(prompt, **kwargs):
+                chunk = GenerationChunk(text=text)
+                if run_manager:
+                    run_manager.on_llm_new_token(text, chunk=chunk)
+                yield chunk
+
+    return OnRawLLM()
+
+
+def _on_raw_chat(reader: RawSSE) -> Any:  # noqa: ANN401 - a LangChain model
+    """`_on_raw_llm` for a chat model (a message chunk per piece)."""
+    from langchain_core.language_models import BaseChatModel  # noqa: PLC0415
+    from langchain_core.messages import AIMessageChunk  # noqa: PLC0415
+    from langchain_core.outputs import ChatGenerationChunk  # noqa: PLC0415
+
+    class OnRawChat(BaseChatModel):
+        @property
+        def _llm_type(self) -> str:
+            return "on-raw-sse"
+
+        def _generate(self, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+            raise NotImplementedError
+
+        def _stream(
+            self,
+            messages: list[Any],
+            stop: list[str] | None = None,  # noqa: ARG002 - LangChain's signature
+            run_manager: Any = None,  # noqa: ANN401
+            **kwargs: int,
+        ) -> Iterator[ChatGenerationChunk]:
+            prompt = str(messages[-1].content)
+            for text in reader.stream(prompt, **kwargs):
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                if run_manager:
+                    run_manager.on_llm_new_token(text, chunk=chunk)
+                yield chunk
+
+    return OnRawChat()
+
+
+class LangChainOnRaw(Subject):
+    """LangChain's own per-token work alone: a minimal LangChain LLM over `RawSSE`.
+
+    Any LangChain integration pays this on top of reading the stream; the CPU
+    row's notes give it beside ours.
+    """
+
+    key = "lc_llm"
+    label = "LangChain BaseLLM.stream over the bare reader"
+    library = "langchain_core"
+    chat: ClassVar[bool] = False
+
+    def __init__(self, settings: Settings) -> None:
+        """The minimal model, over a bare reader."""
+        super().__init__(settings)
+        reader = RawSSE(settings)
+        self._model = _on_raw_chat(reader) if self.chat else _on_raw_llm(reader)
+
+    @override
+    def stream(self, prompt: str, *, max_tokens: int, min_tokens: int) -> Iterator[str]:
+        """`stream`, as for our classes."""
+        pieces = self._model.stream(
+            prompt, max_tokens=max_tokens, min_tokens=min_tokens
+        )
+        for piece in pieces:
+            yield piece if isinstance(piece, str) else str(piece.content)
+
+
+class LangChainChatOnRaw(LangChainOnRaw):
+    """The same for `BaseChatModel.stream` (a message chunk per token)."""
+
+    key = "lc_chat"
+    label = "LangChain BaseChatModel.stream over the bare reader"
+    chat = True
+
+
 SUBJECTS: dict[str, type[Subject]] = {
     subject.key: subject
     for subject in (
@@ -497,6 +597,8 @@ SUBJECTS: dict[str, type[Subject]] = {
         LiteLLM,
         BareReplicate,
         RawSSE,
+        LangChainOnRaw,
+        LangChainChatOnRaw,
     )
 }
 """Every subject, by key, in table order."""

@@ -6,6 +6,13 @@ constructor arguments, build their `ReplicateAPI` the same way and turn a
 streamed prediction into chunks with one loop per I/O flavour. Its connection
 part (`ReplicateConnection`) is shared by the tools too, with the loop that
 follows a tool's prediction to its end reporting progress (`_follow_to_end`).
+
+Models travel: `ReplicateConnection` (every public class) pickles, cloudpickles
+and copies without its built `ReplicateAPI` (clients, locks, pacer), which the
+copy rebuilds or joins on first use; the token travels only in its `SecretStr`
+field. `unobserved` says when a `stream` may skip LangChain's per-token
+callback work (nothing would see it): the classes' `stream`/`astream` then
+yield the same chunks straight from the core.
 """
 
 from __future__ import annotations
@@ -15,8 +22,9 @@ import sys
 import warnings
 from contextlib import aclosing, closing
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from langchain_core.callbacks import CallbackManager
 from langchain_core.callbacks.manager import (
     adispatch_custom_event,
     dispatch_custom_event,
@@ -24,6 +32,8 @@ from langchain_core.callbacks.manager import (
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 from langchain_core.runnables import RunnableConfig
 from langchain_core.utils import from_env, secret_from_env
+from langchain_core.utils.utils import LC_ID_PREFIX
+from langchain_core.utils.uuid import uuid7
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -48,7 +58,7 @@ from langchain_replicate._outputs.progress import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+    from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 
     from langchain_core.callbacks import (
         AsyncCallbackManagerForLLMRun,
@@ -56,7 +66,10 @@ if TYPE_CHECKING:
         CallbackManagerForLLMRun,
         CallbackManagerForToolRun,
     )
+    from langchain_core.language_models import BaseLanguageModel
     from langchain_core.language_models.base import LangSmithParams
+    from langchain_core.messages import AIMessageChunk
+    from typing_extensions import Self
 
     from langchain_replicate._client import Prediction, StreamPiece
     from langchain_replicate._inputs.calls import PreparedCall
@@ -150,6 +163,42 @@ class ReplicateConnection(BaseModel):
         """Seconds a create is held open with `Prefer: wait` (`0`: not at all)."""
         return MAX_WAIT
 
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickled state: the settings, without the built `ReplicateAPI`.
+
+        Its clients, locks and pacer belong to this process; the copy builds (or
+        joins) its own from the same settings on first use, so a model pickles,
+        cloudpickles and travels to workers (Ray, Spark, Dask, `multiprocessing`)
+        before or after its first call. The token travels only as the
+        `replicate_api_token` field (a `SecretStr`) does.
+        """
+        state = super().__getstate__()
+        return {**state, "__dict__": _without_api(state["__dict__"])}
+
+    def __copy__(self) -> Self:
+        """A shallow copy (also `model_copy(update=...)`) that builds its own API.
+
+        It rebuilds (or joins) its `ReplicateAPI` on first use, from its own
+        settings: an update of `timeout` or `base_url` takes effect.
+        """
+        copied = super().__copy__()
+        copied.__dict__.pop(_API, None)
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        """A deep copy that rebuilds (or joins) its `ReplicateAPI` on first use.
+
+        As `__copy__`: the copy's settings may be changed, and an API's clients
+        and locks cannot be copied.
+        """
+        memo = {} if memo is None else memo
+        api = self.__dict__.get(_API)
+        if api is not None:
+            memo[id(api)] = api  # not descended into; dropped from the copy below
+        copied = super().__deepcopy__(memo)
+        copied.__dict__.pop(_API, None)
+        return copied
+
     @cached_property
     def _api(self) -> ReplicateAPI:
         return ReplicateAPI.from_settings(
@@ -238,6 +287,15 @@ def _ended(
     if show and tracker.last is not None:
         _draw(tracker.last, label, last=True)
     return check_prediction(prediction)
+
+
+_API = "_api"
+"""Where `cached_property` keeps an instance's `ReplicateAPI` (its `__dict__`)."""
+
+
+def _without_api(values: Mapping[str, Any]) -> dict[str, Any]:
+    """An instance's `__dict__` without its built `ReplicateAPI`."""
+    return {name: value for name, value in values.items() if name != _API}
 
 
 def build_extra(values: Mapping[str, Any], field_names: set[str]) -> dict[str, Any]:
@@ -464,7 +522,7 @@ class ReplicateSettings(ReplicateConnection):
         call: PreparedCall,
         run_manager: AsyncCallbackManagerForLLMRun | None,
         to_chunk: Callable[[PreparedCall, StreamPiece], ChunkT],
-    ) -> AsyncIterator[ChunkT]:
+    ) -> AsyncGenerator[ChunkT]:
         """Async `_stream_chunks`."""
         pieces = self._api.astream_text(call.ref, call.model_input, stop=call.stop)
         async with aclosing(pieces):
@@ -473,3 +531,51 @@ class ReplicateSettings(ReplicateConnection):
                 if run_manager:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
+
+
+# -- streams nobody observes -----------------------------------------------------------
+
+
+def unobserved(model: BaseLanguageModel[Any], config: RunnableConfig | None) -> bool:
+    """Whether nothing but the caller would see a stream of `model` under `config`.
+
+    True when no callback handler is configured (none given, no `verbose`, no
+    LangSmith tracing, not inside a traced chain or `astream_events`) and no
+    rate limiter is set. LangChain's `stream` then does per token only what
+    nobody sees: a callback dispatch and, for `on_llm_end`, keeping and merging
+    every chunk. That costs about as much client CPU as reading the token
+    itself, so `Replicate.stream` and `ChatReplicate.stream` skip it then
+    (the chunks they yield are the same).
+    """
+    if getattr(model, "rate_limiter", None) is not None:
+        return False
+    config = config or {}
+    manager = CallbackManager.configure(
+        config.get("callbacks"),
+        model.callbacks,
+        model.verbose,
+        config.get("tags"),
+        model.tags,
+        config.get("metadata"),
+        model.metadata,
+    )
+    return not manager.handlers
+
+
+def stream_run_id(config: RunnableConfig | None) -> str:
+    """The message id of an unobserved chat stream, as LangChain's `stream` sets it."""
+    run_id = (config or {}).get("run_id") or uuid7()
+    return f"{LC_ID_PREFIX}-{run_id}"
+
+
+def streamed_message(chunk: ChatGenerationChunk, run_id: str) -> AIMessageChunk:
+    """A chunk's message as `BaseChatModel.stream` yields it (id and metadata)."""
+    message = chunk.message
+    if message.id is None:
+        message.id = run_id
+    if chunk.generation_info:
+        message.response_metadata = {
+            **chunk.generation_info,
+            **message.response_metadata,
+        }
+    return cast("AIMessageChunk", message)  # our chunks carry AIMessageChunks

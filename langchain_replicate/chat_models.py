@@ -37,8 +37,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import TYPE_CHECKING, Any, Literal
+from contextlib import aclosing, closing
+from typing import TYPE_CHECKING, Any, Literal, cast
 
+from langchain_core.language_models._utils import (
+    _normalize_messages as normalize_messages,  # what BaseChatModel.stream sends
+)
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
     agenerate_from_stream,
@@ -60,15 +64,21 @@ from langchain_replicate._chat.reasoning_reader import (
 from langchain_replicate._chat.results import (
     by_stream,
     completion_step,
+    is_plain,
+    message_chunk,
     piece_reader,
     prompted_for,
     whole_result,
 )
 from langchain_replicate._inputs.model_ref import parse_model_ref
-from langchain_replicate._outputs.thinking_models import (
-    reasoning_format,
+from langchain_replicate._outputs.thinking_models import reasoning_format
+from langchain_replicate._settings import (
+    ReplicateSettings,
+    build_extra,
+    stream_run_id,
+    streamed_message,
+    unobserved,
 )
-from langchain_replicate._settings import ReplicateSettings, build_extra
 from langchain_replicate._tool_use.completions import (
     CompletionReader,
     ToolRequest,
@@ -85,7 +95,15 @@ from langchain_replicate._tool_use.tool_calling import (
 from langchain_replicate.errors import ReplicateInputError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+    from collections.abc import (
+        AsyncGenerator,
+        AsyncIterator,
+        Callable,
+        Generator,
+        Iterator,
+        Mapping,
+        Sequence,
+    )
 
     from langchain_core.callbacks import (
         AsyncCallbackManagerForLLMRun,
@@ -94,9 +112,9 @@ if TYPE_CHECKING:
     from langchain_core.language_models import LanguageModelInput
     from langchain_core.language_models.base import LangSmithParams
     from langchain_core.language_models.model_profile import ModelProfile
-    from langchain_core.messages import AIMessage, BaseMessage
+    from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
     from langchain_core.outputs import ChatGenerationChunk, ChatResult
-    from langchain_core.runnables import Runnable
+    from langchain_core.runnables import Runnable, RunnableConfig
     from typing_extensions import Self
 
     from langchain_replicate._chat.inputs import ChatPrompt
@@ -105,6 +123,12 @@ if TYPE_CHECKING:
     from langchain_replicate._inputs.calls import CallPlan, PreparedCall
     from langchain_replicate._inputs.schema import InputSchema
     from langchain_replicate._outputs.thinking_models import ReasoningFormat
+
+
+_STRUCTURED_OUTPUT_KWARGS = frozenset(
+    {"ls_structured_output_format", "structured_output_format"}
+)
+"""Keyword arguments `with_structured_output` passes for LangChain's tracing."""
 
 
 class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
@@ -691,6 +715,18 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         fmt = reasoning_format(str(call.ref), switch=self._switch(kwargs))
         return for_messages(fmt, messages)
 
+    def _plain(
+        self,
+        call: PreparedCall,
+        kwargs: Mapping[str, Any],
+        messages: Sequence[BaseMessage],
+    ) -> bool:
+        """Whether the call's pieces are plain text: no JSON, tools or reasoning."""
+        return (
+            is_plain(call, kwargs, tool_calling=self.tool_calling)
+            and self._reasoning(call, kwargs, messages) is None
+        )
+
     def _splitter(
         self,
         call: PreparedCall,
@@ -714,6 +750,67 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             tool_calling=self.tool_calling,
             reasoning=self._reasoning(call, kwargs, messages),
         )
+
+    # -- streams -----------------------------------------------------------------------
+
+    def _unobserved(
+        self, config: RunnableConfig | None, kwargs: Mapping[str, Any], *, aio: bool
+    ) -> bool:
+        """Whether `stream` may skip `BaseChatModel.stream`'s per-token work.
+
+        Nothing observes it (`unobserved`), it streams at all, with the default
+        output version, and no structured output rides on it (LangChain traces
+        its format).
+        """
+        return (
+            self._should_stream(async_api=aio, **{**kwargs, "stream": True})
+            and self.output_version in {None, "v0"}
+            and not _STRUCTURED_OUTPUT_KWARGS.intersection(kwargs)
+            and unobserved(self, config)
+        )
+
+    def stream(
+        self,
+        input: LanguageModelInput,  # noqa: A002 - BaseChatModel's signature
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
+    ) -> Iterator[AIMessageChunk]:
+        """`BaseChatModel.stream`; when nothing observes it, without its per-token work.
+
+        With no callback handler, tracer or rate limiter (`unobserved`), the
+        message chunks are yielded straight from `_stream`, with the run's id as
+        LangChain sets it: the same chunks, but without a callback dispatch and a
+        chunk merge per token that nobody would see (they cost about as much
+        client CPU as reading the token).
+        """
+        if not self._unobserved(config, kwargs, aio=False):
+            yield from super().stream(input, config, stop=stop, **kwargs)
+            return
+        run_id = stream_run_id(config)
+        messages = normalize_messages(self._convert_input(input).to_messages())
+        yield from self._quiet_messages(messages, stop, kwargs, run_id)
+
+    async def astream(
+        self,
+        input: LanguageModelInput,  # noqa: A002 - BaseChatModel's signature
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
+    ) -> AsyncIterator[AIMessageChunk]:
+        """Async `stream`."""
+        if not self._unobserved(config, kwargs, aio=True):
+            async for message in super().astream(input, config, stop=stop, **kwargs):
+                yield message
+            return
+        run_id = stream_run_id(config)
+        messages = normalize_messages(self._convert_input(input).to_messages())
+        quiet = self._aquiet_messages(messages, stop, kwargs, run_id)
+        async with aclosing(quiet):
+            async for message in quiet:
+                yield message
 
     # -- sync ------------------------------------------------------------------------
 
@@ -765,6 +862,16 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> Iterator[ChatGenerationChunk]:
         call = self._prepare(messages, stop, kwargs, stream=True)
+        yield from self._call_chunks(call, run_manager, kwargs, messages)
+
+    def _call_chunks(
+        self,
+        call: PreparedCall,
+        run_manager: CallbackManagerForLLMRun | None,
+        kwargs: Mapping[str, Any],
+        messages: Sequence[BaseMessage],
+    ) -> Iterator[ChatGenerationChunk]:
+        """A prepared call's chunks: chat-completion JSON, tools by prompt, or text."""
         if returns_completion_json(call):
             prompted = self._prompted(call, kwargs)
             splitter = self._splitter(call, kwargs, messages)
@@ -773,6 +880,33 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         yield from self._stream_chunks(
             call, run_manager, self._reading(call, kwargs, messages)
         )
+
+    def _quiet_messages(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        kwargs: Mapping[str, Any],
+        run_id: str,
+    ) -> Iterator[AIMessageChunk]:
+        """What an unobserved `stream` yields: message chunks with the run's id.
+
+        Plain text goes straight from the pieces to message chunks (no
+        `ChatGenerationChunk` around each: nobody would see it).
+        """
+        call = self._prepare(messages, stop, kwargs, stream=True)
+        if self._plain(call, kwargs, messages):
+            pieces = self._api.stream_text(call.ref, call.model_input, stop=call.stop)
+            with closing(pieces):
+                for piece in pieces:
+                    yield message_chunk(call, piece, run_id)
+            return
+        chunks = cast(
+            "Generator[ChatGenerationChunk]",
+            self._call_chunks(call, None, kwargs, messages),
+        )
+        with closing(chunks):
+            for chunk in chunks:
+                yield streamed_message(chunk, run_id)
 
     def _generate(
         self,
@@ -846,6 +980,21 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         **kwargs: Any,  # noqa: ANN401 - BaseChatModel's signature
     ) -> AsyncIterator[ChatGenerationChunk]:
         call = await self._aprepare(messages, stop, kwargs, stream=True)
+        # Closed when this is (as `yield from` does in `_stream`): the core then
+        # cancels the prediction at once, not when the loop finalizes it.
+        chunks = self._acall_chunks(call, run_manager, kwargs, messages)
+        async with aclosing(chunks):
+            async for chunk in chunks:
+                yield chunk
+
+    def _acall_chunks(
+        self,
+        call: PreparedCall,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        kwargs: Mapping[str, Any],
+        messages: Sequence[BaseMessage],
+    ) -> AsyncGenerator[ChatGenerationChunk]:
+        """Async `_call_chunks`."""
         chunks = (
             self._acompletion_chunks(
                 call,
@@ -858,8 +1007,26 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
                 call, run_manager, self._reading(call, kwargs, messages)
             )
         )
-        async for chunk in chunks:
-            yield chunk
+        return cast("AsyncGenerator[ChatGenerationChunk]", chunks)
+
+    async def _aquiet_messages(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        kwargs: Mapping[str, Any],
+        run_id: str,
+    ) -> AsyncGenerator[AIMessageChunk]:
+        """Async `_quiet_messages`."""
+        call = await self._aprepare(messages, stop, kwargs, stream=True)
+        if self._plain(call, kwargs, messages):
+            pieces = self._api.astream_text(call.ref, call.model_input, stop=call.stop)
+            async with aclosing(pieces):
+                async for piece in pieces:
+                    yield message_chunk(call, piece, run_id)
+            return
+        async with aclosing(self._acall_chunks(call, None, kwargs, messages)) as chunks:
+            async for chunk in chunks:
+                yield streamed_message(chunk, run_id)
 
     async def _agenerate(
         self,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import TYPE_CHECKING, Any, cast
+from contextlib import aclosing, closing
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from langchain_core.language_models.llms import BaseLLM
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
@@ -18,13 +19,20 @@ from langchain_replicate._inputs.model_ref import ModelRef, parse_model_ref
 from langchain_replicate._inputs.schema import InputSchema
 from langchain_replicate._outputs.metadata import generation_info
 from langchain_replicate._outputs.text import output_to_text
-from langchain_replicate._settings import ReplicateSettings, build_extra
+from langchain_replicate._settings import ReplicateSettings, build_extra, unobserved
 from langchain_replicate.errors import (
     ReplicateInvalidRequestError,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import (
+        AsyncGenerator,
+        AsyncIterator,
+        Callable,
+        Generator,
+        Iterator,
+        Mapping,
+    )
 
     from langchain_core.callbacks import (
         AsyncCallbackManagerForLLMRun,
@@ -36,10 +44,14 @@ if TYPE_CHECKING:
         LanguageModelInput,
     )
     from langchain_core.prompt_values import PromptValue
+    from langchain_core.runnables import RunnableConfig
     from typing_extensions import Self
 
     from langchain_replicate._client import Prediction, StreamPiece
     from langchain_replicate._inputs.calls import PreparedCall
+
+
+T = TypeVar("T")
 
 
 class Replicate(PerInputBatches, ReplicateSettings, BaseLLM):
@@ -332,6 +344,48 @@ class Replicate(PerInputBatches, ReplicateSettings, BaseLLM):
         """
         return (streaming or bool(call.stop)) and call.is_text
 
+    # -- streams -----------------------------------------------------------------------
+
+    def stream(
+        self,
+        input: LanguageModelInput,  # noqa: A002 - BaseLLM's signature
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
+    ) -> Iterator[str]:
+        """`BaseLLM.stream`; when nothing observes it, without its per-token work.
+
+        With no callback handler, tracer or rate limiter (`unobserved`), the
+        text pieces are yielded straight from `_stream`: the same pieces, but
+        without a callback dispatch and a chunk merge per token that nobody
+        would see (they cost about as much client CPU as reading the token).
+        """
+        if not unobserved(self, config):
+            yield from super().stream(input, config, stop=stop, **kwargs)
+            return
+        prompt = self._convert_input(input).to_string()
+        yield from self._retrying(prompt, stop, kwargs, self._texts)
+
+    async def astream(
+        self,
+        input: LanguageModelInput,  # noqa: A002 - BaseLLM's signature
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
+    ) -> AsyncIterator[str]:
+        """Async `stream`."""
+        if not unobserved(self, config):
+            async for text in super().astream(input, config, stop=stop, **kwargs):
+                yield text
+            return
+        prompt = self._convert_input(input).to_string()
+        texts = self._aretrying(prompt, stop, kwargs, self._atexts)
+        async with aclosing(texts):
+            async for text in texts:
+                yield text
+
     # -- sync --------------------------------------------------------------------------
 
     def _stream(
@@ -341,16 +395,39 @@ class Replicate(PerInputBatches, ReplicateSettings, BaseLLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
     ) -> Iterator[GenerationChunk]:
+        return self._retrying(
+            prompt, stop, kwargs, lambda call: self._stream_call(call, run_manager)
+        )
+
+    def _retrying(
+        self,
+        prompt: str,
+        stop: list[str] | None,
+        kwargs: Mapping[str, Any],
+        read: Callable[[PreparedCall], Iterator[T]],
+    ) -> Generator[T]:
+        """`read` the call; once more with the schema's prompt key if it was wrong.
+
+        Only before anything was read: a create rejected for a guessed prompt
+        key made no prediction.
+        """
         call = self._api.prepare(self._plan(stop, kwargs), prompt)
         started = False
         try:
-            for chunk in self._stream_call(call, run_manager):
+            for value in read(call):
                 started = True
-                yield chunk
+                yield value
         except ReplicateInvalidRequestError as e:
             if started or (retry := self._api.reprepare(call, e)) is None:
                 raise
-            yield from self._stream_call(retry, run_manager)
+            yield from read(retry)
+
+    def _texts(self, call: PreparedCall) -> Generator[str]:
+        """What an unobserved `stream` yields: each piece's text (no chunk objects)."""
+        pieces = self._api.stream_text(call.ref, call.model_input, stop=call.stop)
+        with closing(pieces):
+            for piece in pieces:
+                yield piece.text
 
     def _stream_call(
         self, call: PreparedCall, run_manager: CallbackManagerForLLMRun | None
@@ -401,28 +478,51 @@ class Replicate(PerInputBatches, ReplicateSettings, BaseLLM):
 
     # -- async (the same steps; only the I/O differs) ----------------------------------
 
-    async def _astream(
+    def _astream(
         self,
         prompt: str,
         stop: list[str] | None = None,
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,  # noqa: ANN401 - BaseLLM's signature
     ) -> AsyncIterator[GenerationChunk]:
+        return self._aretrying(
+            prompt, stop, kwargs, lambda call: self._astream_call(call, run_manager)
+        )
+
+    async def _aretrying(
+        self,
+        prompt: str,
+        stop: list[str] | None,
+        kwargs: Mapping[str, Any],
+        read: Callable[[PreparedCall], AsyncGenerator[T]],
+    ) -> AsyncGenerator[T]:
+        """Async `_retrying`."""
         call = await self._api.aprepare(self._plan(stop, kwargs), prompt)
         started = False
         try:
-            async for chunk in self._astream_call(call, run_manager):
-                started = True
-                yield chunk
+            # Closed when this is (as `yield from` does in `_retrying`): the core
+            # then cancels the prediction at once, not when the loop finalizes it.
+            async with aclosing(read(call)) as values:
+                async for value in values:
+                    started = True
+                    yield value
         except ReplicateInvalidRequestError as e:
             if started or (retry := await self._api.areprepare(call, e)) is None:
                 raise
-            async for chunk in self._astream_call(retry, run_manager):
-                yield chunk
+            async with aclosing(read(retry)) as values:
+                async for value in values:
+                    yield value
+
+    async def _atexts(self, call: PreparedCall) -> AsyncGenerator[str]:
+        """Async `_texts`."""
+        pieces = self._api.astream_text(call.ref, call.model_input, stop=call.stop)
+        async with aclosing(pieces):
+            async for piece in pieces:
+                yield piece.text
 
     def _astream_call(
         self, call: PreparedCall, run_manager: AsyncCallbackManagerForLLMRun | None
-    ) -> AsyncIterator[GenerationChunk]:
+    ) -> AsyncGenerator[GenerationChunk]:
         return self._astream_chunks(call, run_manager, self._chunk)
 
     async def _agenerate_one(

@@ -210,7 +210,7 @@ class ReasoningReader:
         def read(call: PreparedCall, piece: StreamPiece) -> ChatGenerationChunk:
             last = piece.prediction is not None
             reasoning, answer = self._split(piece.text, last=last)
-            chunk = inner(call, dataclasses.replace(piece, text=answer))
+            chunk = inner(call, piece._replace(text=answer))
             self._mark(chunk.message, reasoning, last=last)
             return chunk
 

@@ -82,19 +82,40 @@ def chat_result(
     return ChatResult(generations=[ChatGeneration(message=message)])
 
 
+def message_chunk(
+    call: PreparedCall, piece: StreamPiece, run_id: str | None = None
+) -> AIMessageChunk:
+    """A streamed piece of plain text → a message chunk (the last one: metadata).
+
+    `run_id`: the message id (what `BaseChatModel.stream` sets), if known.
+    """
+    if piece.prediction is None:
+        return AIMessageChunk(content=piece.text, id=run_id)
+    return AIMessageChunk(
+        content=piece.text,
+        usage_metadata=usage_from_prediction(piece.prediction),
+        response_metadata=generation_info(
+            call, piece.prediction, stopped=piece.stopped
+        ),
+        chunk_position="last",
+        id=run_id,
+    )
+
+
 def chat_chunk(call: PreparedCall, piece: StreamPiece) -> ChatGenerationChunk:
     """A streamed piece of plain text → a chunk (the last one carries metadata)."""
-    if piece.prediction is None:
-        return ChatGenerationChunk(message=AIMessageChunk(content=piece.text))
-    return ChatGenerationChunk(
-        message=AIMessageChunk(
-            content=piece.text,
-            usage_metadata=usage_from_prediction(piece.prediction),
-            response_metadata=generation_info(
-                call, piece.prediction, stopped=piece.stopped
-            ),
-            chunk_position="last",
-        )
+    return ChatGenerationChunk(message=message_chunk(call, piece))
+
+
+def is_plain(
+    call: PreparedCall, kwargs: Mapping[str, Any], *, tool_calling: ToolCalling
+) -> bool:
+    """Whether the call's streamed pieces are plain text (`message_chunk` reads them).
+
+    Not when the model answers chat-completion JSON or tools went by prompt.
+    """
+    return not returns_completion_json(call) and (
+        prompted_for(call, kwargs, tool_calling=tool_calling) is None
     )
 
 

@@ -7,7 +7,13 @@ shared with the account's other processes through a throttle store when the
 settings name one (`_core/throttle_store.py`: a `Syncer` thread per connection).
 Instances with the same settings share one (see
 `ReplicateAPI.from_settings`), so clients, connection pools and the TLS context
-(~50 ms to build) are made once per process.
+(~50 ms to build) are made once per process. A model that is pickled or copied
+leaves its `Connection` behind (`ReplicateConnection.__getstate__`): the copy
+joins (or builds) the one of its settings in its own process.
+
+Each client's pool holds up to `POOL_LIMITS` connections (`PooledTransport`):
+an open stream holds one, and httpx's default of 100 made the 101st concurrent
+stream wait for another to end.
 
 Model input schemas are cached process-wide, keyed by (base URL, model), and
 fetched at most once per key: concurrent lookups wait on one lock per key (a
@@ -23,6 +29,7 @@ import weakref
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from replicate.__about__ import __version__ as sdk_version
 from replicate.client import Client as ReplicateClient
 
@@ -32,8 +39,6 @@ from langchain_replicate._core.throttle_store import Syncer, open_store
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-
-    import httpx
 
     from langchain_replicate._inputs.model_ref import ModelRef
     from langchain_replicate._inputs.schema import InputSchema
@@ -73,13 +78,57 @@ def client_factory(
     kwargs = dict(client_kwargs or {})
     headers = {"User-Agent": user_agent(), **kwargs.pop("headers", {})}
     kwargs["auth"] = OriginBoundToken(token, origin)
+    given = "transport" in kwargs
 
     def make_client() -> ReplicateClient:
+        pool: dict[str, Any] = {} if given else {"transport": PooledTransport()}
         return ReplicateClient(
-            api_token=token, base_url=origin, headers=dict(headers), **kwargs
+            api_token=token, base_url=origin, headers=dict(headers), **kwargs, **pool
         )
 
     return make_client
+
+
+POOL_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+"""Connections a client may hold: one per open stream, so hundreds of concurrent
+streams (a web server's users) each get theirs. httpx's default, 100, kept the
+101st stream waiting for a connection until another stream ended."""
+
+
+class PooledTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """httpx's transports with `POOL_LIMITS`, sync and async, each built on first use.
+
+    `replicate.Client` wraps one `transport` for both its sync and async
+    clients (its own default is httpx's, with 100 connections); this one serves
+    either.
+    """
+
+    def __init__(self) -> None:
+        """No connection pool yet."""
+        self._sync: httpx.HTTPTransport | None = None
+        self._async: httpx.AsyncHTTPTransport | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send with the sync pool."""
+        if self._sync is None:
+            self._sync = httpx.HTTPTransport(limits=POOL_LIMITS)
+        return self._sync.handle_request(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send with the async pool (of the loop the client belongs to)."""
+        if self._async is None:
+            self._async = httpx.AsyncHTTPTransport(limits=POOL_LIMITS)
+        return await self._async.handle_async_request(request)
+
+    def close(self) -> None:
+        """Close the sync pool."""
+        if self._sync is not None:
+            self._sync.close()
+
+    async def aclose(self) -> None:
+        """Close the async pool."""
+        if self._async is not None:
+            await self._async.aclose()
 
 
 class Connection:

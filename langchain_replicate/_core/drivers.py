@@ -56,8 +56,7 @@ from langchain_replicate.errors import (
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 
-    from replicate.stream import ServerSentEvent
-
+    from langchain_replicate._core.streaming import SSEEvent
     from langchain_replicate._inputs.model_ref import ModelRef
     from langchain_replicate._inputs.schema import InputSchema
     from langchain_replicate._inputs.uploads import ImageUpload, LocalFile
@@ -94,8 +93,10 @@ class Driver(CreateIO):
                     continue
                 if scope is not None and scope.abandoned:
                     raise BatchAbandonedError
-                with flow.answering():
+                try:  # (not `with flow.answering()`: this runs once per token)
                     flow.reply = self._execute(flow, effect, scope)
+                except Exception as error:  # noqa: BLE001 - thrown into the flow
+                    flow.fail(error)
         finally:
             try:
                 for effect in flow.final_effects():
@@ -110,8 +111,10 @@ class Driver(CreateIO):
                 if isinstance(effect, _effects.Emit):
                     yield effect.value
                     continue
-                with flow.answering():
+                try:  # (see `_drive`)
                     flow.reply = await self._aexecute(flow, effect)
+                except Exception as error:  # noqa: BLE001 - thrown into the flow
+                    flow.fail(error)
         finally:
             try:
                 for effect in flow.final_effects():
@@ -291,7 +294,7 @@ class Driver(CreateIO):
 
     def _events(
         self, url: str, deadline: Deadline, last_event_id: str | None
-    ) -> Iterator[ServerSentEvent]:
+    ) -> Iterator[SSEEvent]:
         decoder = EventDecoder()
         request = sse_request(deadline, last_event_id)
         with (
@@ -308,7 +311,7 @@ class Driver(CreateIO):
 
     async def _aevents(
         self, url: str, deadline: Deadline, last_event_id: str | None
-    ) -> AsyncIterator[ServerSentEvent]:
+    ) -> AsyncIterator[SSEEvent]:
         decoder = EventDecoder()
         request = sse_request(deadline, last_event_id)
         with self._deadline_errors(None, deadline):

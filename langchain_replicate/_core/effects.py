@@ -147,9 +147,9 @@ class Flow(Generic[T]):
     """One running flow: its steps, the prediction to cancel if it is left early.
 
     A driver iterates the flow for its effects, executes each one
-    `with flow.answering(): flow.reply = ...` (an error is thrown into the flow
-    at its next step), and when it leaves (in any way) executes
-    `flow.final_effects()`.
+    `with flow.answering(): flow.reply = ...` (or catches an `Exception` itself
+    and calls `flow.fail(error)`: the error is thrown into the flow at its next
+    step), and when it leaves (in any way) executes `flow.final_effects()`.
     """
 
     def __init__(self) -> None:
@@ -179,10 +179,18 @@ class Flow(Generic[T]):
         return flow
 
     def __iter__(self) -> Iterator[Effect]:
-        """The effects, each resumed with the last one's `reply` (or error)."""
-        while (effect := self.step(self.reply, self._error)) is not None:
-            self.reply, self._error = None, None
-            yield effect
+        """The effects, each resumed with the last one's `reply` (or error).
+
+        `step`, inlined: this runs twice per streamed token.
+        """
+        assert self._steps is not None  # noqa: S101 - set by start
+        send, throw = self._steps.send, self._steps.throw
+        while True:
+            reply, error, self.reply, self._error = self.reply, self._error, None, None
+            try:
+                yield throw(error) if error is not None else send(reply)
+            except StopIteration:
+                return
 
     def step(self, reply: object, error: Exception | None) -> Effect | None:
         """Resume with the last result (or error); the next effect (`None`: done)."""
@@ -193,6 +201,14 @@ class Flow(Generic[T]):
             return self._steps.send(reply)
         except StopIteration:
             return None
+
+    def fail(self, error: Exception) -> None:
+        """An effect failed: throw `error` into the flow at its next step.
+
+        What `with flow.answering():` does for an `Exception`, for a driver that
+        catches it itself (anything else, e.g. cancellation, is not the flow's).
+        """
+        self._error = error
 
     def answering(self) -> Flow[T]:
         """Keep an effect's error to throw into the flow (not into the driver).

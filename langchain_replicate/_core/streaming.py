@@ -6,15 +6,18 @@ order of steps in `_core/flows.py`. Here: `EventDecoder` turns text into lines
 `StreamState` turns events and polled predictions into the text that may be
 emitted (holding back what could begin a stop sequence), and `StreamPiece` is
 what `stream_text` yields.
+
+This runs once per streamed token, so it is kept lean: events are `SSEEvent`
+tuples decoded by the rules of replicate's `EventSource.Decoder` (not its
+pydantic-v1 `ServerSentEvent`), a chunk with no CR is split with `str.split`,
+and pieces are tuples.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-from replicate.stream import EventSource, ServerSentEvent
+from typing import TYPE_CHECKING, NamedTuple
 
 from langchain_replicate._core.protocol import Prediction, check_prediction, is_terminal
 from langchain_replicate._outputs.stop import StopSequenceFinder
@@ -23,18 +26,19 @@ from langchain_replicate._outputs.text import output_delta
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-_SSE_EVENTS = frozenset(e.value for e in ServerSentEvent.EventType)
+_SSE_EVENTS = frozenset({"output", "logs", "error", "done"})
+"""Replicate's event names (replicate's `ServerSentEvent.EventType`)."""
 _LINE_END = re.compile(r"\r\n|\r|\n")
 """SSE's line ends; not `str.splitlines`'s (U+2028, U+0085, VT, FF, FS...),
 which are text inside a token."""
 
 
-@dataclass(frozen=True)
-class StreamPiece:
+class StreamPiece(NamedTuple):
     """One step of a streamed prediction.
 
     Every piece but the last carries text; the last carries the final prediction
-    (as known: after a stop sequence, the canceled prediction).
+    (as known: after a stop sequence, the canceled prediction). A tuple: one is
+    made per streamed token, and a frozen dataclass costs several times more.
     """
 
     text: str = ""
@@ -62,13 +66,34 @@ class LineSplitter:
             self._after_cr = False
         if not text:
             return []
-        *lines, self._partial = _LINE_END.split(self._partial + text)
-        self._after_cr = text.endswith("\r")
+        text = self._partial + text
+        if "\r" in text:
+            *lines, self._partial = _LINE_END.split(text)
+            self._after_cr = text.endswith("\r")
+        else:  # the usual stream: LF only (`str.split`, not the regex)
+            *lines, self._partial = text.split("\n")
         return lines
 
 
+class SSEEvent(NamedTuple):
+    """One server-sent event of a prediction's stream."""
+
+    event: str
+    """`output`, `logs`, `error` or `done` (others are skipped whole)."""
+    data: str
+    id: str
+    """The last event id the stream set (SSE's `Last-Event-ID`)."""
+
+
 class EventDecoder:
-    """replicate's SSE `Decoder`, minus its `ValueError` on unknown event names.
+    """SSE lines to Replicate's events, as replicate's `EventSource.Decoder` reads them.
+
+    The same rules (a comment line is skipped; an event is dispatched at a blank
+    line once it has a name and the stream has set an id; the id persists
+    across events; an id holding NUL is ignored), minus its `ValueError` on an
+    unknown event name (such an event is skipped whole) and its pydantic-v1
+    `ServerSentEvent` per event: events are `SSEEvent` tuples, a few hundred
+    nanoseconds each, as they come once per streamed token.
 
     `feed` takes the stream's text as it comes (lines split by `LineSplitter`);
     `decode` one line.
@@ -76,30 +101,67 @@ class EventDecoder:
 
     def __init__(self) -> None:
         """Start with no event pending."""
-        self._decoder = EventSource.Decoder()
+        self._event: str | None = None
+        self._data: list[str] = []
+        self._id: str | None = None
         self._skipping = False
         self._lines = LineSplitter()
 
-    def feed(self, text: str) -> list[ServerSentEvent]:
-        """Take a chunk of the stream's text; return the events it completes."""
-        events = (self.decode(line) for line in self._lines.feed(text))
-        return [event for event in events if event is not None]
+    def feed(self, text: str) -> list[SSEEvent]:
+        """Take a chunk of the stream's text; return the events it completes.
 
-    def decode(self, line: str) -> ServerSentEvent | None:
-        """Take one line; return the event it completes, if any."""
-        line = line.rstrip("\r\n")
-        if self._skipping:
-            if not line:
-                self._skipping = False
-                self._decoder.event = None
-                self._decoder.data = []
-            return None
-        if line.startswith("event:"):
-            name = line.partition(":")[2].strip()
-            if name not in _SSE_EVENTS:
-                self._skipping = True
+        `decode` for each line, inlined for the usual `event:`, `id:` and
+        `data:` lines of an event (this runs once per streamed token).
+        """
+        events = []
+        for line in self._lines.feed(text):
+            if not line:  # an event's end (`decode`'s first case)
+                if self._event is not None and self._id is not None:
+                    events.append(
+                        SSEEvent(self._event, "\n".join(self._data), self._id)
+                    )
+                self._event, self._data, self._skipping = None, [], False
+                continue
+            if not self._skipping:
+                name, _, value = line.partition(":")
+                if value[:1] == " ":
+                    value = value[1:]
+                if name == "data":
+                    self._data.append(value)
+                    continue
+                if name == "id" and "\0" not in value:
+                    self._id = value
+                    continue
+                if name == "event" and value in _SSE_EVENTS:
+                    self._event = value
+                    continue
+            if (event := self.decode(line)) is not None:
+                events.append(event)
+        return events
+
+    def decode(self, line: str) -> SSEEvent | None:
+        """Take one line (without its line end); return the event it completes."""
+        if not line:
+            event, self._event, self._skipping = self._event, None, False
+            data, self._data = self._data, []
+            if event is None or self._id is None:
                 return None
-        return self._decoder.decode(line)
+            return SSEEvent(event, "\n".join(data), self._id)
+        if self._skipping or line[0] == ":":
+            return None
+        name, _, value = line.partition(":")
+        if value[:1] == " ":
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+        elif name == "event":
+            if value in _SSE_EVENTS:
+                self._event = value
+            else:  # skipped whole, up to its blank line
+                self._event, self._data, self._skipping = None, [], True
+        elif name == "id" and "\0" not in value:
+            self._id = value
+        return None
 
 
 @dataclass
@@ -137,14 +199,13 @@ class StreamState:
     """The stream was reopened: events it replays (ids seen) are skipped."""
     ids_seen: set[str] = field(default_factory=set)
 
-    def on_event(self, event: ServerSentEvent) -> str:
+    def on_event(self, event: SSEEvent) -> str:
         """Take one SSE event; return the text that may be emitted."""
-        kind = event.event.value
-        if event.id is not None:
-            if self.resumed and kind == "output" and event.id in self.ids_seen:
-                return ""  # replayed by a server that ignored `Last-Event-ID`
-            self.ids_seen.add(event.id)
-            self.last_event_id = event.id
+        kind = event.event
+        if self.resumed and kind == "output" and event.id in self.ids_seen:
+            return ""  # replayed by a server that ignored `Last-Event-ID`
+        self.ids_seen.add(event.id)
+        self.last_event_id = event.id
         if kind == "output":
             self.chars_seen += len(event.data)
             text = self.finder.feed(event.data)

@@ -34,7 +34,7 @@ from langchain_replicate.errors import (
 )
 
 if TYPE_CHECKING:
-    from replicate.stream import ServerSentEvent
+    from langchain_replicate._core.streaming import SSEEvent
 
 REF = parse_model_ref("meta/llama")
 
@@ -259,7 +259,7 @@ def sse_lines(*events: tuple[str, str]) -> list[str]:
     ]
 
 
-def events(*pairs: tuple[str, str]) -> list[ServerSentEvent]:
+def events(*pairs: tuple[str, str]) -> list[SSEEvent]:
     decoder = EventDecoder()
     lines = sse_lines(*pairs)
     return [e for line in lines if (e := decoder.decode(line)) is not None]
@@ -267,7 +267,7 @@ def events(*pairs: tuple[str, str]) -> list[ServerSentEvent]:
 
 def test_decoder_skips_unknown_events_whole() -> None:
     got = events(("output", "Hel"), ("metrics", "{}"), ("output", "lo"), ("done", "{}"))
-    assert [(e.event.value, e.data) for e in got] == [
+    assert [(e.event, e.data) for e in got] == [
         ("output", "Hel"),
         ("output", "lo"),
         ("done", "{}"),

@@ -81,7 +81,7 @@ def test_decoder_keeps_odd_separators_inside_output_events() -> None:
         f"event: output\nid: 1\ndata: He{ODD}llo\n\nevent: done\nid: 2\ndata: {{}}\n\n"
     )
     got = [e for chunk in wire for e in decoder.feed(chunk)]  # one char at a time
-    assert [(e.event.value, e.data) for e in got] == [
+    assert [(e.event, e.data) for e in got] == [
         ("output", f"He{ODD}llo"),
         ("done", "{}"),
     ]
