@@ -258,6 +258,26 @@ class ReplicateModelTool(ReplicateConnection, BaseTool):
         super().__init__(**data)
         self._build_args()
 
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickled state: the settings and the model's schema, not the typed model.
+
+        The `args_schema` class is made at run time (it has no importable
+        name), so the copy types its arguments again from `openapi_schema`.
+        """
+        state = super().__getstate__()
+        private = dict(state.get("__pydantic_private__") or {})
+        private.pop("_args", None)
+        return {
+            **state,
+            "__dict__": {**state["__dict__"], "args_schema": None},
+            "__pydantic_private__": private,
+        }
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        """Restore the settings, then type the arguments again."""
+        super().__setstate__(state)
+        self._build_args()
+
     def _build_args(self) -> None:
         """Parse the model reference and type the arguments from the schema."""
         self._ref = parse_model_ref(self.model)

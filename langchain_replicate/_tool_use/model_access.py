@@ -10,7 +10,7 @@ before anything is created.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from langchain_replicate.errors import ReplicateInputError
 
@@ -55,6 +55,16 @@ class RunBudget:
         """Allow `max_runs` predictions (`None`: no limit)."""
         self.max_runs = max_runs
         self.used = 0
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled and copied without the lock (a copy counts on its own)."""
+        return {"max_runs": self.max_runs, "used": self.used}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A copy with a lock of its own."""
+        self.max_runs = state["max_runs"]
+        self.used = state["used"]
         self._lock = threading.Lock()
 
     def take(self, model: str) -> None:

@@ -20,6 +20,8 @@ from langchain_replicate import (
     Replicate,
     ReplicateEmbeddings,
     ReplicateImageGenerationTool,
+    ReplicateModelTool,
+    ReplicateToolkit,
 )
 from langchain_replicate.testing.catalogue.embeddings import GRANITE_EMBEDDING
 from tests.modes import MODES, embed_query, invoke, stream
@@ -48,6 +50,10 @@ def make(server: LocalReplicateServer, kind: str) -> Any:
         return ChatReplicate(model=LLAMA_3, max_tokens=8, **settings)
     if kind == "embeddings":
         return ReplicateEmbeddings(model=GRANITE_EMBEDDING.ref, **settings)
+    if kind == "model_tool":  # its argument model is made at run time
+        return ReplicateModelTool.from_model(SDXL, **settings)
+    if kind == "toolkit":
+        return ReplicateToolkit(models=[SDXL], discovery=True, max_runs=9, **settings)
     return ReplicateImageGenerationTool(model=SDXL, **settings)
 
 
@@ -55,6 +61,13 @@ async def use(model: Any, mode: str) -> str:
     """One call in `mode`; a short account of its answer."""
     if isinstance(model, ReplicateEmbeddings):
         return f"{len(await embed_query(model, mode, 'llamas'))} dims"
+    if isinstance(model, ReplicateToolkit):  # its typed tool
+        typed = model.get_tools()[0]
+        await invoke(typed, mode, {"prompt": "socks", "width": 128, "height": 128})
+        return typed.name
+    if isinstance(model, ReplicateModelTool):
+        args = {"prompt": "socks", "width": 128, "height": 128}
+        return str(await invoke(model, mode, args)).split("\n")[0]
     if isinstance(model, ReplicateImageGenerationTool):
         message = await invoke(model, mode, {"prompt": "socks"})
         return str(message).split("/")[2]  # the delivery host
@@ -63,7 +76,9 @@ async def use(model: Any, mode: str) -> str:
 
 
 @pytest.mark.parametrize("how", COPIES)
-@pytest.mark.parametrize("kind", ["llm", "chat", "embeddings", "tool"])
+@pytest.mark.parametrize(
+    "kind", ["llm", "chat", "embeddings", "tool", "model_tool", "toolkit"]
+)
 async def test_a_copy_made_after_use_runs_its_own_calls(
     replicate_server: LocalReplicateServer, kind: str, how: str
 ) -> None:
@@ -75,6 +90,27 @@ async def test_a_copy_made_after_use_runs_its_own_calls(
     made = replicate_server.predictions()[before:]
     assert len(made) == len(MODES)
     assert {p.status for p in made} == {"succeeded"}
+
+
+@pytest.mark.parametrize("how", COPIES)
+def test_a_toolkit_copy_keeps_its_run_limit(
+    replicate_server: LocalReplicateServer, how: str
+) -> None:
+    settings = {
+        "api_key": replicate_server.api_token,
+        "base_url": replicate_server.base_url,
+    }
+    toolkit = ReplicateToolkit(models=[SDXL], max_runs=2, **settings)
+    args = {"prompt": "socks", "width": 128, "height": 128}
+    toolkit.get_tools()[0].invoke(args)
+    copied = COPIES[how](toolkit)
+    assert copied.runs_started == 1
+    (typed,) = copied.get_tools()
+    typed.invoke(args)
+    before = len(replicate_server.predictions())
+    refusal = typed.invoke(args)  # a tool error the agent reads
+    assert "Run limit reached" in str(refusal)
+    assert len(replicate_server.predictions()) == before  # nothing created
 
 
 def _ask_in_worker(data: bytes) -> str:
