@@ -7,8 +7,9 @@ sync and one async, so the two never drift.
 Modules, from the top:
 
 * `connection.py`: clients built and shared per settings (one sync client, one
-  per event loop; the token put on by `secrets.OriginBoundToken`), the
-  connection's `Pacer`, the process-wide schema cache.
+  per event loop; the token put on by `secrets.OriginBoundToken`; up to 1,000
+  pooled connections, one per open stream), the connection's `Pacer` and its
+  `Syncer`, the process-wide schema cache.
 * `drivers.py`: `Driver` runs a flow (`_drive`, `_adrive`, the only sync/async
   twins) and sends its single requests (`get`, uploads, the SSE reader).
 * `create_io.py`: `CreateIO`, the driver's base: creates paced by the pacer and
@@ -23,9 +24,15 @@ Modules, from the top:
 * `abandonment.py`: creates in flight (`creates`) and `AbandonScope` (the
   flows of one batch, given up together).
 * `pacing.py`: `Pacer`, the shared `Retry-After` gate and the adaptive create
-  rate (AIMD), with `requeue` for a batch's own `429`s.
+  rate (AIMD), with `requeue` for a batch's own `429`s; `report` / `merge`
+  exchange what it learned with the other processes on the account.
+* `throttle_store.py`: `ThrottleStore`, one atomic exchange of a pacer's report
+  for the account's view: SQLite in the user cache dir (default, one machine)
+  or Redis (opt-in, many machines); a `Syncer` thread per connection does the
+  store I/O, never a caller's thread or event loop.
 * `streaming.py`: SSE text → lines (`LineSplitter`, CR/LF/CRLF only) → events
-  (`EventDecoder`) → text to emit (`StreamState`: stop hold-back, resume id).
+  (`EventDecoder`, small `SSEEvent` tuples, replicate's decoding rules) → text
+  to emit (`StreamState`: stop hold-back, resume id).
 * `protocol.py`: the state vocabulary (`Status`, `is_terminal`,
   `has_final_output`, `can_return`), `Deadline`, poll and retry schedules,
   `STREAM_STALL`, the requests sent.
