@@ -10,7 +10,7 @@ before anything is created.
 from __future__ import annotations
 
 import threading
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from langchain_replicate.errors import ReplicateInputError
 
