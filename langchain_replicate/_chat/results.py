@@ -82,6 +82,66 @@ def chat_result(
     return ChatResult(generations=[ChatGeneration(message=message)])
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _text_chunk_fields() -> tuple[str, ...] | None:
+    """The fields of a validated plain-text chunk, if `text_chunk` makes the same.
+
+    `AIMessageChunk(content=text, id=run_id)` runs pydantic validation and two
+    validators, several microseconds per streamed token. For plain text they
+    only fill defaults, listed in `text_chunk`; checked once here against a
+    validated chunk (`None`: this langchain-core differs, so validate).
+    """
+    validated = AIMessageChunk(content="t", id="i")
+    made = text_chunk("t", "i", check=False)
+    same = (
+        list(validated.__dict__.items()) == list(made.__dict__.items())
+        and validated.__pydantic_extra__ == made.__pydantic_extra__
+        and validated.__pydantic_private__ == made.__pydantic_private__
+        and validated.model_fields_set == made.model_fields_set
+    )
+    return tuple(validated.__dict__) if same else None
+
+
+def text_chunk(text: str, run_id: str, *, check: bool = True) -> AIMessageChunk:
+    """`AIMessageChunk(content=text, id=run_id)`, built without validation.
+
+    The same object (fields, their order, fresh mutable defaults, the fields
+    set), made by assigning what validation would set: one is made per
+    streamed token of a plain-text chat stream. Falls back to validation when
+    the installed langchain-core's chunk has other fields (`check`).
+    """
+    if check and _TEXT_CHUNK_FIELDS is None:
+        return AIMessageChunk(content=text, id=run_id)
+    chunk = _new(AIMessageChunk)
+    _set(
+        chunk,
+        "__dict__",
+        {
+            "content": text,
+            "additional_kwargs": {},
+            "response_metadata": {},
+            "type": "AIMessageChunk",
+            "name": None,
+            "id": run_id,
+            "tool_calls": [],
+            "invalid_tool_calls": [],
+            "usage_metadata": None,
+            "tool_call_chunks": [],
+            "chunk_position": None,
+        },
+    )
+    _set(chunk, "__pydantic_fields_set__", {"content", "id"})
+    _set(chunk, "__pydantic_extra__", {})
+    _set(chunk, "__pydantic_private__", None)
+    return chunk
+
+
+_TEXT_CHUNK_FIELDS = _text_chunk_fields()
+
+
 def message_chunk(
     call: PreparedCall, piece: StreamPiece, run_id: str | None = None
 ) -> AIMessageChunk:
@@ -90,6 +150,8 @@ def message_chunk(
     `run_id`: the message id (what `BaseChatModel.stream` sets), if known.
     """
     if piece.prediction is None:
+        if run_id is not None:  # (an unobserved stream's: one per token)
+            return text_chunk(piece.text, run_id)
         return AIMessageChunk(content=piece.text, id=run_id)
     return AIMessageChunk(
         content=piece.text,

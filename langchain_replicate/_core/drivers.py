@@ -82,19 +82,28 @@ class Driver(CreateIO):
     # -- the drivers: run a flow's effects (the only sync/async difference) ------------
 
     def _drive(self, flow: Flow[T]) -> Generator[T, None, None]:
-        """Run a flow, yielding what it emits; cancel what it leaves unfinished."""
+        """Run a flow, yielding what it emits; cancel what it leaves unfinished.
+
+        The two effects of every streamed token (`Emit`, `NEXT_EVENT`) are
+        checked first, by class and identity, before `_execute` matches the rest.
+        """
+        emit, next_event = _effects.Emit, _effects.NEXT_EVENT
         scope = current_scope()
         if scope is not None:
             scope.add(self, flow)
         try:
             for effect in flow:
-                if isinstance(effect, _effects.Emit):
+                if effect.__class__ is emit:
                     yield effect.value
                     continue
                 if scope is not None and scope.abandoned:
                     raise BatchAbandonedError
                 try:  # (not `with flow.answering()`: this runs once per token)
-                    flow.reply = self._execute(flow, effect, scope)
+                    flow.reply = (
+                        next(flow.events, None)
+                        if effect is next_event
+                        else self._execute(flow, effect, scope)
+                    )
                 except Exception as error:  # noqa: BLE001 - thrown into the flow
                     flow.fail(error)
         finally:
@@ -106,13 +115,18 @@ class Driver(CreateIO):
 
     async def _adrive(self, flow: Flow[T]) -> AsyncGenerator[T, None]:
         """Async `_drive`."""
+        emit, next_event = _effects.Emit, _effects.NEXT_EVENT
         try:
             for effect in flow:
-                if isinstance(effect, _effects.Emit):
+                if effect.__class__ is emit:
                     yield effect.value
                     continue
                 try:  # (see `_drive`)
-                    flow.reply = await self._aexecute(flow, effect)
+                    flow.reply = await (
+                        anext(flow.events, None)
+                        if effect is next_event
+                        else self._aexecute(flow, effect)
+                    )
                 except Exception as error:  # noqa: BLE001 - thrown into the flow
                     flow.fail(error)
         finally:

@@ -97,6 +97,11 @@ class NextEvent(NamedTuple):
     """No fields."""
 
 
+NEXT_EVENT = NextEvent()
+"""The `NextEvent` flows yield (one per streamed token: made once; drivers
+check it by identity before matching other effects)."""
+
+
 class CloseEvents(NamedTuple):
     """No fields."""
 

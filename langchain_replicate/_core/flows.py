@@ -26,6 +26,7 @@ import httpx
 
 from langchain_replicate._core.abandonment import creates
 from langchain_replicate._core.effects import (
+    NEXT_EVENT,
     Cancel,
     CloseEvents,
     Effect,
@@ -33,7 +34,6 @@ from langchain_replicate._core.effects import (
     Flow,
     Get,
     GetJSON,
-    NextEvent,
     OpenEvents,
     Policy,
     QueryJSON,
@@ -233,7 +233,7 @@ def read_events(
     yield OpenEvents(url, deadline, state.last_event_id if state.resumed else None)
     stalled = False
     try:
-        while (event := (yield NextEvent())) is not None:
+        while (event := (yield NEXT_EVENT)) is not None:
             if (text := state.on_event(event)) and emit:
                 yield Emit(StreamPiece(text))
             if state.stop_reading:

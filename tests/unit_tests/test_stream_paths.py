@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.messages import AIMessageChunk
 from langchain_core.rate_limiters import InMemoryRateLimiter
 from langchain_core.tracers.context import collect_runs
 
 from langchain_replicate import ChatReplicate, Replicate
+from langchain_replicate._chat.results import _TEXT_CHUNK_FIELDS, text_chunk
 from langchain_replicate._settings import unobserved
 from langchain_replicate.testing.catalogue.granite import GRANITE_4_0_H_SMALL
 from langchain_replicate.testing.catalogue.text import LLAMA_3
@@ -85,6 +87,31 @@ async def test_an_unobserved_chat_stream_yields_what_an_observed_one_does(
         (run_id,) = {c.id for c in chunks}
         assert run_id.startswith("lc_run--")
     assert quiet[0].id != observed[0].id
+
+
+@pytest.mark.parametrize("text", ["Hel", "", " wor\n", "€ 🦙"])
+def test_a_text_chunk_is_the_validated_chunk(text: str) -> None:
+    made = text_chunk(text, "lc_run--1")
+    validated = AIMessageChunk(content=text, id="lc_run--1")
+    assert _TEXT_CHUNK_FIELDS is not None  # the pinned langchain-core: built
+    assert made == validated
+    assert repr(made) == repr(validated)
+    assert made.model_fields_set == validated.model_fields_set
+    assert made.model_dump() == validated.model_dump()
+    assert made.content_blocks == validated.content_blocks
+    assert made + made == validated + validated
+    assert made + validated == validated + made
+    last = AIMessageChunk(content="!", id="lc_run--1", chunk_position="last")
+    assert made + last == validated + last
+
+
+def test_text_chunks_share_no_mutable_field() -> None:
+    first, second = text_chunk("a", "i"), text_chunk("b", "i")
+    first.additional_kwargs["x"] = 1
+    first.response_metadata["y"] = 2
+    first.tool_call_chunks.append({"name": "f", "args": "", "id": "c", "index": 0})
+    assert second == AIMessageChunk(content="b", id="i")
+    assert text_chunk("b", "i") == second
 
 
 @pytest.mark.parametrize(
