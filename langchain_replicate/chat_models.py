@@ -715,17 +715,24 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         fmt = reasoning_format(str(call.ref), switch=self._switch(kwargs))
         return for_messages(fmt, messages)
 
-    def _plain(
+    def _message_reader(
         self,
         call: PreparedCall,
         kwargs: Mapping[str, Any],
         messages: Sequence[BaseMessage],
-    ) -> bool:
-        """Whether the call's pieces are plain text: no JSON, tools or reasoning."""
-        return (
-            is_plain(call, kwargs, tool_calling=self.tool_calling)
-            and self._reasoning(call, kwargs, messages) is None
-        )
+        run_id: str,
+    ) -> Callable[[PreparedCall, StreamPiece], AIMessageChunk]:
+        """How an unobserved stream's plain-text pieces become message chunks.
+
+        The reasoning, if the reply's is split, goes to `reasoning_content`
+        first, as on the observed path.
+        """
+
+        def plain(call: PreparedCall, piece: StreamPiece) -> AIMessageChunk:
+            return message_chunk(call, piece, run_id)
+
+        fmt = self._reasoning(call, kwargs, messages)
+        return plain if fmt is None else ReasoningReader(fmt).wrap(plain)
 
     def _splitter(
         self,
@@ -894,11 +901,12 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         `ChatGenerationChunk` around each: nobody would see it).
         """
         call = self._prepare(messages, stop, kwargs, stream=True)
-        if self._plain(call, kwargs, messages):
+        if is_plain(call, kwargs, tool_calling=self.tool_calling):
+            read = self._message_reader(call, kwargs, messages, run_id)
             pieces = self._api.stream_text(call.ref, call.model_input, stop=call.stop)
             with closing(pieces):
                 for piece in pieces:
-                    yield message_chunk(call, piece, run_id)
+                    yield read(call, piece)
             return
         chunks = cast(
             "Generator[ChatGenerationChunk]",
@@ -1018,11 +1026,12 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
     ) -> AsyncGenerator[AIMessageChunk]:
         """Async `_quiet_messages`."""
         call = await self._aprepare(messages, stop, kwargs, stream=True)
-        if self._plain(call, kwargs, messages):
+        if is_plain(call, kwargs, tool_calling=self.tool_calling):
+            read = self._message_reader(call, kwargs, messages, run_id)
             pieces = self._api.astream_text(call.ref, call.model_input, stop=call.stop)
             async with aclosing(pieces):
                 async for piece in pieces:
-                    yield message_chunk(call, piece, run_id)
+                    yield read(call, piece)
             return
         async with aclosing(self._acall_chunks(call, None, kwargs, messages)) as chunks:
             async for chunk in chunks:

@@ -30,7 +30,7 @@ read unforced.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
@@ -171,6 +171,10 @@ def open_block(
     return dataclasses.replace(prompt, prompt=f"{prompt.prompt}{tag}\n")
 
 
+Read = TypeVar("Read", ChatGenerationChunk, AIMessageChunk)
+"""What a piece reader makes: a generation chunk, or (unobserved) a message chunk."""
+
+
 class ReasoningReader:
     """Splits one reply's reasoning from its answer, in front of another reader."""
 
@@ -195,24 +199,25 @@ class ReasoningReader:
         add_reasoning(message, reasoning, incomplete=last and self._splitter.incomplete)
 
     def wrap(
-        self, inner: Callable[[PreparedCall, StreamPiece], ChatGenerationChunk]
-    ) -> Callable[[PreparedCall, StreamPiece], ChatGenerationChunk]:
+        self, inner: Callable[[PreparedCall, StreamPiece], Read]
+    ) -> Callable[[PreparedCall, StreamPiece], Read]:
         """A piece reader that splits each piece before `inner` reads the answer.
 
         Args:
-            inner: The reader of the answer's pieces (`chat_chunk`, or a
-                `PromptedReader`'s).
+            inner: The reader of the answer's pieces (`chat_chunk`, a
+                `PromptedReader`'s, or `message_chunk` on an unobserved stream).
 
         Returns:
             The piece reader.
         """
 
-        def read(call: PreparedCall, piece: StreamPiece) -> ChatGenerationChunk:
+        def read(call: PreparedCall, piece: StreamPiece) -> Read:
             last = piece.prediction is not None
             reasoning, answer = self._split(piece.text, last=last)
-            chunk = inner(call, piece._replace(text=answer))
-            self._mark(chunk.message, reasoning, last=last)
-            return chunk
+            out = inner(call, piece._replace(text=answer))
+            message = out if isinstance(out, AIMessageChunk) else out.message
+            self._mark(message, reasoning, last=last)
+            return out
 
         return read
 

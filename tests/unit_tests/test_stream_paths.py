@@ -89,6 +89,29 @@ async def test_an_unobserved_chat_stream_yields_what_an_observed_one_does(
     assert quiet[0].id != observed[0].id
 
 
+async def test_an_unobserved_stream_splits_reasoning_as_an_observed_one_does(
+    mode: str,
+) -> None:
+    tokens = ["Okay", ", France", ".", "\n</", "think", ">\n\n", "Paris", "."]
+    fake = make_fake(LLAMA_3, tokens=tokens)
+    model = make_chat(fake, mode=mode, model="deepseek-ai/deepseek-r1")  # forced-think
+    quiet = await stream(model, mode, "Capital?", config={"run_id": None})
+    observed = await stream(model, mode, "Capital?", config={"callbacks": [Counter()]})
+
+    def seen(chunks: list[Any]) -> list[Any]:
+        return [
+            (c.content, c.additional_kwargs, c.response_metadata, c.chunk_position)
+            for c in chunks
+        ]
+
+    assert seen(quiet) == seen(observed)
+    full = functools.reduce(operator.add, quiet)
+    assert (full.content, full.additional_kwargs) == (
+        "Paris.",
+        {"reasoning_content": "Okay, France."},
+    )
+
+
 @pytest.mark.parametrize("text", ["Hel", "", " wor\n", "€ 🦙"])
 def test_a_text_chunk_is_the_validated_chunk(text: str) -> None:
     made = text_chunk(text, "lc_run--1")
