@@ -61,14 +61,14 @@ __all__ = [
 MAX_JSON_CHARS = 8000
 """Longest JSON a tool's content quotes; the whole output is in the artifact."""
 
-OutputKind = Literal["text", "files", "object", "json"]
+ValueKind = Literal["text", "files", "object", "json"]
 
 
 @dataclass(frozen=True)
 class OutputView:
     """A prediction's output, read by value."""
 
-    kind: OutputKind
+    kind: ValueKind
     """`text`, `files` (a file or list), `object` (JSON with file fields), `json`."""
     output: Any
     """The raw output."""
@@ -247,7 +247,7 @@ class ReplicateModelResult:
     """
 
     output: Any = field(repr=False)
-    kind: OutputKind
+    kind: ValueKind
     files: list[FileOutput] = field(repr=False)
     paths: list[Path]
     prediction_id: str

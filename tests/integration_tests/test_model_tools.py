@@ -30,6 +30,7 @@ from langchain_replicate import (
 )
 from langchain_replicate.testing import ModelPace
 from tests.modes import MODES, invoke
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -350,15 +351,6 @@ async def test_an_agent_makes_an_image_then_passes_its_url_to_the_next_model(
     assert [r.model for r in records] == [FLUX, LLAVA]
     assert records[1].input["image"] == made.artifact.urls[0]
     assert json.dumps(records[1].input).count("http") == 1
-
-
-async def until(check: Any) -> None:
-    """Poll `check()` until it is true (at most 5 s)."""
-    for _ in range(250):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    pytest.fail("condition not met within 5 s")
 
 
 async def test_a_cancelled_agent_step_cancels_the_prediction(

@@ -28,6 +28,7 @@ from langchain_replicate import ChatReplicate, ReplicateModelTool, ReplicateTool
 from langchain_replicate.errors import ReplicateInputError
 from langchain_replicate.testing import ModelPace
 from tests.modes import MODES, invoke
+from tests.polling import until
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -337,15 +338,6 @@ async def test_video_past_timeout_is_canceled_on_the_server(
     (record,) = replicate_server.predictions()[before:]
     assert record.model == VIDEO
     assert record.status == "canceled"
-
-
-async def until(check: Any) -> None:
-    """Poll `check()` until it is true (at most 5 s)."""
-    for _ in range(250):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    pytest.fail("condition not met within 5 s")
 
 
 async def test_a_cancelled_video_run_is_canceled_on_the_server(
