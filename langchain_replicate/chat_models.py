@@ -728,9 +728,7 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         first, as on the observed path.
         """
 
-        def plain(call: PreparedCall, piece: StreamPiece) -> AIMessageChunk:
-            return message_chunk(call, piece, run_id)
-
+        plain = functools.partial(message_chunk, run_id=run_id)
         fmt = self._reasoning(call, kwargs, messages)
         return plain if fmt is None else ReasoningReader(fmt).wrap(plain)
 

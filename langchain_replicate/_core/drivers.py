@@ -56,7 +56,7 @@ from langchain_replicate.errors import (
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 
-    from langchain_replicate._core.streaming import SSEEvent
+    from langchain_replicate._core.streaming import SSEEvent, StreamPiece
     from langchain_replicate._inputs.model_ref import ModelRef
     from langchain_replicate._inputs.schema import InputSchema
     from langchain_replicate._inputs.uploads import ImageUpload, LocalFile
@@ -84,10 +84,10 @@ class Driver(CreateIO):
     def _drive(self, flow: Flow[T]) -> Generator[T, None, None]:
         """Run a flow, yielding what it emits; cancel what it leaves unfinished.
 
-        The two effects of every streamed token (`Emit`, `NEXT_EVENT`) are
-        checked first, by class and identity, before `_execute` matches the rest.
+        A stream's events are read here (`ReadEvents`), not through the flow:
+        this loop runs once per streamed token.
         """
-        emit, next_event = _effects.Emit, _effects.NEXT_EVENT
+        emit, read = _effects.Emit, _effects.ReadEvents
         scope = current_scope()
         if scope is not None:
             scope.add(self, flow)
@@ -98,14 +98,11 @@ class Driver(CreateIO):
                     continue
                 if scope is not None and scope.abandoned:
                     raise BatchAbandonedError
-                try:  # (not `with flow.answering()`: this runs once per token)
-                    flow.reply = (
-                        next(flow.events, None)
-                        if effect is next_event
-                        else self._execute(flow, effect, scope)
-                    )
-                except Exception as error:  # noqa: BLE001 - thrown into the flow
-                    flow.fail(error)
+                if effect.__class__ is read:  # (only a stream's flow: T is StreamPiece)
+                    yield from self._read(flow, effect, scope)  # type: ignore[misc,arg-type]
+                    continue
+                with flow.answering():
+                    flow.reply = self._execute(flow, effect, scope)
         finally:
             try:
                 for effect in flow.final_effects():
@@ -113,22 +110,57 @@ class Driver(CreateIO):
             finally:
                 _forget(flow, scope)
 
+    @staticmethod
+    def _read(
+        flow: Flow[StreamPiece],
+        effect: _effects.ReadEvents,
+        scope: AbandonScope | None,
+    ) -> Iterator[StreamPiece]:
+        """`ReadEvents`: the pieces of the stream's events, until the state stops.
+
+        A read error is thrown into the flow (at its `ReadEvents`).
+        """
+        events, take, state = flow.events, effect.take, effect.state
+        while True:
+            try:
+                event = next(events, None)
+            except Exception as error:  # noqa: BLE001 - thrown into the flow
+                flow.fail(error)
+                return
+            if event is None:
+                return
+            if (piece := take(event)) is not None:
+                yield piece
+            if state.stop_reading:
+                return
+            if scope is not None and scope.abandoned:
+                raise BatchAbandonedError
+
     async def _adrive(self, flow: Flow[T]) -> AsyncGenerator[T, None]:
         """Async `_drive`."""
-        emit, next_event = _effects.Emit, _effects.NEXT_EVENT
+        emit, read = _effects.Emit, _effects.ReadEvents
         try:
             for effect in flow:
                 if effect.__class__ is emit:
                     yield effect.value
                     continue
-                try:  # (see `_drive`)
-                    flow.reply = await (
-                        anext(flow.events, None)
-                        if effect is next_event
-                        else self._aexecute(flow, effect)
-                    )
-                except Exception as error:  # noqa: BLE001 - thrown into the flow
-                    flow.fail(error)
+                if effect.__class__ is not read:
+                    with flow.answering():
+                        flow.reply = await self._aexecute(flow, effect)
+                    continue
+                events, take, state = flow.events, effect.take, effect.state
+                while True:
+                    try:
+                        event = await anext(events, None)
+                    except Exception as error:  # noqa: BLE001 - thrown into the flow
+                        flow.fail(error)
+                        break
+                    if event is None:
+                        break
+                    if (piece := take(event)) is not None:
+                        yield piece  # type: ignore[misc] # (see `_drive`)
+                    if state.stop_reading:
+                        break
         finally:
             try:
                 for effect in flow.final_effects():
@@ -140,8 +172,6 @@ class Driver(CreateIO):
         self, flow: Flow[Any], effect: _effects.Effect, scope: AbandonScope | None
     ) -> Any:  # noqa: ANN401
         match effect:
-            case _effects.NextEvent():
-                return next(flow.events, None)
             case _effects.Get(prediction_id, deadline):
                 return self.get(prediction_id, deadline)
             case _effects.Sleep(seconds):
@@ -167,8 +197,6 @@ class Driver(CreateIO):
 
     async def _aexecute(self, flow: Flow[Any], effect: _effects.Effect) -> Any:  # noqa: ANN401, C901, PLR0911 - see _execute
         match effect:
-            case _effects.NextEvent():
-                return await anext(flow.events, None)
             case _effects.Get(prediction_id, deadline):
                 return await self.aget(prediction_id, deadline)
             case _effects.Sleep(seconds):

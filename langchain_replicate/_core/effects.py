@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from langchain_replicate._core.protocol import Deadline
+from langchain_replicate._core.streaming import StreamPiece
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
     from types import TracebackType
 
+    from langchain_replicate._core.streaming import SSEEvent, StreamState
     from langchain_replicate._inputs.model_ref import ModelRef
     from langchain_replicate._inputs.uploads import ImageUpload, LocalFile
 
@@ -39,7 +41,9 @@ T = TypeVar("T")
 #                                 a local file)
 # OpenEvents(url, deadline,     opens the SSE stream (Flow.events), -
 #   last_event_id)                resuming after that event if given
-# NextEvent()                   reads the stream's next event       it; None at the end
+# ReadEvents(state, emit)       reads events into `state` until it  -
+#                                 stops reading, yielding the pieces
+#                                 (`take`) to the caller
 # CloseEvents()                 closes the stream (also on exit)    -
 #
 # An effect that fails is thrown into the flow, which may catch it (a create's
@@ -93,13 +97,22 @@ class OpenEvents(NamedTuple):
     last_event_id: str | None = None
 
 
-class NextEvent(NamedTuple):
-    """No fields."""
+class ReadEvents(NamedTuple):
+    """Read the open stream's events until it ends or `state` stops reading.
 
+    The driver loops over the events itself and yields each piece `take`
+    gives: one effect per connection, not a round trip through the flow's
+    generators per streamed token.
+    """
 
-NEXT_EVENT = NextEvent()
-"""The `NextEvent` flows yield (one per streamed token: made once; drivers
-check it by identity before matching other effects)."""
+    state: StreamState
+    emit: bool
+    """Whether text is emitted (else only taken into `state`)."""
+
+    def take(self, event: SSEEvent) -> StreamPiece | None:
+        """One event into the state; the piece to yield, if any."""
+        text = self.state.on_event(event)
+        return StreamPiece(text) if text and self.emit else None
 
 
 class CloseEvents(NamedTuple):
@@ -117,7 +130,7 @@ Effect = (
     | Schema
     | Upload
     | OpenEvents
-    | NextEvent
+    | ReadEvents
     | CloseEvents
 )
 

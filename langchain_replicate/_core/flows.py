@@ -1,7 +1,7 @@
 """The steps of each call, written once for sync and async (sans-I/O).
 
 A flow is a generator that *yields effects* (send this create, get that
-prediction, sleep, read the next SSE event, emit a value to the caller) and is
+prediction, sleep, read the SSE events, emit a value to the caller) and is
 *sent back* their results, or thrown their errors. It never does I/O itself.
 `ReplicateAPI` runs a flow with one of two short drivers (`_drive` / `_adrive`
 in `_core/drivers.py`), the only places where sync and async differ; this is the
@@ -26,7 +26,6 @@ import httpx
 
 from langchain_replicate._core.abandonment import creates
 from langchain_replicate._core.effects import (
-    NEXT_EVENT,
     Cancel,
     CloseEvents,
     Effect,
@@ -37,6 +36,7 @@ from langchain_replicate._core.effects import (
     OpenEvents,
     Policy,
     QueryJSON,
+    ReadEvents,
     Schema,
     SendCreate,
     Sleep,
@@ -233,11 +233,7 @@ def read_events(
     yield OpenEvents(url, deadline, state.last_event_id if state.resumed else None)
     stalled = False
     try:
-        while (event := (yield NEXT_EVENT)) is not None:
-            if (text := state.on_event(event)) and emit:
-                yield Emit(StreamPiece(text))
-            if state.stop_reading:
-                break
+        yield ReadEvents(state, emit)
     except ReplicateAPIError as e:
         if deadline.expired():
             raise timeout_error(state.prediction_id, policy.timeout) from e

@@ -47,10 +47,12 @@ What changes with a view:
   (`AccountView.busy`): each admits `limit / n` per window, so they do not
   race for the same free slot (the window is stretched for a fractional share:
   2.4 per window is 3 per 1.375 windows);
-* a pacer that shares (`shared=True`) waits for a fresh view before admitting
-  after an idle spell (`STALE`, at most `SYNC_WAIT`; the syncer is woken with
-  `wake`), so a batch that starts during another process's episode does not
-  burst into the account's limit.
+* after an idle spell (a view older than `STALE`), a pacer that shares
+  (`shared=True`) wakes the syncer (`wake`) and admits one create at once;
+  the next ones wait for the fresh view (at most `SYNC_WAIT`), so a batch that
+  starts during another process's episode does not burst into the account's
+  limit, and a lone call never waits on the store (nor does the syncer keep
+  views fresh in case a call comes).
 """
 
 from __future__ import annotations
@@ -89,7 +91,8 @@ FORGET_AFTER = 30.0
 RECHECK = 0.05
 """Longest wait before asking again (other calls may change the picture)."""
 STALE = 0.5
-"""A shared view older than this many seconds is refreshed before admitting."""
+"""A shared view older than this many seconds is refreshed: one create goes
+ahead of it, the next ones wait for it."""
 SYNC_WAIT = 0.5
 """Longest a create waits for a fresh view (a slow store is not waited for)."""
 FRESH_WAIT = 0.002
@@ -246,9 +249,10 @@ class Pacer:
             stale = self.shared and now - self.synced_at > STALE
             fresh_wait = False
             if stale:
-                if self._stale_since is None:
+                if self._stale_since is None:  # this one goes ahead of the view
                     self._stale_since = now
-                fresh_wait = now - self._stale_since < SYNC_WAIT
+                else:
+                    fresh_wait = now - self._stale_since < SYNC_WAIT
             result = FRESH_WAIT if fresh_wait else self._admit(now)
         if stale and self.wake is not None:
             self.wake()  # (outside the lock: it may start a thread)

@@ -19,10 +19,10 @@ processes on machines sharing a Redis store need synchronised clocks (NTP).
 
 A `Syncer` (one daemon thread per shared connection) runs the exchanges, so no
 caller, and no event loop, ever waits on the store's I/O: while the connection
-wants creates it exchanges every `SYNC_EVERY` seconds, less often once it has
-wanted none for `QUIET_AFTER` (every `QUIET_EVERY`, still within `STALE`), and
-sleeps after `IDLE_AFTER` until the pacer wakes it. A store that fails is
-logged once and the pacer carries on alone (it merges `None`).
+wants creates it exchanges every `SYNC_EVERY` seconds, and sleeps once it has
+wanted none for `QUIET_AFTER` (with nothing left to report) until the pacer
+wakes it. A store that fails is logged once and the pacer carries on alone
+(it merges `None`).
 """
 
 from __future__ import annotations
@@ -60,16 +60,15 @@ LOCAL = "local"
 """The default `throttle_store`: a SQLite file in the user cache dir."""
 SYNC_EVERY = 0.1
 """Seconds between exchanges while the connection wants creates."""
-IDLE_AFTER = 2.0
-"""Seconds without a wanted create after which the syncer sleeps."""
-QUIET_AFTER = 0.3
+QUIET_AFTER = 0.2
 """Seconds without a wanted create (and nothing to report) after which the
-syncer exchanges every `QUIET_EVERY` seconds instead, until `IDLE_AFTER`."""
-QUIET_EVERY = 0.4
-"""Seconds between exchanges when quiet: under `pacing.STALE`, so a create
-still finds a fresh view and never waits for one. (An exchange costs about
-0.3 ms of CPU: at `SYNC_EVERY` through a whole `IDLE_AFTER` after each
-create, one stream paid about 20 µs of CPU per token for it.)"""
+syncer sleeps until the pacer wakes it: it keeps no view fresh in case a call
+comes (the pacer lets the first create after an idle spell go ahead of the
+view). While it exchanged every 0.4 s for two seconds after each create, a
+lone stream paid about 10 µs of CPU per token for it."""
+IDLE_CHECK = 30.0
+"""Seconds between checks, while asleep, that the pacer is still alive (the
+thread ends with it); a check exchanges nothing."""
 KEEP = 10.0
 """Seconds accepted creates are kept in the store (a closing's window is
 counted within a few seconds)."""
@@ -480,8 +479,8 @@ class Syncer:
     """Exchanges a pacer's reports for the account's view, on a daemon thread.
 
     Started on the first wanted create (`Pacer.wake`); while the pacer wants
-    creates it exchanges every `SYNC_EVERY` seconds, then (quiet) every
-    `QUIET_EVERY` seconds, then sleeps until woken.
+    creates (or has news) it exchanges every `SYNC_EVERY` seconds, then sleeps
+    until woken.
     After a fork the child starts its own thread, store and member id.
     """
 
@@ -518,7 +517,7 @@ class Syncer:
 
     def _run(self, event: threading.Event) -> None:
         store: ThrottleStore | None = None
-        warned, retry_at = False, -math.inf
+        warned, retry_at, wanted = False, -math.inf, True
         try:
             while (pacer := self._pacer()) is not None:
                 if store is None and time.monotonic() >= retry_at:
@@ -534,16 +533,16 @@ class Syncer:
                                 type(e).__name__,
                             )
                         logger.debug("Throttle store open failed", exc_info=True)
-                self._sync(pacer, store)
+                if wanted:
+                    self._sync(pacer, store)
                 since = pacer.clock() - pacer.busy_at
                 news = pacer.has_news()
                 del pacer  # the thread must not keep the pacer alive
-                if since > IDLE_AFTER and not news:
-                    event.wait(30.0)
-                elif since > QUIET_AFTER and not news:
-                    event.wait(QUIET_EVERY)
+                if since > QUIET_AFTER and not news:
+                    wanted = event.wait(IDLE_CHECK)
                 else:
                     time.sleep(SYNC_EVERY)
+                    wanted = True
                 event.clear()
         finally:
             if store is not None:

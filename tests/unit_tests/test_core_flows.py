@@ -73,12 +73,19 @@ class Script:
                 self.clock.sleep(seconds)
             case _effects.Cancel():
                 return prediction("canceled")
-            case _effects.NextEvent():
-                event = next(self.events, None)
-                if isinstance(event, Exception):
-                    raise event
-                return event
+            case _effects.ReadEvents():
+                self.read(effect)
         return None
+
+    def read(self, effect: _effects.ReadEvents) -> None:
+        """`ReadEvents` as the drivers run it: each event taken, its piece emitted."""
+        for event in self.events:
+            if isinstance(event, Exception):
+                raise event
+            if (piece := effect.take(event)) is not None:
+                self.emitted.append(piece)
+            if effect.state.stop_reading:
+                return
 
     def play(self, flow: Flow[Any]) -> list[Any]:
         """Run the flow to its end (or error) as the drivers do; the effects asked."""
@@ -164,9 +171,7 @@ def test_run_follows_the_stream_then_fetches_the_final_prediction() -> None:
     assert script.kinds() == [
         "SendCreate",
         "OpenEvents",
-        "NextEvent",
-        "NextEvent",
-        "NextEvent",
+        "ReadEvents",
         "CloseEvents",
         "Get",
     ]
@@ -237,15 +242,15 @@ def test_create_is_not_resent_blindly_after_a_5xx_or_a_broken_connection() -> No
 def test_stream_stops_at_a_stop_sequence_and_cancels() -> None:
     script = Script(
         creates=[created(urls={"stream": STREAM})],
-        events=events(("output", "Hi E"), ("output", "ND more")),
+        events=events(("output", "Hi E"), ("output", "ND more"), ("output", "unread")),
     )
     flow: Flow[Any] = Flow.start(_flows.stream, script.policy(), TARGET, stop=["END"])
     script.play(flow)
+    assert next(script.events).data == "unread"  # reading stopped at the stop sequence
     assert script.kinds() == [
         "SendCreate",
         "OpenEvents",
-        "NextEvent",
-        "NextEvent",
+        "ReadEvents",
         "CloseEvents",
         "Cancel",
     ]
@@ -267,8 +272,7 @@ def test_a_broken_stream_resumes_by_polling() -> None:
     assert script.kinds() == [
         "SendCreate",
         "OpenEvents",
-        "NextEvent",
-        "NextEvent",
+        "ReadEvents",
         "CloseEvents",
         "Get",
     ]
@@ -284,9 +288,9 @@ def test_a_stream_left_early_leaves_its_prediction_to_cancel() -> None:
         _flows.stream, script.policy(), TARGET, stop=None
     )
     reply: Any = None
-    while not isinstance(effect := flow.step(reply, None), _effects.Emit):
+    while not isinstance(effect := flow.step(reply, None), _effects.ReadEvents):
         reply = script.answer(effect)
-    assert effect.value == StreamPiece("Hi")
+    assert effect.take(next(script.events)) == StreamPiece("Hi")
     # The caller stopped iterating: the driver runs what leaving needs.
     assert flow.final_effects() == [_effects.CloseEvents(), _effects.Cancel("p1")]
 

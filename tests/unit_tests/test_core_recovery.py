@@ -194,14 +194,11 @@ def test_a_stalled_stream_of_a_running_prediction_is_resumed_after_its_last_even
     assert script.kinds() == [
         "SendCreate",
         "OpenEvents",
-        "NextEvent",
-        "NextEvent",
+        "ReadEvents",
         "CloseEvents",
         "Get",
         "OpenEvents",
-        "NextEvent",
-        "NextEvent",
-        "NextEvent",
+        "ReadEvents",
         "CloseEvents",
         "Get",
     ]

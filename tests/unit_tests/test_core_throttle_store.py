@@ -22,8 +22,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from langchain_replicate import ChatReplicate, ReplicateEmbeddings
+from langchain_replicate._core import pacing, throttle_store
 from langchain_replicate._core.pacing import (
     CEILING,
+    STALE,
+    SYNC_WAIT,
     AccountView,
     Closing,
     Pacer,
@@ -199,21 +202,28 @@ def test_report_tells_each_accepted_create_once() -> None:
     assert pacer.report().closing is None
 
 
-def test_a_shared_pacer_waits_for_a_fresh_view_and_wakes_the_syncer() -> None:
+def test_after_an_idle_spell_one_create_goes_ahead_and_the_rest_wait_for_the_view() -> (
+    None
+):
     clock = FakeClock()
     woken: list[bool] = []
     pacer = Pacer(clock, shared=True, wake=lambda: woken.append(True))
-    assert not isinstance(pacer.admit(), Ticket)
+    assert isinstance(pacer.admit(), Ticket)  # a lone call never waits on the store
     assert woken
+    assert not isinstance(pacer.admit(), Ticket)  # a batch waits for the view
     pacer.merge(AccountView())
     assert isinstance(pacer.admit(), Ticket)
+    clock.now += STALE + 0.1  # idle again: one goes ahead, the next waits
+    assert isinstance(pacer.admit(), Ticket)
+    assert not isinstance(pacer.admit(), Ticket)
 
 
 def test_a_slow_store_is_not_waited_for_long() -> None:
     clock = FakeClock()
     pacer = Pacer(clock, shared=True)
+    assert isinstance(pacer.admit(), Ticket)
     assert not isinstance(pacer.admit(), Ticket)
-    clock.now += 1.0
+    clock.now += SYNC_WAIT
     assert isinstance(pacer.admit(), Ticket)
 
 
@@ -337,8 +347,8 @@ def test_two_syncers_share_a_closing_through_the_store(tmp_path: Path) -> None:
     a, b = Pacer(), Pacer()
     syncers = [Syncer(p, lambda: SQLiteThrottleStore(path)) for p in (a, b)]
     for pacer in (a, b):  # both want creates: each syncer starts and exchanges
-        while not isinstance(pacer.admit(), Ticket):
-            time.sleep(0.002)
+        assert isinstance(pacer.admit(), Ticket)  # (one goes ahead of the view)
+    wait_for(lambda: a.synced_at > -math.inf and b.synced_at > -math.inf)
     ticket = a.admit()
     assert isinstance(ticket, Ticket)
     a.release(ticket, throttled=2.0, accepted=False)  # a 429 in process a
@@ -349,6 +359,28 @@ def test_two_syncers_share_a_closing_through_the_store(tmp_path: Path) -> None:
     assert not isinstance(b.admit(), Ticket)
     assert all(s.exchanges > 0 for s in syncers)
     assert len({s.member for s in syncers}) == 2
+
+
+def test_after_a_lone_create_the_syncer_sleeps_until_woken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It reports the create, then exchanges nothing while nothing is wanted
+    (a stream that runs on costs no exchanges); a new create wakes it."""
+    monkeypatch.setattr(throttle_store, "SYNC_EVERY", 0.01)
+    monkeypatch.setattr(throttle_store, "QUIET_AFTER", 0.05)
+    pacer = Pacer()
+    syncer = Syncer(pacer, lambda: SQLiteThrottleStore(tmp_path / "t.sqlite3"))
+    ticket = pacer.admit()
+    assert isinstance(ticket, Ticket)
+    pacer.release(ticket, accepted=True)
+    wait_for(lambda: syncer.exchanges > 0 and not pacer.has_news())
+    time.sleep(0.1)  # past QUIET_AFTER: asleep
+    asleep = syncer.exchanges
+    time.sleep(0.3)  # thirty SYNC_EVERYs
+    assert syncer.exchanges == asleep
+    monkeypatch.setattr(pacing, "STALE", 0.0)  # the view is old: a create wakes it
+    assert isinstance(pacer.admit(), Ticket)
+    wait_for(lambda: syncer.exchanges > asleep)
 
 
 def test_a_store_that_cannot_be_opened_leaves_the_pacer_alone(
