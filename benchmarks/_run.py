@@ -40,6 +40,9 @@ BIG_FILE_MB = 200
 WORKER_TIMEOUT = 150.0
 TABLE_SUBJECTS = ("ours", "chat", "community", "litellm", "replicate")
 """Subjects with a column of ratios (the raw SSE reference has only the CPU row)."""
+CPU_ROUNDED = ("raw", "ours", "chat")
+"""The CPU target's subjects: measured in `CPU_ROUNDS` more interleaved rounds."""
+CPU_ROUNDS = 4
 CPU_ONLY = ("raw", "lc_llm", "lc_chat")
 """References measured for CPU per token only: the bare reader, and LangChain's
 own per-token work over it (what any LangChain integration pays on top)."""
@@ -127,6 +130,32 @@ def run_subjects(config: WorkerConfig) -> dict[str, dict[str, Any]]:
             scenarios = "invoke,ttft,cpu,stop,batch64,batch256"
             results[key] = run_worker(key, scenarios, config)
     return results
+
+
+def cpu_rounds(config: WorkerConfig, results: dict[str, dict[str, Any]]) -> None:
+    """`CPU_ROUNDS` more rounds of the CPU row's target subjects, interleaved.
+
+    One fresh process's CPU per token varies by a quarter from one to the next on
+    shared cores, the bare reader's as much as ours: each of `CPU_ROUNDED` is
+    measured once per round, in turn, and its median round is kept (all are
+    under `cpu_rounds`).
+    """
+    rounds: dict[str, list[dict[str, Any]]] = {
+        key: [results[key]["cpu"]] for key in CPU_ROUNDED if "cpu" in results[key]
+    }
+    for number in range(CPU_ROUNDS):
+        log(f"CPU per token, round {number + 2} of {CPU_ROUNDS + 1}")
+        for key, measured in rounds.items():
+            measured.append(run_worker(key, "cpu", config)["cpu"])
+    for key, measured in rounds.items():
+        good = sorted(
+            (r for r in measured if _report.problem(r) is None),
+            key=lambda r: r["cpu_per_token"],
+        )
+        if good:
+            results[key]["cpu"] = good[len(good) // 2] | {
+                "cpu_rounds": [r["cpu_per_token"] for r in good]
+            }
 
 
 def run_memory(info: _server.ServerInfo, version: str) -> dict[str, Any]:
@@ -534,6 +563,7 @@ def main() -> None:
             stop_tokens=tokens_to_stop,
         )
         results = run_subjects(config)
+        cpu_rounds(config, results)
         tool_results = _tools.run(info)
         log("prompted tool call parser")
         parser = _parser.measure(info)

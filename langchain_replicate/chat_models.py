@@ -68,6 +68,7 @@ from langchain_replicate._chat.results import (
     message_chunk,
     piece_reader,
     prompted_for,
+    text_chunk,
     whole_result,
 )
 from langchain_replicate._inputs.model_ref import parse_model_ref
@@ -721,16 +722,19 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         kwargs: Mapping[str, Any],
         messages: Sequence[BaseMessage],
         run_id: str,
-    ) -> Callable[[PreparedCall, StreamPiece], AIMessageChunk]:
+    ) -> Callable[[PreparedCall, StreamPiece], AIMessageChunk] | None:
         """How an unobserved stream's plain-text pieces become message chunks.
 
-        The reasoning, if the reply's is split, goes to `reasoning_content`
-        first, as on the observed path.
+        `None`: `message_chunk` reads them (`text_chunk` for each token). A
+        reader when the reply's reasoning is split: it goes to
+        `reasoning_content` first, as on the observed path.
         """
-
-        plain = functools.partial(message_chunk, run_id=run_id)
         fmt = self._reasoning(call, kwargs, messages)
-        return plain if fmt is None else ReasoningReader(fmt).wrap(plain)
+        if fmt is None:
+            return None
+        return ReasoningReader(fmt).wrap(
+            functools.partial(message_chunk, run_id=run_id)
+        )
 
     def _splitter(
         self,
@@ -904,7 +908,12 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             pieces = self._api.stream_text(call.ref, call.model_input, stop=call.stop)
             with closing(pieces):
                 for piece in pieces:
-                    yield read(call, piece)
+                    if read is not None:
+                        yield read(call, piece)
+                    elif piece.prediction is None:  # a token: no reader to call
+                        yield text_chunk(piece.text, run_id)
+                    else:
+                        yield message_chunk(call, piece, run_id)
             return
         chunks = cast(
             "Generator[ChatGenerationChunk]",
@@ -1029,7 +1038,12 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             pieces = self._api.astream_text(call.ref, call.model_input, stop=call.stop)
             async with aclosing(pieces):
                 async for piece in pieces:
-                    yield read(call, piece)
+                    if read is not None:
+                        yield read(call, piece)
+                    elif piece.prediction is None:  # (see `_quiet_messages`)
+                        yield text_chunk(piece.text, run_id)
+                    else:
+                        yield message_chunk(call, piece, run_id)
             return
         async with aclosing(self._acall_chunks(call, None, kwargs, messages)) as chunks:
             async for chunk in chunks:

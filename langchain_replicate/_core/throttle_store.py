@@ -60,7 +60,7 @@ LOCAL = "local"
 """The default `throttle_store`: a SQLite file in the user cache dir."""
 SYNC_EVERY = 0.1
 """Seconds between exchanges while the connection wants creates."""
-QUIET_AFTER = 0.2
+QUIET_AFTER = 0.1
 """Seconds without a wanted create (and nothing to report) after which the
 syncer sleeps until the pacer wakes it: it keeps no view fresh in case a call
 comes (the pacer lets the first create after an idle spell go ahead of the
