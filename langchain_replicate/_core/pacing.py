@@ -47,12 +47,13 @@ What changes with a view:
   (`AccountView.busy`): each admits `limit / n` per window, so they do not
   race for the same free slot (the window is stretched for a fractional share:
   2.4 per window is 3 per 1.375 windows);
-* after an idle spell (a view older than `STALE`), a pacer that shares
-  (`shared=True`) wakes the syncer (`wake`) and admits one create at once;
-  the next ones wait for the fresh view (at most `SYNC_WAIT`), so a batch that
-  starts during another process's episode does not burst into the account's
-  limit, and a lone call never waits on the store (nor does the syncer keep
-  views fresh in case a call comes).
+* a pacer that shares (`shared=True`) waits for a fresh view before admitting
+  after an idle spell (`STALE`, at most `SYNC_WAIT`; the syncer is woken with
+  `wake`), so a batch that starts during another process's episode does not
+  burst into the account's limit; the syncer sleeps while nothing is wanted
+  (a call after an idle spell waits for one exchange, a millisecond or two,
+  instead of the syncer keeping the view fresh in case a call comes). A fresh
+  closing wakes the syncer too, so the others hear of it at once.
 """
 
 from __future__ import annotations
@@ -91,8 +92,7 @@ FORGET_AFTER = 30.0
 RECHECK = 0.05
 """Longest wait before asking again (other calls may change the picture)."""
 STALE = 0.5
-"""A shared view older than this many seconds is refreshed: one create goes
-ahead of it, the next ones wait for it."""
+"""A shared view older than this many seconds is refreshed before admitting."""
 SYNC_WAIT = 0.5
 """Longest a create waits for a fresh view (a slow store is not waited for)."""
 FRESH_WAIT = 0.002
@@ -249,10 +249,9 @@ class Pacer:
             stale = self.shared and now - self.synced_at > STALE
             fresh_wait = False
             if stale:
-                if self._stale_since is None:  # this one goes ahead of the view
+                if self._stale_since is None:
                     self._stale_since = now
-                else:
-                    fresh_wait = now - self._stale_since < SYNC_WAIT
+                fresh_wait = now - self._stale_since < SYNC_WAIT
             result = FRESH_WAIT if fresh_wait else self._admit(now)
         if stale and self.wake is not None:
             self.wake()  # (outside the lock: it may start a thread)
@@ -304,11 +303,12 @@ class Pacer:
                 `Retry-After`), else `None`.
             accepted: Whether the server created the prediction (2xx).
         """
+        closed = False
         with self._lock:
             now = self.clock()
             if throttled is not None:
                 self._refused.add(ticket.seq)
-                if ticket.seq > self._closed_seq:
+                if closed := ticket.seq > self._closed_seq:
                     taken = self._taken(ticket)
                     floor = 0.0
                     if ticket.at - WINDOW < self.resume_at:  # a window not all seen
@@ -331,6 +331,8 @@ class Pacer:
                 ):
                     self.limit = min(CEILING, self.limit + 1)
                     self._increased_at = now
+        if closed and self.wake is not None:
+            self.wake()  # the account's other processes must hear of it now
 
     def requeue(self) -> bool:
         """Whether a `429` just released is the batch's own load (resend it)."""

@@ -63,9 +63,9 @@ SYNC_EVERY = 0.1
 QUIET_AFTER = 0.1
 """Seconds without a wanted create (and nothing to report) after which the
 syncer sleeps until the pacer wakes it: it keeps no view fresh in case a call
-comes (the pacer lets the first create after an idle spell go ahead of the
-view). While it exchanged every 0.4 s for two seconds after each create, a
-lone stream paid about 10 µs of CPU per token for it."""
+comes (a create after an idle spell waits for one exchange instead). While it
+exchanged every 0.4 s for two seconds after each create, a lone stream paid
+about 10 µs of CPU per token for it."""
 IDLE_CHECK = 30.0
 """Seconds between checks, while asleep, that the pacer is still alive (the
 thread ends with it); a check exchanges nothing."""
