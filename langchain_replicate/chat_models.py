@@ -716,25 +716,37 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
         fmt = reasoning_format(str(call.ref), switch=self._switch(kwargs))
         return for_messages(fmt, messages)
 
+    def _plain_text(
+        self,
+        call: PreparedCall,
+        kwargs: Mapping[str, Any],
+        messages: Sequence[BaseMessage],
+    ) -> bool:
+        """Whether an unobserved stream's pieces are plain text, read as they are.
+
+        Not when the reply is chat-completion JSON, tools went by prompt, or the
+        reply's reasoning is split off (`_quiet_messages` reads those).
+        """
+        return (
+            is_plain(call, kwargs, tool_calling=self.tool_calling)
+            and self._reasoning(call, kwargs, messages) is None
+        )
+
     def _message_reader(
         self,
         call: PreparedCall,
         kwargs: Mapping[str, Any],
         messages: Sequence[BaseMessage],
         run_id: str,
-    ) -> Callable[[PreparedCall, StreamPiece], AIMessageChunk] | None:
+    ) -> Callable[[PreparedCall, StreamPiece], AIMessageChunk]:
         """How an unobserved stream's plain-text pieces become message chunks.
 
-        `None`: `message_chunk` reads them (`text_chunk` for each token). A
-        reader when the reply's reasoning is split: it goes to
-        `reasoning_content` first, as on the observed path.
+        `message_chunk`, after the reasoning, if the reply's is split, goes to
+        `reasoning_content`, as on the observed path.
         """
+        plain = functools.partial(message_chunk, run_id=run_id)
         fmt = self._reasoning(call, kwargs, messages)
-        if fmt is None:
-            return None
-        return ReasoningReader(fmt).wrap(
-            functools.partial(message_chunk, run_id=run_id)
-        )
+        return plain if fmt is None else ReasoningReader(fmt).wrap(plain)
 
     def _splitter(
         self,
@@ -799,7 +811,17 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             return
         run_id = stream_run_id(config)
         messages = normalize_messages(self._convert_input(input).to_messages())
-        yield from self._quiet_messages(messages, stop, kwargs, run_id)
+        call = self._prepare(messages, stop, kwargs, stream=True)
+        if not self._plain_text(call, kwargs, messages):
+            yield from self._quiet_messages(call, kwargs, messages, run_id)
+            return
+        pieces = self._api.stream_text(call.ref, call.model_input, stop=call.stop)
+        with closing(pieces):
+            for piece in pieces:  # (once per token: no reader call in between)
+                if piece.prediction is None:
+                    yield text_chunk(piece.text, run_id)
+                else:
+                    yield message_chunk(call, piece, run_id)
 
     async def astream(
         self,
@@ -816,10 +838,20 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
             return
         run_id = stream_run_id(config)
         messages = normalize_messages(self._convert_input(input).to_messages())
-        quiet = self._aquiet_messages(messages, stop, kwargs, run_id)
-        async with aclosing(quiet):
-            async for message in quiet:
-                yield message
+        call = await self._aprepare(messages, stop, kwargs, stream=True)
+        if not self._plain_text(call, kwargs, messages):
+            quiet = self._aquiet_messages(call, kwargs, messages, run_id)
+            async with aclosing(quiet):
+                async for message in quiet:
+                    yield message
+            return
+        pieces = self._api.astream_text(call.ref, call.model_input, stop=call.stop)
+        async with aclosing(pieces):
+            async for piece in pieces:  # (see `stream`)
+                if piece.prediction is None:
+                    yield text_chunk(piece.text, run_id)
+                else:
+                    yield message_chunk(call, piece, run_id)
 
     # -- sync ------------------------------------------------------------------------
 
@@ -892,28 +924,23 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
 
     def _quiet_messages(
         self,
-        messages: list[BaseMessage],
-        stop: list[str] | None,
+        call: PreparedCall,
         kwargs: Mapping[str, Any],
+        messages: Sequence[BaseMessage],
         run_id: str,
     ) -> Iterator[AIMessageChunk]:
-        """What an unobserved `stream` yields: message chunks with the run's id.
+        """What an unobserved `stream` yields when the reply is not plain text.
 
-        Plain text goes straight from the pieces to message chunks (no
-        `ChatGenerationChunk` around each: nobody would see it).
+        Message chunks with the run's id: the reasoning split off plain text, or
+        the chunks of a chat-completion reply or of tools that went by prompt (no
+        `ChatGenerationChunk` kept around each: nobody would see it).
         """
-        call = self._prepare(messages, stop, kwargs, stream=True)
         if is_plain(call, kwargs, tool_calling=self.tool_calling):
             read = self._message_reader(call, kwargs, messages, run_id)
             pieces = self._api.stream_text(call.ref, call.model_input, stop=call.stop)
             with closing(pieces):
                 for piece in pieces:
-                    if read is not None:
-                        yield read(call, piece)
-                    elif piece.prediction is None:  # a token: no reader to call
-                        yield text_chunk(piece.text, run_id)
-                    else:
-                        yield message_chunk(call, piece, run_id)
+                    yield read(call, piece)
             return
         chunks = cast(
             "Generator[ChatGenerationChunk]",
@@ -1026,24 +1053,18 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
 
     async def _aquiet_messages(
         self,
-        messages: list[BaseMessage],
-        stop: list[str] | None,
+        call: PreparedCall,
         kwargs: Mapping[str, Any],
+        messages: Sequence[BaseMessage],
         run_id: str,
     ) -> AsyncGenerator[AIMessageChunk]:
         """Async `_quiet_messages`."""
-        call = await self._aprepare(messages, stop, kwargs, stream=True)
         if is_plain(call, kwargs, tool_calling=self.tool_calling):
             read = self._message_reader(call, kwargs, messages, run_id)
             pieces = self._api.astream_text(call.ref, call.model_input, stop=call.stop)
             async with aclosing(pieces):
                 async for piece in pieces:
-                    if read is not None:
-                        yield read(call, piece)
-                    elif piece.prediction is None:  # (see `_quiet_messages`)
-                        yield text_chunk(piece.text, run_id)
-                    else:
-                        yield message_chunk(call, piece, run_id)
+                    yield read(call, piece)
             return
         async with aclosing(self._acall_chunks(call, None, kwargs, messages)) as chunks:
             async for chunk in chunks:

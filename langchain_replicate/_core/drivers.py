@@ -56,7 +56,7 @@ from langchain_replicate.errors import (
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 
-    from langchain_replicate._core.streaming import SSEEvent, StreamPiece
+    from langchain_replicate._core.streaming import SSEEvent
     from langchain_replicate._inputs.model_ref import ModelRef
     from langchain_replicate._inputs.schema import InputSchema
     from langchain_replicate._inputs.uploads import ImageUpload, LocalFile
@@ -81,11 +81,12 @@ class Driver(CreateIO):
 
     # -- the drivers: run a flow's effects (the only sync/async difference) ------------
 
-    def _drive(self, flow: Flow[T]) -> Generator[T, None, None]:
+    def _drive(self, flow: Flow[T]) -> Generator[T, None, None]:  # noqa: C901, PLR0912 - the stream's loop inlined
         """Run a flow, yielding what it emits; cancel what it leaves unfinished.
 
-        A stream's events are read here (`ReadEvents`), not through the flow:
-        this loop runs once per streamed token.
+        A stream's events are read here (`ReadEvents`: each event `take`n, its
+        piece yielded; a read error thrown into the flow), not through the
+        flow. That inner loop runs once per streamed token, so it is inlined.
         """
         emit, read = _effects.Emit, _effects.ReadEvents
         scope = current_scope()
@@ -98,43 +99,31 @@ class Driver(CreateIO):
                     continue
                 if scope is not None and scope.abandoned:
                     raise BatchAbandonedError
-                if effect.__class__ is read:  # (only a stream's flow: T is StreamPiece)
-                    yield from self._read(flow, effect, scope)  # type: ignore[misc,arg-type]
+                if effect.__class__ is not read:
+                    with flow.answering():
+                        flow.reply = self._execute(flow, effect, scope)
                     continue
-                with flow.answering():
-                    flow.reply = self._execute(flow, effect, scope)
+                events, take, state = flow.events, effect.take, effect.state
+                while True:
+                    try:
+                        event = next(events, None)
+                    except Exception as error:  # noqa: BLE001 - thrown into the flow
+                        flow.fail(error)
+                        break
+                    if event is None:
+                        break
+                    if (piece := take(event)) is not None:
+                        yield piece  # type: ignore[misc] # (a stream's flow: T is StreamPiece)
+                    if state.stop_reading:
+                        break
+                    if scope is not None and scope.abandoned:
+                        raise BatchAbandonedError
         finally:
             try:
                 for effect in flow.final_effects():
                     self._execute(flow, effect, None)
             finally:
                 _forget(flow, scope)
-
-    @staticmethod
-    def _read(
-        flow: Flow[StreamPiece],
-        effect: _effects.ReadEvents,
-        scope: AbandonScope | None,
-    ) -> Iterator[StreamPiece]:
-        """`ReadEvents`: the pieces of the stream's events, until the state stops.
-
-        A read error is thrown into the flow (at its `ReadEvents`).
-        """
-        events, take, state = flow.events, effect.take, effect.state
-        while True:
-            try:
-                event = next(events, None)
-            except Exception as error:  # noqa: BLE001 - thrown into the flow
-                flow.fail(error)
-                return
-            if event is None:
-                return
-            if (piece := take(event)) is not None:
-                yield piece
-            if state.stop_reading:
-                return
-            if scope is not None and scope.abandoned:
-                raise BatchAbandonedError
 
     async def _adrive(self, flow: Flow[T]) -> AsyncGenerator[T, None]:
         """Async `_drive`."""
