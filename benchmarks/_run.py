@@ -120,8 +120,8 @@ def run_subjects(config: WorkerConfig) -> dict[str, dict[str, Any]]:
     """Every subject's scenarios (capped thread batches in their own processes)."""
     results: dict[str, dict[str, Any]] = {}
     for key, subject in SUBJECTS.items():
-        if key in CPU_ONLY:  # the second stream: the first warms it up, as ours are
-            results[key] = run_worker(key, "cpu,cpu", config)
+        if key in CPU_ONLY:  # (the scenario warms the client up itself)
+            results[key] = run_worker(key, "cpu", config)
         elif subject.threaded_batch:
             results[key] = run_worker(key, "invoke,ttft,cpu,stop", config)
             for batch in ("batch64", "batch256"):

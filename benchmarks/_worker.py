@@ -36,6 +36,7 @@ TTFT_MAX_TOKENS = 8
 TTFT_RUNS = 5
 CPU_TOKENS = 300
 CPU_RUNS = 3
+CPU_WARMUP = 2
 STOP = "\n\n"
 STOP_RUNS = 3
 BATCH_CAPS = {64: 8.0, 256: 12.0}
@@ -130,9 +131,15 @@ def scenario_ttft(subject: Subject, http: httpx.Client, _: WorkerConfig) -> Any:
 def scenario_cpu(subject: Subject, http: httpx.Client, _: WorkerConfig) -> Any:  # noqa: ANN401 - JSON
     """Client CPU time (all threads of this process) while streaming a long reply.
 
+    `CPU_WARMUP` streams first, not counted (a client's CPU per token settles
+    over its first few streams: imports, first connections, caches), then
     `CPU_RUNS` streams one after another; the median stream's figures (one
     stream's CPU varies by a quarter between runs on shared cores).
     """
+    for _warmup in range(CPU_WARMUP):
+        warmup = subject.stream(PROMPT, max_tokens=CPU_TOKENS, min_tokens=CPU_TOKENS)
+        for _text in warmup:
+            pass
     runs = []
     for _run in range(CPU_RUNS):
         pieces = 0
