@@ -741,8 +741,8 @@ class ChatReplicate(PerInputBatches, ReplicateSettings, BaseChatModel):
     ) -> Callable[[PreparedCall, StreamPiece], AIMessageChunk]:
         """How an unobserved stream's plain-text pieces become message chunks.
 
-        `message_chunk`, after the reasoning, if the reply's is split, goes to
-        `reasoning_content`, as on the observed path.
+        `message_chunk`; when the reply's reasoning is split off, it goes to
+        `reasoning_content` first, as on the observed path.
         """
         plain = functools.partial(message_chunk, run_id=run_id)
         fmt = self._reasoning(call, kwargs, messages)
