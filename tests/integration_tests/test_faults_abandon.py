@@ -116,16 +116,25 @@ def model(
 
 @pytest.fixture
 def ctrl_c(abandoned: Abandoned) -> Iterator[None]:
-    """A real Ctrl-C: SIGINT to the main thread after `ABANDON_AFTER` seconds."""
+    """A real Ctrl-C: SIGINT to the main thread after `ABANDON_AFTER` seconds.
+
+    Under Python's own SIGINT handler, as in a user's script (an earlier test in
+    this worker may have left another one installed: an event loop's runner
+    installs its own while it runs).
+    """
 
     def interrupt() -> None:
         abandoned.mark()
         signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
 
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(ABANDON_AFTER, interrupt)
     timer.start()
-    yield
-    timer.cancel()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, handler)
 
 
 # -- Ctrl-C in sync calls --------------------------------------------------------------
