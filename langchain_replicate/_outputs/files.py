@@ -142,19 +142,20 @@ def content_text(
 
 
 @dataclass(frozen=True)
-class ReplicateImageResult:
-    """The artifact of a run: the files, where they were saved, the prediction.
+class PredictionFiles:
+    """A tool run's files and prediction: what every tool's artifact carries.
 
     Attributes:
         files: The output files as replicate `FileOutput`s (`.url`, `.read()`,
-            iteration, `await .aread()`).
+            iteration, `await .aread()`), in order.
         paths: Where each file was saved (empty without `save_dir`).
         prediction_id: The prediction (see `https://replicate.com/p/<id>`).
         model_name: The model reference the tool ran.
         metrics: The prediction's metrics (e.g. `predict_time`; empty when a
             sync-mode answer carried none).
         info: Prediction metadata: id, model, version, status, metrics.
-        model_input: The input sent to the model (after argument mapping).
+        model_input: The input sent to the model (after argument mapping;
+            secret inputs left out).
     """
 
     files: list[FileOutput] = field(repr=False)
@@ -169,3 +170,11 @@ class ReplicateImageResult:
     def urls(self) -> list[str]:
         """The files' URLs (or `data:` URIs, from a sync-mode run)."""
         return [file.url for file in self.files]
+
+
+@dataclass(frozen=True)
+class ReplicateImageResult(PredictionFiles):
+    """The artifact of an image run: the files, where they were saved, the prediction.
+
+    Its attributes are `PredictionFiles`'.
+    """

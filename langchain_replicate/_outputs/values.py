@@ -38,6 +38,7 @@ from langchain_core.messages.content import (
 )
 
 from langchain_replicate._outputs.files import (
+    PredictionFiles,
     content_text,
     data_uri_size,
     data_uri_type,
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
 
-    from replicate.helpers import FileOutput
 
 __all__ = [
     "MAX_JSON_CHARS",
@@ -230,33 +230,13 @@ def _files_text(urls: Sequence[str], paths: Sequence[Path], model: str) -> str:
 
 
 @dataclass(frozen=True)
-class ReplicateModelResult:
-    """The artifact of a model tool's run.
+class ReplicateModelResult(PredictionFiles):
+    """The artifact of a model tool's run: `PredictionFiles`, and the output itself.
 
     Attributes:
         output: The prediction's output, as the API gave it.
         kind: How it was read: `text`, `files`, `object` or `json`.
-        files: The output files as replicate `FileOutput`s (`.url`, `.read()`,
-            `await .aread()`), in order.
-        paths: Where each file was saved (empty without `save_dir`).
-        prediction_id: The prediction (see `https://replicate.com/p/<id>`).
-        model_name: The model reference the tool ran.
-        metrics: The prediction's metrics (e.g. `predict_time`).
-        info: Prediction metadata: id, model, version, status, metrics.
-        model_input: The input sent (secret inputs left out).
     """
 
     output: Any = field(repr=False)
     kind: ValueKind
-    files: list[FileOutput] = field(repr=False)
-    paths: list[Path]
-    prediction_id: str
-    model_name: str
-    metrics: dict[str, Any]
-    info: dict[str, Any] = field(repr=False)
-    model_input: dict[str, Any] = field(repr=False)
-
-    @property
-    def urls(self) -> list[str]:
-        """The files' URLs (or `data:` URIs, from a sync-mode run)."""
-        return [file.url for file in self.files]
